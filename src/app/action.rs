@@ -1,0 +1,76 @@
+//! Every user intent as a named action; the keymap, the footer and the help overlay all use this table.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Filter,
+    ClearFilter,
+    FocusNext,
+    FocusPrev,
+    SyncOne,
+    SyncAll,
+    Help,
+    Confirm,
+    Cancel,
+}
+
+impl Action {
+    /// Text for the help overlay and footer.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Up => "move up / scroll",
+            Action::Down => "move down / scroll",
+            Action::Top => "first row",
+            Action::Bottom => "last row",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Filter => "filter rows",
+            Action::ClearFilter => "clear filter",
+            Action::FocusNext => "next pane",
+            Action::FocusPrev => "previous pane",
+            Action::SyncOne => "converge selected",
+            Action::SyncAll => "converge all drifted",
+            Action::Help => "help",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel",
+        }
+    }
+
+    /// Short footer label.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Down | Action::Up => "move",
+            Action::Filter => "filter",
+            Action::FocusNext => "pane",
+            Action::SyncOne => "sync",
+            Action::SyncAll => "sync all",
+            Action::Help => "help",
+            Action::Confirm => "apply",
+            Action::Cancel => "cancel",
+            other => other.describe(),
+        }
+    }
+}
+
+/// Actions shown in the footer, in order, per mode.
+pub const NORMAL_FOOTER: &[Action] = &[
+    Action::Down,
+    Action::Filter,
+    Action::FocusNext,
+    Action::SyncOne,
+    Action::SyncAll,
+    Action::Help,
+    Action::Quit,
+];
+pub const DIALOG_FOOTER: &[Action] = &[Action::Confirm, Action::Cancel];

@@ -1,0 +1,76 @@
+//! Messages from tasks to the core, and commands from the core to the executor. All owned data.
+
+use crate::model::{Gvk, ResourceKey, WatchState};
+use crate::repo::Snapshot;
+use crate::sync::SyncPlan;
+use crossterm::event::KeyEvent;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize,
+    /// Wall clock in millis since the epoch; the only way time enters the core.
+    Tick(u64),
+    Repo(RepoMsg),
+    Kube(KubeMsg),
+    Logs(LogMsg),
+    Sync(SyncMsg),
+}
+
+#[derive(Debug)]
+pub enum RepoMsg {
+    Snapshot(Box<Snapshot>),
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub enum KubeMsg {
+    /// A full (re-)list of one kind: replaces every stored object of that kind at once.
+    Listed { gvk: Gvk, objects: Vec<Value> },
+    Applied(Value),
+    Deleted(Value),
+    Watch { gvk: Gvk, state: WatchState },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub pod: String,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub enum LogMsg {
+    Lines { target: ResourceKey, lines: Vec<LogLine> },
+    Status { target: ResourceKey, text: String },
+}
+
+#[derive(Debug)]
+pub enum SyncMsg {
+    /// The server's dry-run of the whole plan failed; nothing was applied.
+    PreflightFailed(String),
+    ItemDone {
+        key: ResourceKey,
+        result: Result<(), String>,
+    },
+    Finished { ok: usize, failed: usize },
+}
+
+/// Where the logs pane should follow: the pods a workload selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    pub key: ResourceKey,
+    pub namespace: String,
+    pub selector: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    Quit,
+    /// Start watchers for these kinds (already-running ones are kept).
+    Watch(Vec<Gvk>),
+    /// Follow logs of a workload's pods, replacing the current stream; `None` stops following.
+    FollowLogs(Option<LogTarget>),
+    Sync(SyncPlan),
+}

@@ -1,0 +1,164 @@
+//! `State`: everything the screen shows, owned by the core task alone.
+
+use super::keymap::Keymap;
+use super::msg::LogLine;
+use crate::model::{Desired, DriftReport, DriftStatus, Gvk, ManifestError, ResourceKey, WatchState};
+use crate::repo::CommitInfo;
+use crate::sync::SyncPlan;
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Most log lines kept for the logs pane; older ones are dropped (k9s#1188 grew without bound).
+pub const LOG_CAPACITY: usize = 2_000;
+/// How long a notice stays on screen.
+pub const NOTICE_MS: u64 = 6_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Resources,
+    Diff,
+    Logs,
+}
+
+impl Pane {
+    pub fn next(self) -> Self {
+        match self {
+            Pane::Resources => Pane::Diff,
+            Pane::Diff => Pane::Logs,
+            Pane::Logs => Pane::Resources,
+        }
+    }
+
+    pub fn prev(self) -> Self {
+        self.next().next()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Drift,
+    Converged,
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+    pub until_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoView {
+    pub name: String,
+    pub branch: Option<String>,
+    pub commit: CommitInfo,
+}
+
+/// A sync in flight: which objects are done, which failed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncProgress {
+    pub total: usize,
+    pub done: usize,
+    pub failed: Vec<(ResourceKey, String)>,
+}
+
+#[derive(Debug, Default)]
+pub struct LogView {
+    pub target: Option<ResourceKey>,
+    pub lines: VecDeque<LogLine>,
+    pub status: String,
+    /// Lines scrolled up from the newest; 0 follows the tail.
+    pub scroll: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub now_ms: u64,
+    pub context: String,
+    pub read_only: bool,
+    pub repo: Option<RepoView>,
+    pub repo_error: Option<String>,
+    pub desired: BTreeMap<ResourceKey, Desired>,
+    pub manifest_errors: Vec<ManifestError>,
+    pub live: BTreeMap<ResourceKey, Value>,
+    /// One verdict per row; rows are exactly these keys.
+    pub reports: BTreeMap<ResourceKey, DriftReport>,
+    pub watches: BTreeMap<Gvk, WatchState>,
+    /// True once every watched kind has listed: only then are changes "drift detected".
+    pub settled: bool,
+    pub filter: String,
+    pub filter_input: Option<TextArea<'static>>,
+    pub selected: usize,
+    pub focus: Pane,
+    pub diff_scroll: usize,
+    pub logs: LogView,
+    pub dialog: Option<SyncPlan>,
+    pub sync: Option<SyncProgress>,
+    pub notices: Vec<Notice>,
+    pub help: bool,
+    pub quit: bool,
+    pub keymap: Keymap,
+    /// Rows visible in the resources pane at the last draw, for paging.
+    pub page_rows: usize,
+}
+
+impl State {
+    pub fn new(context: impl Into<String>, keymap: Keymap) -> Self {
+        Self {
+            context: context.into(),
+            keymap,
+            page_rows: 10,
+            ..Self::default()
+        }
+    }
+
+    /// Row keys after the filter, in display order (namespace, kind, name).
+    pub fn visible_rows(&self) -> Vec<&ResourceKey> {
+        let needle = self.filter.to_lowercase();
+        self.reports
+            .iter()
+            .filter(|(k, r)| needle.is_empty() || row_matches(k, r, &needle))
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    pub fn selected_key(&self) -> Option<&ResourceKey> {
+        self.visible_rows().get(self.selected).copied()
+    }
+
+    pub fn count(&self, status: DriftStatus) -> usize {
+        self.reports.values().filter(|r| r.status == status).count()
+    }
+
+    pub fn drifted_keys(&self) -> Vec<ResourceKey> {
+        self.reports
+            .iter()
+            .filter(|(_, r)| r.status.is_drift())
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// The core wants a clock tick only while something on screen depends on time passing.
+    pub fn wants_tick(&self) -> bool {
+        !self.notices.is_empty() || self.sync.is_some()
+    }
+
+    pub fn notify(&mut self, kind: NoticeKind, text: impl Into<String>) {
+        let text = text.into();
+        tracing::info!(notice = %text);
+        self.notices.retain(|n| n.kind != kind);
+        self.notices.push(Notice {
+            kind,
+            text,
+            until_ms: self.now_ms + NOTICE_MS,
+        });
+    }
+}
+
+fn row_matches(key: &ResourceKey, report: &DriftReport, needle: &str) -> bool {
+    key.to_string().to_lowercase().contains(needle) || report.status.label().contains(needle)
+}

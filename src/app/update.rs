@@ -1,0 +1,138 @@
+//! `update(&mut State, Msg) -> Vec<Cmd>`: every decision, no I/O, no clock reads.
+
+use super::action::Action;
+use super::msg::{Cmd, Msg};
+use super::state::{NoticeKind, Pane, State};
+use super::{update_data, update_sync};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    match msg {
+        Msg::Key(key) => on_key(state, key, &mut cmds),
+        Msg::Resize => {}
+        Msg::Tick(now) => {
+            state.now_ms = now;
+            state.notices.retain(|n| n.until_ms > now);
+        }
+        Msg::Repo(m) => update_data::on_repo(state, m, &mut cmds),
+        Msg::Kube(m) => update_data::on_kube(state, m),
+        Msg::Logs(m) => update_data::on_logs(state, m),
+        Msg::Sync(m) => update_sync::on_sync(state, m),
+    }
+    clamp_selection(state);
+    update_sync::follow_selection(state, &mut cmds);
+    cmds
+}
+
+fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if state.help {
+        state.help = false;
+        if ctrl_c {
+            quit(state, cmds);
+        }
+        return;
+    }
+    if state.filter_input.is_some() {
+        on_filter_key(state, key, ctrl_c, cmds);
+        return;
+    }
+    if state.dialog.is_some() {
+        match state.keymap.dialog_action(&key) {
+            Some(Action::Confirm) => update_sync::confirm(state, cmds),
+            Some(Action::Cancel) => state.dialog = None,
+            Some(Action::Quit) => quit(state, cmds),
+            _ => {}
+        }
+        return;
+    }
+    if let Some(action) = state.keymap.normal_action(&key) {
+        apply_action(state, action, cmds);
+    }
+}
+
+fn on_filter_key(state: &mut State, key: KeyEvent, ctrl_c: bool, cmds: &mut Vec<Cmd>) {
+    match key.code {
+        _ if ctrl_c => quit(state, cmds),
+        KeyCode::Esc => {
+            state.filter_input = None;
+            state.filter.clear();
+        }
+        KeyCode::Enter => state.filter_input = None,
+        _ => {
+            if let Some(input) = state.filter_input.as_mut() {
+                input.input(key);
+                state.filter = input.lines().join("");
+                state.selected = 0;
+            }
+        }
+    }
+}
+
+pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd>) {
+    let rows = state.visible_rows().len();
+    let page = state.page_rows.max(1);
+    match action {
+        Action::Quit => quit(state, cmds),
+        Action::Down => scroll(state, 1, rows),
+        Action::Up => scroll(state, -1, rows),
+        Action::PageDown => scroll(state, page as isize, rows),
+        Action::PageUp => scroll(state, -(page as isize), rows),
+        Action::Top => scroll(state, isize::MIN / 2, rows),
+        Action::Bottom => scroll(state, isize::MAX / 2, rows),
+        Action::Filter => {
+            let mut input = TextArea::new(vec![state.filter.clone()]);
+            input.move_cursor(ratatui_textarea::CursorMove::End);
+            state.filter_input = Some(input);
+        }
+        Action::ClearFilter => {
+            state.filter.clear();
+            state.notices.retain(|n| n.kind == NoticeKind::Error);
+        }
+        Action::FocusNext => state.focus = state.focus.next(),
+        Action::FocusPrev => state.focus = state.focus.prev(),
+        Action::SyncOne => {
+            let keys: Vec<_> = state.selected_key().cloned().into_iter().collect();
+            update_sync::open_dialog(state, keys);
+        }
+        Action::SyncAll => {
+            let keys = state.drifted_keys();
+            update_sync::open_dialog(state, keys);
+        }
+        Action::Help => state.help = true,
+        Action::Confirm | Action::Cancel => {}
+    }
+}
+
+/// Moves within the focused pane: rows, diff lines or log lines.
+fn scroll(state: &mut State, delta: isize, rows: usize) {
+    match state.focus {
+        Pane::Resources => {
+            let max = rows.saturating_sub(1) as isize;
+            state.selected = (state.selected as isize).saturating_add(delta).clamp(0, max) as usize;
+            state.diff_scroll = 0;
+        }
+        Pane::Diff => {
+            state.diff_scroll = (state.diff_scroll as isize).saturating_add(delta).max(0) as usize;
+        }
+        Pane::Logs => {
+            // Down moves toward the newest line (scroll 0 follows the tail).
+            let max = state.logs.lines.len() as isize;
+            state.logs.scroll = (state.logs.scroll as isize).saturating_sub(delta).clamp(0, max) as usize;
+        }
+    }
+}
+
+fn clamp_selection(state: &mut State) {
+    let rows = state.visible_rows().len();
+    if state.selected >= rows {
+        state.selected = rows.saturating_sub(1);
+    }
+}
+
+fn quit(state: &mut State, cmds: &mut Vec<Cmd>) {
+    state.quit = true;
+    cmds.push(Cmd::Quit);
+}

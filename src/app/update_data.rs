@@ -1,0 +1,200 @@
+//! Folding repo snapshots, watch events and log batches into State, and judging drift as they arrive.
+
+use super::msg::{Cmd, KubeMsg, LogMsg, RepoMsg};
+use super::state::{LOG_CAPACITY, NoticeKind, RepoView, State};
+use crate::drift::{assess, is_owned_by_kdrift};
+use crate::model::{DriftReport, DriftStatus, Gvk, ResourceKey, WatchState};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// Group used for synthetic rows that stand for bad manifests.
+pub const MANIFEST_GROUP: &str = "kdrift.dev";
+
+pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
+    match msg {
+        RepoMsg::Failed(e) => {
+            state.notify(NoticeKind::Error, format!("repo: {e}"));
+            state.repo_error = Some(e);
+        }
+        RepoMsg::Snapshot(snap) => {
+            state.repo_error = None;
+            state.repo = Some(RepoView {
+                name: snap.repo.clone(),
+                branch: snap.branch.clone(),
+                commit: snap.commit.clone(),
+            });
+            state.desired = snap.desired.into_iter().map(|d| (d.key.clone(), d)).collect();
+            state.manifest_errors = snap.errors;
+            let kinds: BTreeSet<Gvk> = state.desired.keys().map(ResourceKey::gvk).collect();
+            for gvk in &kinds {
+                state.watches.entry(gvk.clone()).or_insert(WatchState::Connecting);
+            }
+            state.settled = false;
+            rebuild_all(state);
+            cmds.push(Cmd::Watch(kinds.into_iter().collect()));
+        }
+    }
+}
+
+pub fn on_kube(state: &mut State, msg: KubeMsg) {
+    let drifted_before = drift_count(state);
+    match msg {
+        KubeMsg::Listed { gvk, objects } => {
+            let stale: Vec<ResourceKey> = state
+                .live
+                .keys()
+                .filter(|k| k.group == gvk.group && k.kind == gvk.kind)
+                .cloned()
+                .collect();
+            for key in &stale {
+                state.live.remove(key);
+            }
+            let mut touched: BTreeSet<ResourceKey> = stale.into_iter().collect();
+            for obj in objects {
+                if let Some(key) = store_live(state, obj) {
+                    touched.insert(key);
+                }
+            }
+            state.watches.insert(gvk, WatchState::Live);
+            for key in touched {
+                recompute(state, &key);
+            }
+            let was_settled = state.settled;
+            state.settled = state.repo.is_some()
+                && state.watches.values().all(|w| !matches!(w, WatchState::Connecting));
+            if state.settled && !was_settled {
+                return;
+            }
+        }
+        KubeMsg::Applied(obj) => {
+            if let Some(key) = store_live(state, obj) {
+                recompute(state, &key);
+            }
+        }
+        KubeMsg::Deleted(obj) => {
+            if let Some(key) = ResourceKey::from_object(&obj) {
+                state.live.remove(&key);
+                recompute(state, &key);
+            }
+        }
+        KubeMsg::Watch { gvk, state: ws } => {
+            if let WatchState::Failed(reason) = &ws {
+                let keys: Vec<_> = state.desired.keys().filter(|k| k.gvk() == gvk).cloned().collect();
+                for key in keys {
+                    let mut r = DriftReport::new(DriftStatus::Error);
+                    r.message = Some(reason.clone());
+                    state.reports.insert(key, r);
+                }
+            }
+            state.watches.insert(gvk, ws);
+            state.settled = state.repo.is_some()
+                && state.watches.values().all(|w| !matches!(w, WatchState::Connecting));
+        }
+    }
+    if state.settled && drifted_before > 0 && drift_count(state) == 0 {
+        let n = state.reports.len();
+        state.notify(NoticeKind::Converged, format!("converged: all {n} resources match git"));
+    }
+}
+
+pub fn on_logs(state: &mut State, msg: LogMsg) {
+    match msg {
+        LogMsg::Lines { target, lines } if state.logs.target.as_ref() == Some(&target) => {
+            let added = lines.len();
+            state.logs.lines.extend(lines);
+            let excess = state.logs.lines.len().saturating_sub(LOG_CAPACITY);
+            state.logs.lines.drain(..excess);
+            if state.logs.scroll > 0 {
+                // Keep the view still while the user reads older lines.
+                state.logs.scroll = (state.logs.scroll + added).min(state.logs.lines.len());
+            }
+        }
+        LogMsg::Status { target, text } if state.logs.target.as_ref() == Some(&target) => {
+            state.logs.status = text;
+        }
+        _ => {}
+    }
+}
+
+/// Keeps a live object only when it matters: declared in git, or owned by kdrift (possible orphan).
+fn store_live(state: &mut State, mut obj: Value) -> Option<ResourceKey> {
+    let key = ResourceKey::from_object(&obj)?;
+    if !state.desired.contains_key(&key) && !is_owned_by_kdrift(&obj) {
+        return None;
+    }
+    // The last-applied annotation duplicates the object (and a Secret's values): never keep it.
+    if let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+        ann.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+    state.live.insert(key.clone(), obj);
+    Some(key)
+}
+
+fn drift_count(state: &State) -> usize {
+    state.reports.values().filter(|r| r.status.is_drift()).count()
+}
+
+/// Re-judges one object and raises "drift detected" when a settled, in-sync object leaves git.
+pub fn recompute(state: &mut State, key: &ResourceKey) {
+    let before = state.reports.get(key).map(|r| r.status);
+    let gvk = key.gvk();
+    let failed = match state.watches.get(&gvk) {
+        Some(WatchState::Failed(reason)) if state.desired.contains_key(key) => Some(reason.clone()),
+        _ => None,
+    };
+    let report = match failed {
+        Some(reason) => Some(DriftReport {
+            status: DriftStatus::Error,
+            changes: vec![],
+            message: Some(reason),
+        }),
+        None => assess(state.desired.get(key), state.live.get(key)),
+    };
+    match report {
+        Some(r) => {
+            let after = r.status;
+            let detail = r
+                .changes
+                .first()
+                .map(|c| match &c.manager {
+                    Some(m) => format!(" ({} by {m})", c.path),
+                    None => format!(" ({})", c.path),
+                })
+                .unwrap_or_default();
+            state.reports.insert(key.clone(), r);
+            if state.settled && after.is_drift() && before.is_none_or(|b| !b.is_drift()) {
+                state.notify(
+                    NoticeKind::Drift,
+                    format!("drift detected: {key} {}{detail}", after.label()),
+                );
+            }
+        }
+        None => {
+            state.reports.remove(key);
+        }
+    }
+}
+
+fn rebuild_all(state: &mut State) {
+    state.reports.clear();
+    let keys: BTreeSet<ResourceKey> = state.desired.keys().chain(state.live.keys()).cloned().collect();
+    for key in keys {
+        recompute(state, &key);
+    }
+    for err in state.manifest_errors.clone() {
+        let name = match err.line {
+            Some(line) => format!("{}:{line}", err.source),
+            None => err.source.clone(),
+        };
+        let key = ResourceKey {
+            namespace: None,
+            kind: "Manifest".into(),
+            name,
+            group: MANIFEST_GROUP.into(),
+            version: "v1".into(),
+        };
+        let mut r = DriftReport::new(DriftStatus::Error);
+        r.message = Some(err.message);
+        state.reports.insert(key, r);
+    }
+}

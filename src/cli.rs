@@ -1,0 +1,55 @@
+//! Command-line interface: `kdrift demo`, or the TUI against a real cluster from the kubeconfig.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "kdrift", version, about = "Is my cluster what git says it is? Live drift, diffs, logs, and one-key convergence.")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run on an embedded simulated cluster and a sample git repo, seeded with drift. No setup.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// A simulated operator edits a resource every few seconds, so drift appears while you watch.
+    #[arg(long)]
+    pub chaos: bool,
+    /// Seconds between chaos edits.
+    #[arg(long, default_value_t = 8, value_name = "SECS")]
+    pub chaos_every: u64,
+    /// Disable every action that changes the cluster.
+    #[arg(long)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Git repository holding the desired state.
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// Directory inside the repo with the manifests.
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<String>,
+    /// Branch, tag or commit to compare against (default: HEAD).
+    #[arg(long, value_name = "REF")]
+    pub rev: Option<String>,
+    /// Kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Disable every action that changes the cluster.
+    #[arg(long)]
+    pub read_only: bool,
+}

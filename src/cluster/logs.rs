@@ -1,0 +1,93 @@
+//! Follows the logs of every pod a workload selects, picking up new pods as they appear (like stern),
+//! and hands lines to the core in batches so a chatty pod cannot flood it.
+
+use crate::app::{LogLine, LogMsg, LogTarget, Msg};
+use crate::text::sanitize;
+use futures::{AsyncBufReadExt, StreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kube::Client;
+use kube::api::{Api, LogParams};
+use kube::runtime::watcher::{self, Event, watcher};
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, Sender};
+use tokio::task::{JoinHandle, JoinSet};
+
+const BATCH_EVERY: Duration = Duration::from_millis(100);
+const TAIL_LINES: i64 = 30;
+
+/// Runs until aborted; aborting drops the per-pod streams with it.
+pub fn follow_logs(client: Client, target: LogTarget, tx: Sender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
+        let selector = target
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let (line_tx, mut line_rx) = mpsc::channel::<LogLine>(4096);
+        let mut streams = JoinSet::new();
+        let mut following: HashSet<String> = HashSet::new();
+        let mut events = watcher(pods.clone(), watcher::Config::default().labels(&selector)).boxed();
+        let mut batch = Vec::new();
+        // Armed only while a batch is pending, so an idle pane costs no wake-ups.
+        let mut deadline = tokio::time::Instant::now();
+        let status = |text: String| Msg::Logs(LogMsg::Status { target: target.key.clone(), text });
+        loop {
+            tokio::select! {
+                ev = events.next() => match ev {
+                    Some(Ok(Event::Apply(pod) | Event::InitApply(pod))) => {
+                        let name = pod.metadata.name.clone().unwrap_or_default();
+                        let running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+                        if running && following.insert(name.clone()) {
+                            let container = pod.spec.as_ref().and_then(|s| s.containers.first()).map(|c| c.name.clone());
+                            streams.spawn(stream_pod(pods.clone(), name, container, line_tx.clone()));
+                            let text = format!("following {} pod(s)", following.len());
+                            if tx.send(status(text)).await.is_err() { return; }
+                        }
+                    }
+                    Some(Ok(Event::Delete(pod))) => {
+                        following.remove(&pod.metadata.name.unwrap_or_default());
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        if tx.send(status(format!("pods: {e}"))).await.is_err() { return; }
+                    }
+                    None => return,
+                },
+                Some(line) = line_rx.recv() => {
+                    if batch.is_empty() {
+                        deadline = tokio::time::Instant::now() + BATCH_EVERY;
+                    }
+                    batch.push(line);
+                }
+                _ = tokio::time::sleep_until(deadline), if !batch.is_empty() => {
+                    let lines = std::mem::take(&mut batch);
+                    if tx.send(Msg::Logs(LogMsg::Lines { target: target.key.clone(), lines })).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+}
+
+async fn stream_pod(pods: Api<Pod>, name: String, container: Option<String>, out: Sender<LogLine>) {
+    let params = LogParams {
+        follow: true,
+        tail_lines: Some(TAIL_LINES),
+        container,
+        ..LogParams::default()
+    };
+    let Ok(reader) = pods.log_stream(&name, &params).await else {
+        return;
+    };
+    let mut lines = reader.lines();
+    while let Some(Ok(line)) = lines.next().await {
+        let line = LogLine { pod: name.clone(), text: sanitize(&line) };
+        if out.send(line).await.is_err() {
+            return;
+        }
+    }
+}

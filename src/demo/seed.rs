@@ -1,0 +1,73 @@
+//! Puts the simulated cluster into a believable drifted state, through the real API like any client would.
+
+use super::repo_files::ORPHAN_MANIFEST;
+use crate::cluster::{Resolver, apply_object};
+use crate::model::ResourceKey;
+use crate::repo::{Snapshot, parse_file};
+use crate::sync::applied_manifest;
+use anyhow::{Context, Result, anyhow};
+use base64::Engine;
+use kube::api::{Patch, PatchParams};
+use serde_json::{Value, json};
+
+/// Applies git's state as kdrift would have, then drifts it: redis scaled down by hand, a ConfigMap
+/// and a Secret edited by hand, a Service deleted, and an orphan left behind.
+pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
+    let commit = Some(snap.commit.id.as_str());
+    let mut ordered: Vec<_> = snap.desired.iter().collect();
+    ordered.sort_by_key(|d| d.key.kind != "Namespace");
+    for d in ordered {
+        if d.key.kind == "Service" && d.key.name == "api" {
+            continue; // "someone deleted it": git declares it, the cluster lacks it
+        }
+        apply_object(resolver, &d.key, &applied_manifest(&d.manifest, commit), false)
+            .await
+            .map_err(|e| anyhow!("seeding {}: {e}", d.key))?;
+    }
+    let (orphans, errors) = parse_file("cluster-only.yaml", ORPHAN_MANIFEST.as_bytes());
+    if let Some(e) = errors.first() {
+        return Err(anyhow!("cluster-only.yaml: {}", e.message));
+    }
+    for o in orphans {
+        apply_object(resolver, &o.key, &o.manifest, false)
+            .await
+            .map_err(|e| anyhow!("seeding {}: {e}", o.key))?;
+    }
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    edit(resolver, "apps", "StatefulSet", "redis", "kubectl-scale", json!({"spec": {"replicas": 3}})).await?;
+    edit(resolver, "", "ConfigMap", "frontend-config", "kubectl-edit",
+        json!({"data": {"CACHE_TTL_SECONDS": "30"}})).await?;
+    edit(resolver, "", "Secret", "api-credentials", "kubectl-edit",
+        json!({"data": {"DB_PASSWORD": b64("hunter2-rotated-by-hand")}})).await?;
+    Ok(())
+}
+
+/// A merge patch as `kubectl edit`/`kubectl scale` would send it, under that tool's field manager.
+pub async fn edit(
+    resolver: &Resolver,
+    group: &str,
+    kind: &str,
+    name: &str,
+    manager: &str,
+    patch: Value,
+) -> Result<()> {
+    let key = ResourceKey {
+        namespace: Some("shop".into()),
+        kind: kind.into(),
+        name: name.into(),
+        group: group.into(),
+        version: "v1".into(),
+    };
+    let api = resolver
+        .api_for(&key.gvk(), key.namespace.as_deref())
+        .await
+        .map_err(|e| anyhow!(e))?;
+    let params = PatchParams {
+        field_manager: Some(manager.into()),
+        ..PatchParams::default()
+    };
+    api.patch(name, &params, &Patch::Merge(&patch))
+        .await
+        .with_context(|| format!("{manager} editing {key}"))?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+use anyhow::{Context, Result, anyhow};
+use clap::Parser;
+use kdrift::app::Keymap;
+use kdrift::cli::{Cli, Command, DemoArgs, TargetArgs};
+use kdrift::cluster::Resolver;
+use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
+use kdrift::repo::read_snapshot;
+use kdrift::sim::SimCluster;
+use kdrift::tui::{TuiConfig, run};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log = init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kdrift: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Some(Command::Demo(args)) => demo(args).await,
+            None => real_cluster(cli.target).await,
+        }
+    });
+    // Watch and log tasks may still be parked on the network: don't wait for them.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "exiting");
+            eprintln!("kdrift: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn demo(args: DemoArgs) -> Result<()> {
+    let dir = tempfile::Builder::new().prefix("kdrift-demo-").tempdir()?;
+    let repo = dir.path().join("shop-gitops");
+    build_demo_repo(&repo).context("building the demo repo")?;
+    let sim = SimCluster::new();
+    let controllers = sim.spawn_controllers();
+    let resolver = Resolver::new(sim.client());
+    let snap = read_snapshot(&repo, None, None)?;
+    seed_drift(&resolver, &snap).await.context("seeding the demo cluster")?;
+    let chaos = args
+        .chaos
+        .then(|| spawn_chaos(resolver.clone(), Duration::from_secs(args.chaos_every.max(1))));
+    let config = TuiConfig {
+        context: DEMO_CONTEXT.into(),
+        repo,
+        rev: None,
+        path: None,
+        read_only: args.read_only,
+        keymap: load_keymap()?,
+    };
+    let result = run(config, resolver).await;
+    if let Some(c) = chaos {
+        c.abort();
+    }
+    controllers.abort();
+    result
+}
+
+async fn real_cluster(target: TargetArgs) -> Result<()> {
+    let repo = target
+        .repo
+        .ok_or_else(|| anyhow!("no --repo given (try `kdrift demo`, or `kdrift --repo PATH`)"))?;
+    // Fail before the TUI starts: a bad repo is one clear line.
+    read_snapshot(&repo, target.rev.as_deref(), target.path.as_deref())?;
+    let options = kube::config::KubeConfigOptions {
+        context: target.context.clone(),
+        ..Default::default()
+    };
+    let config = match &target.kubeconfig {
+        Some(file) => {
+            let kc = kube::config::Kubeconfig::read_from(file)
+                .with_context(|| format!("reading kubeconfig {}", file.display()))?;
+            kube::Config::from_custom_kubeconfig(kc, &options).await
+        }
+        None => kube::Config::from_kubeconfig(&options).await,
+    }
+    .context("loading kubeconfig")?;
+    let context = target.context.clone().unwrap_or_else(|| config.cluster_url.to_string());
+    let client = kube::Client::try_from(config).context("creating the Kubernetes client")?;
+    client
+        .apiserver_version()
+        .await
+        .with_context(|| format!("cannot reach the API server of {context}"))?;
+    let config = TuiConfig {
+        context,
+        repo,
+        rev: target.rev,
+        path: target.path,
+        read_only: target.read_only,
+        keymap: load_keymap()?,
+    };
+    run(config, Resolver::new(client)).await
+}
+
+/// Defaults embedded in the binary, with `$XDG_CONFIG_HOME/kdrift/keymap.toml` merged on top.
+fn load_keymap() -> Result<Keymap> {
+    let base = include_str!("../assets/keymap.toml");
+    let path = config_dir().map(|d| d.join("kdrift/keymap.toml"));
+    match path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
+        Some(text) => {
+            let name = path.map(|p| p.display().to_string()).unwrap_or_default();
+            Keymap::from_toml(base, Some((&name, &text)))
+        }
+        None => Keymap::from_toml(base, None),
+    }
+}
+
+fn config_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+}
+
+/// Logs go to a file under the XDG state dir, never to the terminal the TUI draws on.
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?
+        .join("kdrift");
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "kdrift.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KDRIFT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

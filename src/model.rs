@@ -1,0 +1,193 @@
+//! Pure domain types shared by every layer: no I/O, no UI.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+
+/// Label kdrift puts on everything it applies; only objects carrying it may be pruned.
+pub const OWNER_LABEL: &str = "app.kubernetes.io/managed-by";
+pub const OWNER_VALUE: &str = "kdrift";
+/// Field manager used for every server-side apply.
+pub const FIELD_MANAGER: &str = "kdrift";
+
+/// Identity of one Kubernetes object, ordered for grouping by namespace, then kind, then name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ResourceKey {
+    pub namespace: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub group: String,
+    pub version: String,
+}
+
+impl ResourceKey {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// Builds a key from an object's apiVersion/kind/metadata. `None` when any part is missing.
+    pub fn from_object(obj: &Value) -> Option<Self> {
+        let api_version = obj.get("apiVersion")?.as_str()?;
+        let kind = obj.get("kind")?.as_str()?.to_string();
+        let meta = obj.get("metadata")?;
+        let name = meta.get("name")?.as_str()?.to_string();
+        let namespace = meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let (group, version) = match api_version.split_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), api_version.to_string()),
+        };
+        Some(Self {
+            namespace,
+            kind,
+            name,
+            group,
+            version,
+        })
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.group.is_empty() && self.kind == "Secret"
+    }
+
+    pub fn is_workload(&self) -> bool {
+        self.group == "apps" && matches!(self.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
+    }
+}
+
+impl fmt::Display for ResourceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{}/{}/{}", ns, self.kind, self.name),
+            None => write!(f, "{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// An object as git declares it, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub key: ResourceKey,
+    pub manifest: Value,
+    /// Path of the file inside the repo that declared it.
+    pub source: String,
+}
+
+/// A manifest that could not be turned into a desired object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ManifestError {
+    pub source: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftStatus {
+    InSync,
+    Modified,
+    Missing,
+    Orphan,
+    Error,
+}
+
+impl DriftStatus {
+    pub const ALL: [DriftStatus; 5] = [
+        DriftStatus::InSync,
+        DriftStatus::Modified,
+        DriftStatus::Missing,
+        DriftStatus::Orphan,
+        DriftStatus::Error,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DriftStatus::InSync => "in sync",
+            DriftStatus::Modified => "modified",
+            DriftStatus::Missing => "missing",
+            DriftStatus::Orphan => "orphan",
+            DriftStatus::Error => "error",
+        }
+    }
+
+    pub fn is_drift(self) -> bool {
+        matches!(
+            self,
+            DriftStatus::Modified | DriftStatus::Missing | DriftStatus::Orphan
+        )
+    }
+}
+
+/// One field that differs between git and the cluster. Secret values are already masked here.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// JSON-pointer style path, e.g. `/spec/replicas`.
+    pub path: String,
+    pub desired: Option<Value>,
+    pub live: Option<Value>,
+    /// Field manager that last wrote the live value, from managedFields.
+    pub manager: Option<String>,
+}
+
+/// The verdict for one object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftReport {
+    pub status: DriftStatus,
+    pub changes: Vec<FieldChange>,
+    pub message: Option<String>,
+}
+
+impl DriftReport {
+    pub fn new(status: DriftStatus) -> Self {
+        Self {
+            status,
+            changes: Vec::new(),
+            message: None,
+        }
+    }
+}
+
+/// A kind as discovery names it; one watcher runs per kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Gvk {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+}
+
+impl fmt::Display for Gvk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.group.is_empty() {
+            write!(f, "{}", self.kind)
+        } else {
+            write!(f, "{}.{}", self.kind, self.group)
+        }
+    }
+}
+
+impl ResourceKey {
+    pub fn gvk(&self) -> Gvk {
+        Gvk {
+            group: self.group.clone(),
+            version: self.version.clone(),
+            kind: self.kind.clone(),
+        }
+    }
+}
+
+/// Health of the watch on one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum WatchState {
+    Connecting,
+    Live,
+    /// The stream failed; the watcher is backing off and will re-list. Millis since epoch.
+    Reconnecting { since_ms: u64 },
+    /// The kind cannot be watched at all (unknown kind, forbidden).
+    Failed(String),
+}

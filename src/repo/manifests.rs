@@ -1,0 +1,202 @@
+//! Turns manifest files into desired objects, reporting bad input by file and line.
+
+use crate::model::{Desired, ManifestError, ResourceKey};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Files larger than this are refused before parsing (YAML bombs, generated blobs).
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Kinds that live outside namespaces; everything else defaults to `default`, as kubectl does.
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+pub fn is_manifest_path(path: &str) -> bool {
+    [".yaml", ".yml", ".json"].iter().any(|ext| path.ends_with(ext))
+}
+
+/// Parses every file and rejects objects declared twice (naming both files).
+pub fn parse_manifests(files: &[(String, Vec<u8>)]) -> (Vec<Desired>, Vec<ManifestError>) {
+    let mut errors = Vec::new();
+    let mut seen: BTreeMap<ResourceKey, Desired> = BTreeMap::new();
+    for (path, bytes) in files {
+        let (objs, errs) = parse_file(path, bytes);
+        errors.extend(errs);
+        for d in objs {
+            if let Some(first) = seen.get(&d.key) {
+                errors.push(ManifestError {
+                    source: d.source.clone(),
+                    line: None,
+                    message: format!("{} is declared twice: in {} and in {}", d.key, first.source, d.source),
+                });
+            } else {
+                seen.insert(d.key.clone(), d);
+            }
+        }
+    }
+    (seen.into_values().collect(), errors)
+}
+
+/// Parses one YAML or JSON file (multi-document).
+pub fn parse_file(path: &str, bytes: &[u8]) -> (Vec<Desired>, Vec<ManifestError>) {
+    let err = |line: Option<usize>, message: String| ManifestError {
+        source: path.to_string(),
+        line,
+        message,
+    };
+    if bytes.len() > MAX_FILE_BYTES {
+        return (vec![], vec![err(None, format!("file is larger than {MAX_FILE_BYTES} bytes"))]);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
+        Err(e) => return (vec![], vec![err(None, format!("not UTF-8 text: {e}"))]),
+    };
+    let docs: Vec<Value> = match serde_saphyr::from_multiple(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let msg = e.to_string();
+            return (vec![], vec![err(line_in(&msg), format!("invalid YAML: {}", first_line(&msg)))]);
+        }
+    };
+    let starts = document_start_lines(text);
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        let line = starts.get(i).copied();
+        match doc {
+            Value::Null => continue,
+            Value::Object(_) => {}
+            _ => {
+                errors.push(err(line, "document is not a mapping".into()));
+                continue;
+            }
+        }
+        if doc.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+            && let Some(items) = doc.get("items").and_then(Value::as_array)
+        {
+            for item in items {
+                push_object(path, line, item.clone(), &mut out, &mut errors);
+            }
+            continue;
+        }
+        push_object(path, line, doc, &mut out, &mut errors);
+    }
+    (out, errors)
+}
+
+fn push_object(
+    path: &str,
+    line: Option<usize>,
+    mut doc: Value,
+    out: &mut Vec<Desired>,
+    errors: &mut Vec<ManifestError>,
+) {
+    let missing: Vec<&str> = [("apiVersion", "/apiVersion"), ("kind", "/kind"), ("metadata.name", "/metadata/name")]
+        .into_iter()
+        .filter(|(_, p)| doc.pointer(p).and_then(Value::as_str).is_none_or(str::is_empty))
+        .map(|(n, _)| n)
+        .collect();
+    if !missing.is_empty() {
+        errors.push(ManifestError {
+            source: path.to_string(),
+            line,
+            message: format!("object lacks {}", missing.join(", ")),
+        });
+        return;
+    }
+    let kind = doc["kind"].as_str().unwrap_or_default().to_string();
+    if !CLUSTER_SCOPED.contains(&kind.as_str())
+        && doc.pointer("/metadata/namespace").is_none()
+        && let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut)
+    {
+        meta.insert("namespace".into(), Value::String("default".into()));
+    }
+    if let Some(key) = ResourceKey::from_object(&doc) {
+        out.push(Desired {
+            key,
+            manifest: doc,
+            source: path.to_string(),
+        });
+    }
+}
+
+/// 1-based line where each document starts (after a `---` separator or at the top).
+fn document_start_lines(text: &str) -> Vec<usize> {
+    let mut starts = vec![1];
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("---") && i > 0 {
+            starts.push(i + 2);
+        } else if line.starts_with("---") {
+            starts[0] = 2;
+        }
+    }
+    starts
+}
+
+fn first_line(msg: &str) -> &str {
+    msg.lines().next().unwrap_or(msg)
+}
+
+/// Pulls "line N" out of the parser's message.
+fn line_in(msg: &str) -> Option<usize> {
+    let idx = msg.find("line ")?;
+    msg[idx + 5..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_multi_document_yaml_and_defaults_namespace() {
+        let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n";
+        let (objs, errs) = parse_file("a.yaml", y);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(objs.len(), 2);
+        assert_eq!(objs[0].key.namespace.as_deref(), Some("default"));
+        assert_eq!(objs[1].key.namespace, None);
+    }
+
+    #[test]
+    fn reports_missing_fields_with_file_and_line() {
+        let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n";
+        let (objs, errs) = parse_file("bad.yaml", y);
+        assert_eq!(objs.len(), 1);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].source, "bad.yaml");
+        assert_eq!(errs[0].line, Some(6));
+        assert!(errs[0].message.contains("metadata.name"));
+    }
+
+    #[test]
+    fn reports_invalid_yaml_and_non_utf8() {
+        let (_, errs) = parse_file("broken.yaml", b"a: [1, 2\nb: c\n");
+        assert!(errs[0].message.starts_with("invalid YAML"), "{errs:?}");
+        let (_, errs) = parse_file("bin.yaml", &[0xff, 0xfe, 0x00]);
+        assert!(errs[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn duplicates_name_both_files() {
+        let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n".to_vec();
+        let (objs, errs) = parse_manifests(&[("one.yaml".into(), y.clone()), ("two.yaml".into(), y)]);
+        assert_eq!(objs.len(), 1);
+        assert!(errs[0].message.contains("one.yaml") && errs[0].message.contains("two.yaml"));
+    }
+}

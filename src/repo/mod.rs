@@ -1,0 +1,9 @@
+//! Git as the source of truth: reads the desired state at a commit without touching any worktree.
+
+mod demo_repo;
+mod manifests;
+mod read;
+
+pub use demo_repo::{RepoFile, write_history};
+pub use manifests::{parse_manifests, parse_file};
+pub use read::{CommitInfo, Snapshot, read_snapshot};

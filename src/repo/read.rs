@@ -1,0 +1,104 @@
+//! Reads the manifests at a commit straight from git's object database (never the worktree).
+
+use super::manifests::{MAX_FILE_BYTES, is_manifest_path, parse_manifests};
+use crate::model::{Desired, ManifestError};
+use anyhow::{Context, Result, anyhow};
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub short: String,
+    pub subject: String,
+    pub author: String,
+}
+
+/// The desired state as one commit declares it.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub repo: String,
+    pub branch: Option<String>,
+    pub commit: CommitInfo,
+    pub desired: Vec<Desired>,
+    pub errors: Vec<ManifestError>,
+}
+
+/// Reads `rev` (default: HEAD) of the repo at `path`, taking manifests under `subdir`.
+pub fn read_snapshot(path: &Path, rev: Option<&str>, subdir: Option<&str>) -> Result<Snapshot> {
+    // Isolated: ignore the user's and system git config, so an untrusted repo cannot run anything.
+    let repo = gix::open_opts(path, gix::open::Options::isolated())
+        .with_context(|| format!("{} is not a git repository", path.display()))?;
+    let branch = repo
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|n| n.shorten().to_string());
+    let rev = rev.unwrap_or("HEAD");
+    let id = repo
+        .rev_parse_single(rev)
+        .map_err(|e| anyhow!("{}: cannot resolve revision {rev:?}: {e}", path.display()))?;
+    let commit = repo
+        .find_commit(id.detach())
+        .with_context(|| format!("{rev} is not a commit"))?;
+    let message = commit.message_raw_sloppy().to_string();
+    let subject = message.lines().next().unwrap_or_default().to_string();
+    let author = commit
+        .author()
+        .map(|a| a.name.to_string())
+        .unwrap_or_default();
+    let full = id.to_string();
+    let info = CommitInfo {
+        short: full[..7.min(full.len())].to_string(),
+        id: full,
+        subject,
+        author,
+    };
+
+    let tree = commit.tree().context("reading the commit's tree")?;
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    tree.traverse()
+        .breadthfirst(&mut recorder)
+        .context("walking the tree")?;
+    let prefix = subdir
+        .map(|s| s.trim_matches('/'))
+        .filter(|s| !s.is_empty() && *s != ".")
+        .map(|s| format!("{s}/"));
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for entry in recorder.records {
+        let file = entry.filepath.to_string();
+        if prefix.as_ref().is_some_and(|p| !file.starts_with(p.as_str())) || !is_manifest_path(&file) {
+            continue;
+        }
+        if !entry.mode.is_blob() {
+            if entry.mode.is_link() {
+                errors.push(ManifestError {
+                    source: file,
+                    line: None,
+                    message: "symlinks are not followed".into(),
+                });
+            }
+            continue;
+        }
+        let header = repo.find_header(entry.oid)?;
+        if header.size() as usize > MAX_FILE_BYTES {
+            errors.push(ManifestError {
+                source: file,
+                line: None,
+                message: format!("file is larger than {MAX_FILE_BYTES} bytes"),
+            });
+            continue;
+        }
+        let blob = repo.find_object(entry.oid)?;
+        files.push((file, blob.data.clone()));
+    }
+    let (desired, parse_errors) = parse_manifests(&files);
+    errors.extend(parse_errors);
+    Ok(Snapshot {
+        repo: path.display().to_string(),
+        branch,
+        commit: info,
+        desired,
+        errors,
+    })
+}

@@ -1,0 +1,64 @@
+//! Runs the core's commands as tasks and cancels the ones that are superseded.
+
+use crate::app::{Cmd, Msg};
+use crate::cluster::{Resolver, follow_logs, spawn_watch};
+use crate::model::Gvk;
+use crate::sync::run_sync;
+use std::collections::HashMap;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinHandle;
+
+pub struct Executor {
+    resolver: Resolver,
+    tx: Sender<Msg>,
+    watches: HashMap<Gvk, JoinHandle<()>>,
+    logs: Option<JoinHandle<()>>,
+    sync: Option<JoinHandle<()>>,
+}
+
+impl Executor {
+    pub fn new(resolver: Resolver, tx: Sender<Msg>) -> Self {
+        Self {
+            resolver,
+            tx,
+            watches: HashMap::new(),
+            logs: None,
+            sync: None,
+        }
+    }
+
+    pub fn run(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Quit => {}
+            Cmd::Watch(kinds) => {
+                for gvk in kinds {
+                    self.watches.entry(gvk.clone()).or_insert_with(|| {
+                        spawn_watch(self.resolver.clone(), gvk, self.tx.clone())
+                    });
+                }
+            }
+            Cmd::FollowLogs(target) => {
+                if let Some(old) = self.logs.take() {
+                    old.abort();
+                }
+                self.logs = target.map(|t| follow_logs(self.resolver.client().clone(), t, self.tx.clone()));
+            }
+            Cmd::Sync(plan) => {
+                let task = run_sync(self.resolver.clone(), plan, self.tx.clone());
+                self.sync = Some(tokio::spawn(task));
+            }
+        }
+    }
+
+    pub fn shutdown(&mut self) {
+        for (_, w) in self.watches.drain() {
+            w.abort();
+        }
+        if let Some(l) = self.logs.take() {
+            l.abort();
+        }
+        if let Some(s) = self.sync.take() {
+            s.abort();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The interactive runtime: terminal setup/restore, the core loop, and the executor that turns
+//! `Cmd`s into tasks.
+
+mod executor;
+mod input;
+mod terminal;
+
+pub use executor::Executor;
+pub use terminal::TerminalGuard;
+
+use crate::app::{Keymap, Msg, RepoMsg, State, update};
+use crate::cluster::Resolver;
+use crate::repo::read_snapshot;
+use anyhow::Result;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Bound on queued messages; sources wait (backpressure) rather than grow memory.
+pub const CHANNEL_CAPACITY: usize = 1024;
+/// At most this many messages are folded in before a frame is drawn, so input stays responsive.
+const MAX_BATCH: usize = 512;
+
+pub struct TuiConfig {
+    pub context: String,
+    pub repo: PathBuf,
+    pub rev: Option<String>,
+    pub path: Option<String>,
+    pub read_only: bool,
+    pub keymap: Keymap,
+}
+
+/// Runs the TUI until the user quits. The terminal is restored on every exit path.
+pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
+    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
+    let mut state = State::new(config.context, config.keymap);
+    state.read_only = config.read_only;
+    spawn_repo_reader(config.repo, config.rev, config.path, tx.clone());
+
+    let mut guard = TerminalGuard::enter()?;
+    input::spawn_input(tx.clone());
+    let mut executor = Executor::new(resolver, tx.clone());
+    // Every wake-up below is a change, so each loop turn draws exactly one frame.
+    loop {
+        let size = guard.terminal.size()?;
+        state.page_rows = crate::ui::resource_rows(size.into());
+        guard.terminal.draw(|f| crate::ui::draw(f, &state))?;
+        tokio::select! {
+            msg = rx.recv() => {
+                let Some(msg) = msg else { break };
+                update(&mut state, Msg::Tick(crate::cluster::now_ms()));
+                let mut cmds = update(&mut state, msg);
+                // Fold in whatever else is already queued before drawing once.
+                let mut n = 1;
+                while n < MAX_BATCH {
+                    let Ok(more) = rx.try_recv() else { break };
+                    cmds.extend(update(&mut state, more));
+                    n += 1;
+                }
+                for cmd in cmds {
+                    executor.run(cmd);
+                }
+            }
+            // Ticks only while something on screen ages (notices, a running sync): idle costs nothing.
+            _ = tokio::time::sleep(Duration::from_millis(500)), if state.wants_tick() => {
+                update(&mut state, Msg::Tick(crate::cluster::now_ms()));
+            }
+            _ = tokio::signal::ctrl_c() => break,
+        }
+        if state.quit {
+            break;
+        }
+    }
+    executor.shutdown();
+    guard.leave()?;
+    Ok(())
+}
+
+fn spawn_repo_reader(repo: PathBuf, rev: Option<String>, path: Option<String>, tx: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let read = tokio::task::spawn_blocking(move || read_snapshot(&repo, rev.as_deref(), path.as_deref())).await;
+        let msg = match read {
+            Ok(Ok(snap)) => RepoMsg::Snapshot(Box::new(snap)),
+            Ok(Err(e)) => RepoMsg::Failed(format!("{e:#}")),
+            Err(e) => RepoMsg::Failed(e.to_string()),
+        };
+        let _ = tx.send(Msg::Repo(msg)).await;
+    });
+}

@@ -1,0 +1,66 @@
+//! Diff pane: what drifted, who wrote it, and the unified diff of live (−) against git (+).
+
+use super::style::{bold, dim, is_focused, pane, status_style};
+use crate::app::{Pane, State};
+use crate::drift::{DiffLineKind, diff_text};
+use crate::model::DriftStatus;
+use crate::text::sanitize;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let focused = is_focused(state.focus, Pane::Diff);
+    let Some(key) = state.selected_key() else {
+        frame.render_widget(Paragraph::new("").block(pane(" diff ", focused)), area);
+        return;
+    };
+    let report = &state.reports[key];
+    let title = Line::from(vec![
+        Span::raw(" diff "),
+        Span::styled(sanitize(&key.to_string()), bold()),
+        Span::raw(" "),
+    ]);
+    let desired = state.desired.get(key);
+    let live = state.live.get(key);
+    let mut lines: Vec<Line> = Vec::new();
+    let source = desired.map(|d| d.source.as_str()).unwrap_or("not in git");
+    lines.push(Line::from(vec![
+        Span::styled(report.status.label(), status_style(report.status)),
+        Span::styled(format!("  source: {}", sanitize(source)), dim()),
+    ]));
+    if let Some(msg) = &report.message {
+        lines.push(Line::styled(sanitize(msg), Style::new().fg(Color::Red)));
+    }
+    for change in &report.changes {
+        let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "(unset)".into());
+        let mut spans = vec![
+            Span::styled(format!("{} ", sanitize(&change.path)), Style::new().fg(Color::Yellow)),
+            Span::raw(format!("git {} ", sanitize(&show(&change.desired)))),
+            Span::raw(format!("live {}", sanitize(&show(&change.live)))),
+        ];
+        if let Some(m) = &change.manager {
+            spans.push(Span::styled(format!("  ← {}", sanitize(m)), Style::new().fg(Color::Magenta)));
+        }
+        lines.push(Line::from(spans));
+    }
+    if report.status != DriftStatus::InSync && report.status != DriftStatus::Error {
+        for l in diff_text(desired, live, &report.changes) {
+            let style = match l.kind {
+                DiffLineKind::Header => Style::new().fg(Color::Cyan),
+                DiffLineKind::Added => Style::new().fg(Color::Green),
+                DiffLineKind::Removed => Style::new().fg(Color::Red),
+                DiffLineKind::Context => Style::new(),
+            };
+            lines.push(Line::styled(sanitize(&l.text), style));
+        }
+    } else if report.status == DriftStatus::InSync {
+        lines.push(Line::styled("live matches every field git declares", dim()));
+    }
+    let height = area.height.saturating_sub(2) as usize;
+    let scroll = state.diff_scroll.min(lines.len().saturating_sub(height.max(1)));
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
+    frame.render_widget(Paragraph::new(visible).block(pane(title, focused)), area);
+}

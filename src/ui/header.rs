@@ -1,0 +1,76 @@
+//! Header: cluster context, repo/branch/commit, counts per status, watch health.
+
+use super::style::{bold, dim, status_style};
+use crate::app::State;
+use crate::model::{DriftStatus, WatchState};
+use crate::text::sanitize;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let mut first = vec![
+        Span::styled(" kdrift ", Style::new().fg(Color::Black).bg(Color::Cyan)),
+        Span::raw(" ⎈ "),
+        Span::styled(sanitize(&state.context), bold()),
+    ];
+    match (&state.repo, &state.repo_error) {
+        (Some(repo), _) => {
+            first.push(Span::styled("  ", dim()));
+            first.push(Span::raw(format!(
+                "{}@{}",
+                short_repo(&repo.name),
+                repo.branch.as_deref().unwrap_or("(detached)")
+            )));
+            first.push(Span::styled(format!(" {} ", repo.commit.short), Style::new().fg(Color::Yellow)));
+            first.push(Span::raw(sanitize(&repo.commit.subject)));
+        }
+        (None, Some(e)) => first.push(Span::styled(format!("  repo error: {}", sanitize(e)), Style::new().fg(Color::Red))),
+        (None, None) => first.push(Span::styled("  reading repo…", dim())),
+    }
+    if state.read_only {
+        first.push(Span::styled("  [read-only]", Style::new().fg(Color::Magenta)));
+    }
+
+    let mut second = vec![Span::raw(" ")];
+    for status in DriftStatus::ALL {
+        let n = state.count(status);
+        let style = if n == 0 { dim() } else { status_style(status) };
+        second.push(Span::styled(format!("{} {n}", status.label()), style));
+        second.push(Span::styled("  ", dim()));
+    }
+    second.push(watch_summary(state));
+    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
+}
+
+fn watch_summary(state: &State) -> Span<'static> {
+    let total = state.watches.len();
+    let live = state.watches.values().filter(|w| **w == WatchState::Live).count();
+    let troubled: Vec<String> = state
+        .watches
+        .iter()
+        .filter(|(_, w)| matches!(w, WatchState::Reconnecting { .. } | WatchState::Failed(_)))
+        .map(|(g, w)| match w {
+            WatchState::Reconnecting { since_ms } => {
+                let secs = state.now_ms.saturating_sub(*since_ms) / 1000;
+                format!("{g} reconnecting {secs}s")
+            }
+            _ => format!("{g} failed"),
+        })
+        .collect();
+    if !troubled.is_empty() {
+        Span::styled(format!("watch: {}", troubled.join(", ")), Style::new().fg(Color::Red))
+    } else if total > 0 && live == total {
+        Span::styled(format!("watch: live ({total} kinds)"), Style::new().fg(Color::Green))
+    } else {
+        Span::styled(format!("watch: connecting {live}/{total}"), Style::new().fg(Color::Yellow))
+    }
+}
+
+/// Temp-dir paths are long and meaningless: show the last component.
+fn short_repo(name: &str) -> String {
+    let trimmed = name.trim_end_matches('/');
+    sanitize(trimmed.rsplit('/').next().unwrap_or(trimmed))
+}

@@ -1,0 +1,68 @@
+//! `draw(&State)`: pure rendering, one file per pane. Only visible rows are built.
+
+mod dialog;
+mod diff;
+mod footer;
+mod header;
+mod help;
+mod logs;
+mod resources;
+mod style;
+
+use crate::app::State;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// Where each pane goes for a given terminal size.
+pub struct Areas {
+    pub header: Rect,
+    pub resources: Rect,
+    pub diff: Rect,
+    pub logs: Rect,
+    pub footer: Rect,
+}
+
+/// Wide terminals put resources beside diff and logs; narrow ones stack all three.
+pub fn layout(area: Rect) -> Areas {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(6),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    if area.width >= 110 {
+        let [resources, right] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+        let [diff, logs] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
+        Areas { header, resources, diff, logs, footer }
+    } else {
+        let [resources, diff, logs] = Layout::vertical([
+            Constraint::Percentage(40),
+            Constraint::Percentage(35),
+            Constraint::Percentage(25),
+        ])
+        .areas(body);
+        Areas { header, resources, diff, logs, footer }
+    }
+}
+
+/// Table rows that fit in the resources pane (border and header line excluded).
+pub fn resource_rows(area: Rect) -> usize {
+    layout(area).resources.height.saturating_sub(3) as usize
+}
+
+pub fn draw(frame: &mut Frame, state: &State) {
+    let areas = layout(frame.area());
+    header::draw(frame, areas.header, state);
+    resources::draw(frame, areas.resources, state);
+    diff::draw(frame, areas.diff, state);
+    logs::draw(frame, areas.logs, state);
+    footer::draw(frame, areas.footer, state);
+    if let Some(plan) = &state.dialog {
+        dialog::draw(frame, frame.area(), plan);
+    }
+    if state.help {
+        help::draw(frame, frame.area(), state);
+    }
+}

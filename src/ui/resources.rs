@@ -1,0 +1,111 @@
+//! Resources pane: one row per object, grouped by namespace and kind, with a drift badge.
+
+use super::style::{badge, dim, is_focused, pane, status_style};
+use crate::app::{Pane, State};
+use crate::model::{DriftReport, DriftStatus, ResourceKey};
+use crate::text::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let rows = state.visible_rows();
+    let title = if state.filter.is_empty() {
+        format!(" resources ({}) ", rows.len())
+    } else {
+        format!(" resources ({}/{}) filter: {} ", rows.len(), state.reports.len(), sanitize(&state.filter))
+    };
+    let block = pane(Line::from(title), is_focused(state.focus, Pane::Resources));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let (table_area, input_area) = if state.filter_input.is_some() {
+        let [t, i] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+        (t, Some(i))
+    } else {
+        (inner, None)
+    };
+
+    let height = table_area.height.saturating_sub(1) as usize;
+    // Keep the selection on screen; only the rows in this window are built.
+    let offset = state.selected.saturating_sub(height.saturating_sub(1));
+    let window = rows.iter().skip(offset).take(height);
+    let mut prev: Option<&ResourceKey> = if offset > 0 { rows.get(offset - 1).copied() } else { None };
+    let mut built = Vec::with_capacity(height);
+    for (i, key) in window.enumerate() {
+        let report = &state.reports[*key];
+        let same_ns = prev.is_some_and(|p| p.namespace == key.namespace);
+        let same_kind = same_ns && prev.is_some_and(|p| p.kind == key.kind);
+        let ns = if same_ns { String::new() } else { key.namespace.clone().unwrap_or_else(|| "(cluster)".into()) };
+        let kind = if same_kind { String::new() } else { key.kind.clone() };
+        let mut row = Row::new(vec![
+            Cell::from(badge(report.status)).style(status_style(report.status)),
+            Cell::from(sanitize(&ns)).style(dim()),
+            Cell::from(sanitize(&kind)),
+            Cell::from(sanitize(&key.name)),
+            Cell::from(summary(report)).style(dim()),
+        ]);
+        if offset + i == state.selected {
+            row = row.style(Style::new().bg(Color::Rgb(40, 44, 52)).add_modifier(Modifier::BOLD));
+        }
+        built.push(row);
+        prev = Some(key);
+    }
+    let table = Table::new(
+        built,
+        [
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(11),
+            Constraint::Min(12),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(Row::new(["STATUS", "NAMESPACE", "KIND", "NAME", "DRIFT"]).style(dim()));
+    frame.render_widget(table, table_area);
+    if rows.is_empty() {
+        let text = if state.reports.is_empty() { "waiting for git and the cluster…" } else { "no rows match the filter" };
+        let [_, msg] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(table_area);
+        frame.render_widget(Line::styled(text, dim()), msg);
+    }
+    if let (Some(input), Some(area)) = (&state.filter_input, input_area) {
+        let [label, field] = Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+        frame.render_widget(Line::styled("/", Style::new().fg(Color::Cyan)), label);
+        frame.render_widget(input, field);
+    }
+}
+
+/// A few words on why the row is what it is: the first drifted field, or the error.
+fn summary(report: &DriftReport) -> String {
+    match report.status {
+        DriftStatus::Modified => {
+            let first = &report.changes[0];
+            let field = first.path.rsplit('/').next().unwrap_or(&first.path);
+            let more = report.changes.len() - 1;
+            let value = |v: &Option<serde_json::Value>| v.as_ref().map(compact).unwrap_or_else(|| "∅".into());
+            let mut s = format!("{field} {}≠{}", value(&first.desired), value(&first.live));
+            if more > 0 {
+                s.push_str(&format!(" +{more}"));
+            }
+            sanitize(&s)
+        }
+        DriftStatus::Missing => "not in cluster".into(),
+        DriftStatus::Orphan => "not in git".into(),
+        DriftStatus::Error => sanitize(report.message.as_deref().unwrap_or("error")),
+        DriftStatus::InSync => String::new(),
+    }
+}
+
+fn compact(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 16 {
+        format!("{}…", s.chars().take(15).collect::<String>())
+    } else {
+        s
+    }
+}

@@ -1,0 +1,52 @@
+//! Colours and badges shared by the panes.
+
+use crate::app::Pane;
+use crate::model::DriftStatus;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, BorderType};
+
+pub fn status_style(status: DriftStatus) -> Style {
+    let color = match status {
+        DriftStatus::InSync => Color::Green,
+        DriftStatus::Modified => Color::Yellow,
+        DriftStatus::Missing => Color::LightRed,
+        DriftStatus::Orphan => Color::Magenta,
+        DriftStatus::Error => Color::Red,
+    };
+    Style::new().fg(color)
+}
+
+pub fn badge(status: DriftStatus) -> &'static str {
+    match status {
+        DriftStatus::InSync => "✓ in sync",
+        DriftStatus::Modified => "~ modified",
+        DriftStatus::Missing => "+ missing",
+        DriftStatus::Orphan => "- orphan",
+        DriftStatus::Error => "! error",
+    }
+}
+
+/// A bordered pane; the focused one gets a bright border.
+pub fn pane<'a>(title: impl Into<ratatui::text::Line<'a>>, focused: bool) -> Block<'a> {
+    let border = if focused {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(border)
+        .title(title)
+}
+
+pub fn is_focused(current: Pane, pane: Pane) -> bool {
+    current == pane
+}
+
+pub fn bold() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+pub fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
