@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "kdrift", version, about = "Is my cluster what git says it is? Live drift, diffs, logs, and one-key convergence.")]
+#[command(
+    name = "kdrift",
+    version,
+    about = "Is my cluster what git says it is? Live drift, diffs, logs, and one-key convergence."
+)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]

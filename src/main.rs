@@ -47,10 +47,15 @@ async fn demo(args: DemoArgs) -> Result<()> {
     let controllers = sim.spawn_controllers();
     let resolver = Resolver::new(sim.client());
     let snap = read_snapshot(&repo, None, None)?;
-    seed_drift(&resolver, &snap).await.context("seeding the demo cluster")?;
-    let chaos = args
-        .chaos
-        .then(|| spawn_chaos(resolver.clone(), Duration::from_secs(args.chaos_every.max(1))));
+    seed_drift(&resolver, &snap)
+        .await
+        .context("seeding the demo cluster")?;
+    let chaos = args.chaos.then(|| {
+        spawn_chaos(
+            resolver.clone(),
+            Duration::from_secs(args.chaos_every.max(1)),
+        )
+    });
     let config = TuiConfig {
         context: DEMO_CONTEXT.into(),
         repo,
@@ -86,7 +91,10 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
         None => kube::Config::from_kubeconfig(&options).await,
     }
     .context("loading kubeconfig")?;
-    let context = target.context.clone().unwrap_or_else(|| config.cluster_url.to_string());
+    let context = target
+        .context
+        .clone()
+        .unwrap_or_else(|| config.cluster_url.to_string());
     let client = kube::Client::try_from(config).context("creating the Kubernetes client")?;
     client
         .apiserver_version()

@@ -57,7 +57,11 @@ impl ResourceKey {
     }
 
     pub fn is_workload(&self) -> bool {
-        self.group == "apps" && matches!(self.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
+        self.group == "apps"
+            && matches!(
+                self.kind.as_str(),
+                "Deployment" | "StatefulSet" | "DaemonSet"
+            )
     }
 }
 
@@ -187,7 +191,9 @@ pub enum WatchState {
     Connecting,
     Live,
     /// The stream failed; the watcher is backing off and will re-list. Millis since epoch.
-    Reconnecting { since_ms: u64 },
+    Reconnecting {
+        since_ms: u64,
+    },
     /// The kind cannot be watched at all (unknown kind, forbidden).
     Failed(String),
 }

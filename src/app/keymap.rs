@@ -142,14 +142,25 @@ mod tests {
             km.normal_action(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Action::Quit)
         );
-        assert_eq!(km.dialog_action(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), Some(Action::Confirm));
+        assert_eq!(
+            km.dialog_action(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+            Some(Action::Confirm)
+        );
     }
 
     #[test]
     fn user_file_overrides_and_bad_files_name_themselves() {
-        let km = Keymap::from_toml(DEFAULT_KEYMAP, Some(("my.toml", "[normal]\nx = \"quit\"\n"))).unwrap();
-        assert_eq!(km.normal_action(&KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::Quit));
-        let err = Keymap::from_toml(DEFAULT_KEYMAP, Some(("my.toml", "[normal]\nx = \"fly\"\n"))).unwrap_err();
+        let km = Keymap::from_toml(
+            DEFAULT_KEYMAP,
+            Some(("my.toml", "[normal]\nx = \"quit\"\n")),
+        )
+        .unwrap();
+        assert_eq!(
+            km.normal_action(&KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+        let err = Keymap::from_toml(DEFAULT_KEYMAP, Some(("my.toml", "[normal]\nx = \"fly\"\n")))
+            .unwrap_err();
         assert!(err.to_string().contains("my.toml"), "{err}");
     }
 }

@@ -28,10 +28,16 @@ pub enum RepoMsg {
 #[derive(Debug)]
 pub enum KubeMsg {
     /// A full (re-)list of one kind: replaces every stored object of that kind at once.
-    Listed { gvk: Gvk, objects: Vec<Value> },
+    Listed {
+        gvk: Gvk,
+        objects: Vec<Value>,
+    },
     Applied(Value),
     Deleted(Value),
-    Watch { gvk: Gvk, state: WatchState },
+    Watch {
+        gvk: Gvk,
+        state: WatchState,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +48,14 @@ pub struct LogLine {
 
 #[derive(Debug)]
 pub enum LogMsg {
-    Lines { target: ResourceKey, lines: Vec<LogLine> },
-    Status { target: ResourceKey, text: String },
+    Lines {
+        target: ResourceKey,
+        lines: Vec<LogLine>,
+    },
+    Status {
+        target: ResourceKey,
+        text: String,
+    },
 }
 
 #[derive(Debug)]
@@ -54,7 +66,10 @@ pub enum SyncMsg {
         key: ResourceKey,
         result: Result<(), String>,
     },
-    Finished { ok: usize, failed: usize },
+    Finished {
+        ok: usize,
+        failed: usize,
+    },
 }
 
 /// Where the logs pane should follow: the pods a workload selects.

@@ -2,7 +2,9 @@
 
 use super::keymap::Keymap;
 use super::msg::LogLine;
-use crate::model::{Desired, DriftReport, DriftStatus, Gvk, ManifestError, ResourceKey, WatchState};
+use crate::model::{
+    Desired, DriftReport, DriftStatus, Gvk, ManifestError, ResourceKey, WatchState,
+};
 use crate::repo::CommitInfo;
 use crate::sync::SyncPlan;
 use ratatui_textarea::TextArea;

@@ -111,7 +111,9 @@ fn scroll(state: &mut State, delta: isize, rows: usize) {
     match state.focus {
         Pane::Resources => {
             let max = rows.saturating_sub(1) as isize;
-            state.selected = (state.selected as isize).saturating_add(delta).clamp(0, max) as usize;
+            state.selected = (state.selected as isize)
+                .saturating_add(delta)
+                .clamp(0, max) as usize;
             state.diff_scroll = 0;
         }
         Pane::Diff => {
@@ -120,7 +122,9 @@ fn scroll(state: &mut State, delta: isize, rows: usize) {
         Pane::Logs => {
             // Down moves toward the newest line (scroll 0 follows the tail).
             let max = state.logs.lines.len() as isize;
-            state.logs.scroll = (state.logs.scroll as isize).saturating_sub(delta).clamp(0, max) as usize;
+            state.logs.scroll = (state.logs.scroll as isize)
+                .saturating_sub(delta)
+                .clamp(0, max) as usize;
         }
     }
 }

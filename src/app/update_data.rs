@@ -23,11 +23,18 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
                 branch: snap.branch.clone(),
                 commit: snap.commit.clone(),
             });
-            state.desired = snap.desired.into_iter().map(|d| (d.key.clone(), d)).collect();
+            state.desired = snap
+                .desired
+                .into_iter()
+                .map(|d| (d.key.clone(), d))
+                .collect();
             state.manifest_errors = snap.errors;
             let kinds: BTreeSet<Gvk> = state.desired.keys().map(ResourceKey::gvk).collect();
             for gvk in &kinds {
-                state.watches.entry(gvk.clone()).or_insert(WatchState::Connecting);
+                state
+                    .watches
+                    .entry(gvk.clone())
+                    .or_insert(WatchState::Connecting);
             }
             state.settled = false;
             rebuild_all(state);
@@ -61,8 +68,12 @@ pub fn on_kube(state: &mut State, msg: KubeMsg) {
             }
             let was_settled = state.settled;
             state.settled = state.repo.is_some()
-                && state.watches.values().all(|w| !matches!(w, WatchState::Connecting));
+                && state
+                    .watches
+                    .values()
+                    .all(|w| !matches!(w, WatchState::Connecting));
             if state.settled && !was_settled {
+                select_first_drift(state);
                 return;
             }
         }
@@ -79,7 +90,12 @@ pub fn on_kube(state: &mut State, msg: KubeMsg) {
         }
         KubeMsg::Watch { gvk, state: ws } => {
             if let WatchState::Failed(reason) = &ws {
-                let keys: Vec<_> = state.desired.keys().filter(|k| k.gvk() == gvk).cloned().collect();
+                let keys: Vec<_> = state
+                    .desired
+                    .keys()
+                    .filter(|k| k.gvk() == gvk)
+                    .cloned()
+                    .collect();
                 for key in keys {
                     let mut r = DriftReport::new(DriftStatus::Error);
                     r.message = Some(reason.clone());
@@ -88,12 +104,18 @@ pub fn on_kube(state: &mut State, msg: KubeMsg) {
             }
             state.watches.insert(gvk, ws);
             state.settled = state.repo.is_some()
-                && state.watches.values().all(|w| !matches!(w, WatchState::Connecting));
+                && state
+                    .watches
+                    .values()
+                    .all(|w| !matches!(w, WatchState::Connecting));
         }
     }
     if state.settled && drifted_before > 0 && drift_count(state) == 0 {
         let n = state.reports.len();
-        state.notify(NoticeKind::Converged, format!("converged: all {n} resources match git"));
+        state.notify(
+            NoticeKind::Converged,
+            format!("converged: all {n} resources match git"),
+        );
     }
 }
 
@@ -123,15 +145,36 @@ fn store_live(state: &mut State, mut obj: Value) -> Option<ResourceKey> {
         return None;
     }
     // The last-applied annotation duplicates the object (and a Secret's values): never keep it.
-    if let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+    if let Some(ann) = obj
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
         ann.remove("kubectl.kubernetes.io/last-applied-configuration");
     }
     state.live.insert(key.clone(), obj);
     Some(key)
 }
 
+/// On first arrival the cursor goes to the first drifted row: that is what the user came to see.
+fn select_first_drift(state: &mut State) {
+    if state.selected != 0 {
+        return;
+    }
+    if let Some(i) = state
+        .visible_rows()
+        .iter()
+        .position(|k| state.reports[*k].status.is_drift())
+    {
+        state.selected = i;
+    }
+}
+
 fn drift_count(state: &State) -> usize {
-    state.reports.values().filter(|r| r.status.is_drift()).count()
+    state
+        .reports
+        .values()
+        .filter(|r| r.status.is_drift())
+        .count()
 }
 
 /// Re-judges one object and raises "drift detected" when a settled, in-sync object leaves git.
@@ -177,7 +220,12 @@ pub fn recompute(state: &mut State, key: &ResourceKey) {
 
 fn rebuild_all(state: &mut State) {
     state.reports.clear();
-    let keys: BTreeSet<ResourceKey> = state.desired.keys().chain(state.live.keys()).cloned().collect();
+    let keys: BTreeSet<ResourceKey> = state
+        .desired
+        .keys()
+        .chain(state.live.keys())
+        .cloned()
+        .collect();
     for key in keys {
         recompute(state, &key);
     }

@@ -25,7 +25,9 @@ pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
 }
 
 pub fn confirm(state: &mut State, cmds: &mut Vec<Cmd>) {
-    let Some(plan) = state.dialog.take() else { return };
+    let Some(plan) = state.dialog.take() else {
+        return;
+    };
     if plan.is_empty() {
         return;
     }
@@ -33,7 +35,10 @@ pub fn confirm(state: &mut State, cmds: &mut Vec<Cmd>) {
         total: plan.items.len(),
         ..SyncProgress::default()
     });
-    state.notify(NoticeKind::Info, format!("converging {} objects…", plan.items.len()));
+    state.notify(
+        NoticeKind::Info,
+        format!("converging {} objects…", plan.items.len()),
+    );
     cmds.push(Cmd::Sync(plan));
 }
 
@@ -41,7 +46,10 @@ pub fn on_sync(state: &mut State, msg: SyncMsg) {
     match msg {
         SyncMsg::PreflightFailed(reason) => {
             state.sync = None;
-            state.notify(NoticeKind::Error, format!("nothing applied: dry-run failed: {reason}"));
+            state.notify(
+                NoticeKind::Error,
+                format!("nothing applied: dry-run failed: {reason}"),
+            );
         }
         SyncMsg::ItemDone { key, result } => {
             if let Some(p) = state.sync.as_mut() {
@@ -58,12 +66,21 @@ pub fn on_sync(state: &mut State, msg: SyncMsg) {
                     .first()
                     .map(|(k, e)| format!(": {k}: {e}"))
                     .unwrap_or_default();
-                state.notify(NoticeKind::Error, format!("sync: {failed} failed, {ok} applied{first}"));
+                state.notify(
+                    NoticeKind::Error,
+                    format!("sync: {failed} failed, {ok} applied{first}"),
+                );
             } else if state.drifted_keys().is_empty() {
                 let n = state.reports.len();
-                state.notify(NoticeKind::Converged, format!("converged: all {n} resources match git"));
+                state.notify(
+                    NoticeKind::Converged,
+                    format!("converged: all {n} resources match git"),
+                );
             } else {
-                state.notify(NoticeKind::Info, format!("sync: {ok} applied; waiting for the cluster…"));
+                state.notify(
+                    NoticeKind::Info,
+                    format!("sync: {ok} applied; waiting for the cluster…"),
+                );
             }
         }
     }
@@ -78,7 +95,11 @@ pub fn follow_selection(state: &mut State, cmds: &mut Vec<Cmd>) {
     }
     state.logs = LogView {
         target: target.as_ref().map(|t| t.key.clone()),
-        status: if target.is_some() { "connecting…".into() } else { String::new() },
+        status: if target.is_some() {
+            "connecting…".into()
+        } else {
+            String::new()
+        },
         ..LogView::default()
     };
     cmds.push(Cmd::FollowLogs(target));

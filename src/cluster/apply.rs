@@ -13,7 +13,9 @@ pub async fn apply_object(
     manifest: &Value,
     dry_run: bool,
 ) -> Result<Value, String> {
-    let api = resolver.api_for(&key.gvk(), key.namespace.as_deref()).await?;
+    let api = resolver
+        .api_for(&key.gvk(), key.namespace.as_deref())
+        .await?;
     let mut params = PatchParams::apply(FIELD_MANAGER).force();
     params.dry_run = dry_run;
     let obj = api
@@ -24,7 +26,9 @@ pub async fn apply_object(
 }
 
 pub async fn delete_object(resolver: &Resolver, key: &ResourceKey) -> Result<(), String> {
-    let api = resolver.api_for(&key.gvk(), key.namespace.as_deref()).await?;
+    let api = resolver
+        .api_for(&key.gvk(), key.namespace.as_deref())
+        .await?;
     match api.delete(&key.name, &DeleteParams::background()).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),

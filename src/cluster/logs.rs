@@ -29,11 +29,17 @@ pub fn follow_logs(client: Client, target: LogTarget, tx: Sender<Msg>) -> JoinHa
         let (line_tx, mut line_rx) = mpsc::channel::<LogLine>(4096);
         let mut streams = JoinSet::new();
         let mut following: HashSet<String> = HashSet::new();
-        let mut events = watcher(pods.clone(), watcher::Config::default().labels(&selector)).boxed();
+        let mut events =
+            watcher(pods.clone(), watcher::Config::default().labels(&selector)).boxed();
         let mut batch = Vec::new();
         // Armed only while a batch is pending, so an idle pane costs no wake-ups.
         let mut deadline = tokio::time::Instant::now();
-        let status = |text: String| Msg::Logs(LogMsg::Status { target: target.key.clone(), text });
+        let status = |text: String| {
+            Msg::Logs(LogMsg::Status {
+                target: target.key.clone(),
+                text,
+            })
+        };
         loop {
             tokio::select! {
                 ev = events.next() => match ev {
@@ -85,7 +91,10 @@ async fn stream_pod(pods: Api<Pod>, name: String, container: Option<String>, out
     };
     let mut lines = reader.lines();
     while let Some(Ok(line)) = lines.next().await {
-        let line = LogLine { pod: name.clone(), text: sanitize(&line) };
+        let line = LogLine {
+            pod: name.clone(),
+            text: sanitize(&line),
+        };
         if out.send(line).await.is_err() {
             return;
         }

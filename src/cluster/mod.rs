@@ -8,7 +8,7 @@ mod watch;
 pub use apply::{apply_object, delete_object};
 pub use logs::follow_logs;
 pub use resolve::Resolver;
-pub use watch::spawn_watch;
+pub use watch::{object_value, spawn_watch};
 
 /// Millis since the epoch, for watch-state timestamps (tasks may read the clock; the core may not).
 pub(crate) fn now_ms() -> u64 {

@@ -44,7 +44,11 @@ impl Resolver {
     }
 
     /// An API handle for one object's kind in its namespace.
-    pub async fn api_for(&self, gvk: &Gvk, namespace: Option<&str>) -> Result<Api<DynamicObject>, String> {
+    pub async fn api_for(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+    ) -> Result<Api<DynamicObject>, String> {
         let (ar, namespaced) = self.resolve(gvk).await?;
         Ok(match (namespaced, namespace) {
             (true, Some(ns)) => Api::namespaced_with(self.client.clone(), ns, &ar),

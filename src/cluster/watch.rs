@@ -7,8 +7,8 @@ use crate::app::{KubeMsg, Msg};
 use crate::model::{Gvk, WatchState};
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
-use kube::runtime::watcher::{self, Event, watcher};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event, watcher};
 use serde_json::Value;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
@@ -23,7 +23,11 @@ pub fn spawn_watch(resolver: Resolver, gvk: Gvk, tx: Sender<Msg>) -> JoinHandle<
             Ok((ar, _)) => ar,
             Err(reason) => {
                 tracing::warn!(%gvk, %reason, "cannot watch");
-                send(KubeMsg::Watch { gvk, state: WatchState::Failed(reason) }).await;
+                send(KubeMsg::Watch {
+                    gvk,
+                    state: WatchState::Failed(reason),
+                })
+                .await;
                 return;
             }
         };
@@ -40,43 +44,58 @@ pub fn spawn_watch(resolver: Resolver, gvk: Gvk, tx: Sender<Msg>) -> JoinHandle<
                     continue;
                 }
                 Ok(Event::InitApply(obj)) => {
-                    buffer.extend(to_value(obj));
+                    buffer.extend(object_value(obj, &gvk));
                     continue;
                 }
                 Ok(Event::InitDone) => {
                     healthy = true;
-                    KubeMsg::Listed { gvk: gvk.clone(), objects: std::mem::take(&mut buffer) }
+                    KubeMsg::Listed {
+                        gvk: gvk.clone(),
+                        objects: std::mem::take(&mut buffer),
+                    }
                 }
                 Ok(Event::Apply(obj)) | Ok(Event::Delete(obj)) if !healthy => {
                     // An event after an error means the stream resumed without a re-list.
                     healthy = true;
-                    if !send(KubeMsg::Watch { gvk: gvk.clone(), state: WatchState::Live }).await {
+                    if !send(KubeMsg::Watch {
+                        gvk: gvk.clone(),
+                        state: WatchState::Live,
+                    })
+                    .await
+                    {
                         return;
                     }
-                    match to_value(obj) {
+                    match object_value(obj, &gvk) {
                         Some(v) => KubeMsg::Applied(v),
                         None => continue,
                     }
                 }
-                Ok(Event::Apply(obj)) => match to_value(obj) {
+                Ok(Event::Apply(obj)) => match object_value(obj, &gvk) {
                     Some(v) => KubeMsg::Applied(v),
                     None => continue,
                 },
-                Ok(Event::Delete(obj)) => match to_value(obj) {
+                Ok(Event::Delete(obj)) => match object_value(obj, &gvk) {
                     Some(v) => KubeMsg::Deleted(v),
                     None => continue,
                 },
                 Err(e) => {
                     tracing::warn!(%gvk, error = %e, "watch error; backing off");
                     if forbidden(&e) {
-                        send(KubeMsg::Watch { gvk, state: WatchState::Failed("forbidden: no list/watch permission".into()) }).await;
+                        send(KubeMsg::Watch {
+                            gvk,
+                            state: WatchState::Failed("forbidden: no list/watch permission".into()),
+                        })
+                        .await;
                         return;
                     }
                     if !healthy {
                         continue;
                     }
                     healthy = false;
-                    KubeMsg::Watch { gvk: gvk.clone(), state: WatchState::Reconnecting { since_ms: now_ms() } }
+                    KubeMsg::Watch {
+                        gvk: gvk.clone(),
+                        state: WatchState::Reconnecting { since_ms: now_ms() },
+                    }
                 }
             };
             if !send(msg).await {
@@ -90,6 +109,17 @@ fn forbidden(e: &watcher::Error) -> bool {
     matches!(e, watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchStartFailed(kube::Error::Api(s)) if s.code == 403)
 }
 
-fn to_value(obj: DynamicObject) -> Option<Value> {
-    serde_json::to_value(obj).ok()
+/// The object as JSON with its apiVersion and kind, which the API server leaves out of list items.
+pub fn object_value(obj: DynamicObject, gvk: &Gvk) -> Option<Value> {
+    let mut value = serde_json::to_value(obj).ok()?;
+    let map = value.as_object_mut()?;
+    let api_version = if gvk.group.is_empty() {
+        gvk.version.clone()
+    } else {
+        format!("{}/{}", gvk.group, gvk.version)
+    };
+    map.entry("apiVersion")
+        .or_insert(Value::String(api_version));
+    map.entry("kind").or_insert(Value::String(gvk.kind.clone()));
+    Some(value)
 }

@@ -10,10 +10,34 @@ use tokio::task::JoinHandle;
 pub fn spawn_chaos(resolver: Resolver, every: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         let edits = [
-            ("apps", "Deployment", "frontend", "kubectl-scale", json!({"spec": {"replicas": 3}})),
-            ("", "ConfigMap", "frontend-config", "kubectl-edit", json!({"data": {"FEATURE_NEW_CHECKOUT": "false"}})),
-            ("apps", "Deployment", "api", "kubectl-scale", json!({"spec": {"replicas": 1}})),
-            ("", "ConfigMap", "frontend-config", "kubectl-edit", json!({"data": {"CACHE_TTL_SECONDS": "5"}})),
+            (
+                "apps",
+                "Deployment",
+                "frontend",
+                "kubectl-scale",
+                json!({"spec": {"replicas": 3}}),
+            ),
+            (
+                "",
+                "ConfigMap",
+                "frontend-config",
+                "kubectl-edit",
+                json!({"data": {"FEATURE_NEW_CHECKOUT": "false"}}),
+            ),
+            (
+                "apps",
+                "Deployment",
+                "api",
+                "kubectl-scale",
+                json!({"spec": {"replicas": 1}}),
+            ),
+            (
+                "",
+                "ConfigMap",
+                "frontend-config",
+                "kubectl-edit",
+                json!({"data": {"CACHE_TTL_SECONDS": "5"}}),
+            ),
         ];
         for (group, kind, name, manager, patch) in edits.iter().cycle() {
             tokio::time::sleep(every).await;

@@ -8,7 +8,10 @@ const README: &str = "# shop-gitops\n\nDesired state of the shop namespace, appl
 
 /// Three commits: the app as first written, redis scaled up, and the frontend config tuned.
 pub fn build_demo_repo(dir: &Path) -> Result<Vec<String>> {
-    let file = |path, contents: &'static str| RepoFile { path, contents: Some(contents) };
+    let file = |path, contents: &'static str| RepoFile {
+        path,
+        contents: Some(contents),
+    };
     write_history(
         dir,
         &[
@@ -16,9 +19,18 @@ pub fn build_demo_repo(dir: &Path) -> Result<Vec<String>> {
                 "initial shop app",
                 vec![
                     file("README.md", README),
-                    file("shop/namespace.yaml", include_str!("../../assets/demo/namespace.yaml")),
-                    file("shop/redis.yaml", include_str!("../../assets/demo/v1/redis.yaml")),
-                    file("shop/frontend.yaml", include_str!("../../assets/demo/frontend.yaml")),
+                    file(
+                        "shop/namespace.yaml",
+                        include_str!("../../assets/demo/namespace.yaml"),
+                    ),
+                    file(
+                        "shop/redis.yaml",
+                        include_str!("../../assets/demo/v1/redis.yaml"),
+                    ),
+                    file(
+                        "shop/frontend.yaml",
+                        include_str!("../../assets/demo/frontend.yaml"),
+                    ),
                     file(
                         "shop/frontend-config.yaml",
                         include_str!("../../assets/demo/v1/frontend-config.yaml"),
@@ -32,7 +44,10 @@ pub fn build_demo_repo(dir: &Path) -> Result<Vec<String>> {
             ),
             (
                 "scale redis to 4 replicas",
-                vec![file("shop/redis.yaml", include_str!("../../assets/demo/redis.yaml"))],
+                vec![file(
+                    "shop/redis.yaml",
+                    include_str!("../../assets/demo/redis.yaml"),
+                )],
             ),
             (
                 "tune frontend config",

@@ -20,9 +20,14 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
         if d.key.kind == "Service" && d.key.name == "api" {
             continue; // "someone deleted it": git declares it, the cluster lacks it
         }
-        apply_object(resolver, &d.key, &applied_manifest(&d.manifest, commit), false)
-            .await
-            .map_err(|e| anyhow!("seeding {}: {e}", d.key))?;
+        apply_object(
+            resolver,
+            &d.key,
+            &applied_manifest(&d.manifest, commit),
+            false,
+        )
+        .await
+        .map_err(|e| anyhow!("seeding {}: {e}", d.key))?;
     }
     let (orphans, errors) = parse_file("cluster-only.yaml", ORPHAN_MANIFEST.as_bytes());
     if let Some(e) = errors.first() {
@@ -34,11 +39,33 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
             .map_err(|e| anyhow!("seeding {}: {e}", o.key))?;
     }
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    edit(resolver, "apps", "StatefulSet", "redis", "kubectl-scale", json!({"spec": {"replicas": 3}})).await?;
-    edit(resolver, "", "ConfigMap", "frontend-config", "kubectl-edit",
-        json!({"data": {"CACHE_TTL_SECONDS": "30"}})).await?;
-    edit(resolver, "", "Secret", "api-credentials", "kubectl-edit",
-        json!({"data": {"DB_PASSWORD": b64("hunter2-rotated-by-hand")}})).await?;
+    edit(
+        resolver,
+        "apps",
+        "StatefulSet",
+        "redis",
+        "kubectl-scale",
+        json!({"spec": {"replicas": 3}}),
+    )
+    .await?;
+    edit(
+        resolver,
+        "",
+        "ConfigMap",
+        "frontend-config",
+        "kubectl-edit",
+        json!({"data": {"CACHE_TTL_SECONDS": "30"}}),
+    )
+    .await?;
+    edit(
+        resolver,
+        "",
+        "Secret",
+        "api-credentials",
+        "kubectl-edit",
+        json!({"data": {"DB_PASSWORD": b64("hunter2-rotated-by-hand")}}),
+    )
+    .await?;
     Ok(())
 }
 

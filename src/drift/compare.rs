@@ -83,10 +83,7 @@ impl Walker<'_> {
     fn walk_list(&mut self, want: &[Value], have: &[Value], whole: &Value) {
         if let (Some(want_names), Some(have_names)) = (item_names(want), item_names(have)) {
             for (item, name) in want.iter().zip(want_names) {
-                let live_item = have_names
-                    .iter()
-                    .position(|n| *n == name)
-                    .map(|i| &have[i]);
+                let live_item = have_names.iter().position(|n| *n == name).map(|i| &have[i]);
                 self.path.push(Segment::Named(name.to_string()));
                 match live_item {
                     Some(l) => self.walk(item, Some(l)),

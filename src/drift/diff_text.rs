@@ -12,7 +12,6 @@ use std::time::Duration;
 const MAX_LINES: usize = 5_000;
 /// Hard bound on the diff algorithm; past it `similar` falls back to a coarser diff.
 const DIFF_DEADLINE: Duration = Duration::from_millis(5);
-const CONTEXT: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiffLineKind {
@@ -43,6 +42,7 @@ pub fn diff_text(
     desired: Option<&Desired>,
     live: Option<&Value>,
     changes: &[FieldChange],
+    context: usize,
 ) -> Vec<DiffLine> {
     let want = desired.map(|d| normalize_desired(&d.manifest));
     let have = match (&want, live) {
@@ -62,20 +62,30 @@ pub fn diff_text(
     let (old, cut_old) = bound(&old);
     let (new, cut_new) = bound(&new);
 
-    let mut out = vec![
-        DiffLine::new(DiffLineKind::Header, if live.is_some() { "--- live" } else { "--- live (absent)" }),
-        DiffLine::new(DiffLineKind::Header, if desired.is_some() { "+++ git" } else { "+++ git (not declared)" }),
-    ];
+    let mut out = vec![DiffLine::new(
+        DiffLineKind::Header,
+        match (live.is_some(), desired.is_some()) {
+            (true, true) => "--- live  +++ git",
+            (false, _) => "--- live (absent)  +++ git",
+            (true, false) => "--- live  +++ git (not declared)",
+        },
+    )];
     let diff = TextDiff::configure()
         .timeout(DIFF_DEADLINE)
         .diff_lines(old, new);
-    for group in diff.grouped_ops(CONTEXT) {
+    for group in diff.grouped_ops(context) {
         if let (Some(first), Some(last)) = (group.first(), group.last()) {
             let o = first.old_range().start..last.old_range().end;
             let n = first.new_range().start..last.new_range().end;
             out.push(DiffLine::new(
                 DiffLineKind::Header,
-                format!("@@ -{},{} +{},{} @@", o.start + 1, o.len(), n.start + 1, n.len()),
+                format!(
+                    "@@ -{},{} +{},{} @@",
+                    o.start + 1,
+                    o.len(),
+                    n.start + 1,
+                    n.len()
+                ),
             ));
         }
         for op in &group {
@@ -124,7 +134,8 @@ fn project(live: &Value, desired: &Value) -> Value {
         }
         (Value::Array(l), Value::Array(d)) => {
             let named = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
-            let by_name = d.iter().all(|i| named(i).is_some()) && l.iter().all(|i| named(i).is_some());
+            let by_name =
+                d.iter().all(|i| named(i).is_some()) && l.iter().all(|i| named(i).is_some());
             if by_name && !d.is_empty() {
                 let mut out: Vec<Value> = d
                     .iter()
@@ -135,7 +146,11 @@ fn project(live: &Value, desired: &Value) -> Value {
                     })
                     .collect();
                 // Live items git does not declare stay visible as extra lines.
-                out.extend(l.iter().filter(|li| !d.iter().any(|di| named(di) == named(li))).cloned());
+                out.extend(
+                    l.iter()
+                        .filter(|li| !d.iter().any(|di| named(di) == named(li)))
+                        .cloned(),
+                );
                 Value::Array(out)
             } else if l.len() == d.len() {
                 Value::Array(l.iter().zip(d).map(|(li, di)| project(li, di)).collect())
@@ -159,10 +174,16 @@ fn mask_pair(
         let Some(key) = change.path.strip_prefix("/data/") else {
             continue;
         };
-        if let Some(slot) = want.as_mut().and_then(|w| w.pointer_mut(&format!("/data/{key}"))) {
+        if let Some(slot) = want
+            .as_mut()
+            .and_then(|w| w.pointer_mut(&format!("/data/{key}")))
+        {
             *slot = Value::String("*** (git value hidden)".into());
         }
-        if let Some(slot) = have.as_mut().and_then(|h| h.pointer_mut(&format!("/data/{key}"))) {
+        if let Some(slot) = have
+            .as_mut()
+            .and_then(|h| h.pointer_mut(&format!("/data/{key}")))
+        {
             *slot = Value::String("*** (live value hidden)".into());
         }
     }
@@ -190,7 +211,7 @@ mod tests {
             "metadata":{"name":"redis"},"spec":{"replicas":4}}));
         let live = json!({"apiVersion":"apps/v1","kind":"StatefulSet",
             "metadata":{"name":"redis","uid":"1"},"spec":{"replicas":3,"x":1},"status":{}});
-        let lines = diff_text(Some(&d), Some(&live), &[]);
+        let lines = diff_text(Some(&d), Some(&live), &[], 3);
         let changed: Vec<_> = lines
             .iter()
             .filter(|l| matches!(l.kind, DiffLineKind::Added | DiffLineKind::Removed))
@@ -201,24 +222,36 @@ mod tests {
 
     #[test]
     fn secret_diff_names_key_but_not_value() {
-        let d = desired(json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},
-            "stringData":{"password":"canary-new"}}));
+        let d = desired(
+            json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},
+            "stringData":{"password":"canary-new"}}),
+        );
         let live = json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},
             "data":{"password":"Y2FuYXJ5LW9sZA=="}});
         let report = assess(Some(&d), Some(&live)).unwrap();
-        let text: String = diff_text(Some(&d), Some(&live), &report.changes)
+        let text: String = diff_text(Some(&d), Some(&live), &report.changes, 3)
             .iter()
             .map(|l| l.text.clone() + "\n")
             .collect();
-        assert!(text.contains("password: '*** (live value hidden)'") || text.contains("password: \"*** (live value hidden)\"") || text.contains("password: *** (live value hidden)"), "{text}");
-        assert!(!text.contains("canary") && !text.contains("Y2FuYXJ5"), "{text}");
+        assert!(
+            text.contains("password: '*** (live value hidden)'")
+                || text.contains("password: \"*** (live value hidden)\"")
+                || text.contains("password: *** (live value hidden)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("canary") && !text.contains("Y2FuYXJ5"),
+            "{text}"
+        );
     }
 
     #[test]
     fn huge_input_is_bounded() {
         let big: Map<String, Value> = (0..20_000).map(|i| (format!("k{i}"), json!(i))).collect();
-        let d = desired(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":big}));
-        let lines = diff_text(Some(&d), None, &[]);
+        let d = desired(
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":big}),
+        );
+        let lines = diff_text(Some(&d), None, &[], 3);
         assert!(lines.len() < MAX_LINES + 100);
         assert!(lines.last().unwrap().text.contains("diff cut"));
     }

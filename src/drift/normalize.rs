@@ -80,6 +80,9 @@ mod tests {
     fn strips_server_metadata_and_status() {
         let o = json!({"metadata":{"name":"a","uid":"u","resourceVersion":"3",
             "managedFields":[]},"status":{"x":1},"spec":{"a":1}});
-        assert_eq!(strip_server_fields(&o), json!({"metadata":{"name":"a"},"spec":{"a":1}}));
+        assert_eq!(
+            strip_server_fields(&o),
+            json!({"metadata":{"name":"a"},"spec":{"a":1}})
+        );
     }
 }

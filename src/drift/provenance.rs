@@ -8,10 +8,7 @@ pub fn manager_for_segments(live: &Value, path: &[Segment]) -> Option<String> {
     let entries = live.pointer("/metadata/managedFields")?.as_array()?;
     entries
         .iter()
-        .filter(|e| {
-            e.get("fieldsV1")
-                .is_some_and(|fields| owns(fields, path))
-        })
+        .filter(|e| e.get("fieldsV1").is_some_and(|fields| owns(fields, path)))
         // RFC 3339 timestamps in UTC sort as strings; ties go to the later entry.
         .max_by(|a, b| time_of(a).cmp(time_of(b)))
         .and_then(|e| e.get("manager")?.as_str().map(str::to_string))
@@ -78,7 +75,10 @@ mod tests {
 
     #[test]
     fn finds_manager_of_plain_field() {
-        assert_eq!(manager_for(&live(), "/spec/replicas").as_deref(), Some("kubectl-scale"));
+        assert_eq!(
+            manager_for(&live(), "/spec/replicas").as_deref(),
+            Some("kubectl-scale")
+        );
         assert_eq!(manager_for(&live(), "/spec/paused"), None);
     }
 
@@ -92,6 +92,9 @@ mod tests {
             Segment::Named("redis".into()),
             Segment::Key("image".into()),
         ];
-        assert_eq!(manager_for_segments(&live(), &path).as_deref(), Some("kdrift"));
+        assert_eq!(
+            manager_for_segments(&live(), &path).as_deref(),
+            Some("kdrift")
+        );
     }
 }

@@ -40,7 +40,10 @@ mod tests {
             "kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"p\":\"Y2FuYXJ5\"}}"}},
             "data":{"p":"Y2FuYXJ5"},"stringData":{"q":"canary"}});
         let text = mask_secret(&s).to_string();
-        assert!(!text.contains("canary") && !text.contains("Y2FuYXJ5"), "{text}");
+        assert!(
+            !text.contains("canary") && !text.contains("Y2FuYXJ5"),
+            "{text}"
+        );
         assert!(text.contains("\"p\"") && text.contains("\"q\""));
     }
 }

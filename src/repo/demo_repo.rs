@@ -14,12 +14,11 @@ pub struct RepoFile<'a> {
 pub fn write_history(dir: &Path, commits: &[(&str, Vec<RepoFile<'_>>)]) -> Result<Vec<String>> {
     let repo = match gix::open(dir) {
         Ok(r) => r,
-        Err(_) => gix::init(dir).with_context(|| format!("creating a git repo in {}", dir.display()))?,
+        Err(_) => {
+            gix::init(dir).with_context(|| format!("creating a git repo in {}", dir.display()))?
+        }
     };
-    let mut parent = repo
-        .head_id()
-        .ok()
-        .map(|id| id.detach());
+    let mut parent = repo.head_id().ok().map(|id| id.detach());
     let mut tree_id = match parent {
         Some(p) => repo.find_commit(p)?.tree_id()?.detach(),
         None => gix::ObjectId::empty_tree(repo.object_hash()),
@@ -61,14 +60,36 @@ mod tests {
     #[test]
     fn history_round_trips_through_read_snapshot() {
         let dir = tempfile::tempdir().unwrap();
-        let cm = |v: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x\ndata:\n  v: \"{v}\"\n");
+        let cm = |v: &str| {
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x\ndata:\n  v: \"{v}\"\n"
+            )
+        };
         let one = cm("1");
         let two = cm("2");
         let ids = write_history(
             dir.path(),
             &[
-                ("first", vec![RepoFile { path: "app/c.yaml", contents: Some(&one) }, RepoFile { path: "README.md", contents: Some("hi") }]),
-                ("second", vec![RepoFile { path: "app/c.yaml", contents: Some(&two) }]),
+                (
+                    "first",
+                    vec![
+                        RepoFile {
+                            path: "app/c.yaml",
+                            contents: Some(&one),
+                        },
+                        RepoFile {
+                            path: "README.md",
+                            contents: Some("hi"),
+                        },
+                    ],
+                ),
+                (
+                    "second",
+                    vec![RepoFile {
+                        path: "app/c.yaml",
+                        contents: Some(&two),
+                    }],
+                ),
             ],
         )
         .unwrap();

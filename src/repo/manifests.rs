@@ -23,7 +23,9 @@ const CLUSTER_SCOPED: &[&str] = &[
 ];
 
 pub fn is_manifest_path(path: &str) -> bool {
-    [".yaml", ".yml", ".json"].iter().any(|ext| path.ends_with(ext))
+    [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
 }
 
 /// Parses every file and rejects objects declared twice (naming both files).
@@ -38,7 +40,10 @@ pub fn parse_manifests(files: &[(String, Vec<u8>)]) -> (Vec<Desired>, Vec<Manife
                 errors.push(ManifestError {
                     source: d.source.clone(),
                     line: None,
-                    message: format!("{} is declared twice: in {} and in {}", d.key, first.source, d.source),
+                    message: format!(
+                        "{} is declared twice: in {} and in {}",
+                        d.key, first.source, d.source
+                    ),
                 });
             } else {
                 seen.insert(d.key.clone(), d);
@@ -56,7 +61,13 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> (Vec<Desired>, Vec<ManifestError>
         message,
     };
     if bytes.len() > MAX_FILE_BYTES {
-        return (vec![], vec![err(None, format!("file is larger than {MAX_FILE_BYTES} bytes"))]);
+        return (
+            vec![],
+            vec![err(
+                None,
+                format!("file is larger than {MAX_FILE_BYTES} bytes"),
+            )],
+        );
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
@@ -66,7 +77,13 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> (Vec<Desired>, Vec<ManifestError>
         Ok(d) => d,
         Err(e) => {
             let msg = e.to_string();
-            return (vec![], vec![err(line_in(&msg), format!("invalid YAML: {}", first_line(&msg)))]);
+            return (
+                vec![],
+                vec![err(
+                    line_in(&msg),
+                    format!("invalid YAML: {}", first_line(&msg)),
+                )],
+            );
         }
     };
     let starts = document_start_lines(text);
@@ -82,7 +99,10 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> (Vec<Desired>, Vec<ManifestError>
                 continue;
             }
         }
-        if doc.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+        if doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.ends_with("List"))
             && let Some(items) = doc.get("items").and_then(Value::as_array)
         {
             for item in items {
@@ -102,11 +122,19 @@ fn push_object(
     out: &mut Vec<Desired>,
     errors: &mut Vec<ManifestError>,
 ) {
-    let missing: Vec<&str> = [("apiVersion", "/apiVersion"), ("kind", "/kind"), ("metadata.name", "/metadata/name")]
-        .into_iter()
-        .filter(|(_, p)| doc.pointer(p).and_then(Value::as_str).is_none_or(str::is_empty))
-        .map(|(n, _)| n)
-        .collect();
+    let missing: Vec<&str> = [
+        ("apiVersion", "/apiVersion"),
+        ("kind", "/kind"),
+        ("metadata.name", "/metadata/name"),
+    ]
+    .into_iter()
+    .filter(|(_, p)| {
+        doc.pointer(p)
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+    })
+    .map(|(n, _)| n)
+    .collect();
     if !missing.is_empty() {
         errors.push(ManifestError {
             source: path.to_string(),
@@ -195,7 +223,8 @@ mod tests {
     #[test]
     fn duplicates_name_both_files() {
         let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n".to_vec();
-        let (objs, errs) = parse_manifests(&[("one.yaml".into(), y.clone()), ("two.yaml".into(), y)]);
+        let (objs, errs) =
+            parse_manifests(&[("one.yaml".into(), y.clone()), ("two.yaml".into(), y)]);
         assert_eq!(objs.len(), 1);
         assert!(errs[0].message.contains("one.yaml") && errs[0].message.contains("two.yaml"));
     }

@@ -5,5 +5,5 @@ mod manifests;
 mod read;
 
 pub use demo_repo::{RepoFile, write_history};
-pub use manifests::{parse_manifests, parse_file};
+pub use manifests::{parse_file, parse_manifests};
 pub use read::{CommitInfo, Snapshot, read_snapshot};

@@ -67,7 +67,11 @@ pub fn read_snapshot(path: &Path, rev: Option<&str>, subdir: Option<&str>) -> Re
     let mut errors = Vec::new();
     for entry in recorder.records {
         let file = entry.filepath.to_string();
-        if prefix.as_ref().is_some_and(|p| !file.starts_with(p.as_str())) || !is_manifest_path(&file) {
+        if prefix
+            .as_ref()
+            .is_some_and(|p| !file.starts_with(p.as_str()))
+            || !is_manifest_path(&file)
+        {
             continue;
         }
         if !entry.mode.is_blob() {

@@ -19,7 +19,10 @@ async fn run(resolver: Resolver, plan: SyncPlan, tx: Sender<Msg>) {
         {
             tracing::warn!(key = %item.key, error = %e, "preflight failed");
             let _ = tx
-                .send(Msg::Sync(SyncMsg::PreflightFailed(format!("{}: {e}", item.key))))
+                .send(Msg::Sync(SyncMsg::PreflightFailed(format!(
+                    "{}: {e}",
+                    item.key
+                ))))
                 .await;
             return;
         }
@@ -40,7 +43,10 @@ async fn run(resolver: Resolver, plan: SyncPlan, tx: Sender<Msg>) {
                 tracing::warn!(key = %item.key, error = %e, "sync failed");
             }
         }
-        let done = SyncMsg::ItemDone { key: item.key.clone(), result };
+        let done = SyncMsg::ItemDone {
+            key: item.key.clone(),
+            result,
+        };
         if tx.send(Msg::Sync(done)).await.is_err() {
             return;
         }

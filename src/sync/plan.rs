@@ -12,7 +12,10 @@ pub enum PlanOp {
     /// Create what git declares but the cluster lacks.
     Create,
     /// Server-side apply over drifted fields; `take_over` names other managers whose fields kdrift will own.
-    Patch { fields: usize, take_over: Vec<String> },
+    Patch {
+        fields: usize,
+        take_over: Vec<String>,
+    },
     /// Delete an object kdrift applied earlier that git no longer declares.
     Prune,
 }
@@ -56,8 +59,14 @@ pub fn plan_sync(
         ..SyncPlan::default()
     };
     for key in keys {
-        let Some(report) = reports.get(key) else { continue };
-        let manifest = || desired.get(key).map(|d| applied_manifest(&d.manifest, commit));
+        let Some(report) = reports.get(key) else {
+            continue;
+        };
+        let manifest = || {
+            desired
+                .get(key)
+                .map(|d| applied_manifest(&d.manifest, commit))
+        };
         let op = match report.status {
             DriftStatus::InSync => continue,
             DriftStatus::Missing => PlanOp::Create,
@@ -82,7 +91,11 @@ pub fn plan_sync(
                 continue;
             }
         };
-        let manifest = if op == PlanOp::Prune { None } else { manifest() };
+        let manifest = if op == PlanOp::Prune {
+            None
+        } else {
+            manifest()
+        };
         plan.items.push(PlanItem {
             key: key.clone(),
             op,
@@ -160,17 +173,38 @@ mod tests {
                 });
             }
             reports.insert(k.clone(), r);
-            desired.insert(k.clone(), Desired {
-                key: k.clone(),
-                manifest: json!({"apiVersion":"v1","kind":k.kind,"metadata":{"name":k.name}}),
-                source: "f.yaml".into(),
-            });
+            desired.insert(
+                k.clone(),
+                Desired {
+                    key: k.clone(),
+                    manifest: json!({"apiVersion":"v1","kind":k.kind,"metadata":{"name":k.name}}),
+                    source: "f.yaml".into(),
+                },
+            );
         }
         let keys: Vec<_> = reports.keys().cloned().collect();
         let plan = plan_sync(&keys, &reports, &desired, Some("abc"));
-        let order: Vec<_> = plan.items.iter().map(|i| (i.key.kind.as_str(), i.key.name.as_str())).collect();
-        assert_eq!(order, [("Namespace", "shop"), ("ConfigMap", "cfg"), ("Service", "api"), ("ConfigMap", "old")]);
-        assert_eq!(plan.items[1].op, PlanOp::Patch { fields: 1, take_over: vec!["kubectl-edit".into()] });
+        let order: Vec<_> = plan
+            .items
+            .iter()
+            .map(|i| (i.key.kind.as_str(), i.key.name.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("Namespace", "shop"),
+                ("ConfigMap", "cfg"),
+                ("Service", "api"),
+                ("ConfigMap", "old")
+            ]
+        );
+        assert_eq!(
+            plan.items[1].op,
+            PlanOp::Patch {
+                fields: 1,
+                take_over: vec!["kubectl-edit".into()]
+            }
+        );
         let m = plan.items[0].manifest.as_ref().unwrap();
         assert_eq!(m["metadata"]["labels"][OWNER_LABEL], OWNER_VALUE);
         assert_eq!(m["metadata"]["annotations"]["kdrift.dev/commit"], "abc");

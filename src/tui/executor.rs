@@ -41,7 +41,8 @@ impl Executor {
                 if let Some(old) = self.logs.take() {
                     old.abort();
                 }
-                self.logs = target.map(|t| follow_logs(self.resolver.client().clone(), t, self.tx.clone()));
+                self.logs =
+                    target.map(|t| follow_logs(self.resolver.client().clone(), t, self.tx.clone()));
             }
             Cmd::Sync(plan) => {
                 let task = run_sync(self.resolver.clone(), plan, self.tx.clone());

@@ -76,9 +76,17 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     Ok(())
 }
 
-fn spawn_repo_reader(repo: PathBuf, rev: Option<String>, path: Option<String>, tx: mpsc::Sender<Msg>) {
+fn spawn_repo_reader(
+    repo: PathBuf,
+    rev: Option<String>,
+    path: Option<String>,
+    tx: mpsc::Sender<Msg>,
+) {
     tokio::spawn(async move {
-        let read = tokio::task::spawn_blocking(move || read_snapshot(&repo, rev.as_deref(), path.as_deref())).await;
+        let read = tokio::task::spawn_blocking(move || {
+            read_snapshot(&repo, rev.as_deref(), path.as_deref())
+        })
+        .await;
         let msg = match read {
             Ok(Ok(snap)) => RepoMsg::Snapshot(Box::new(snap)),
             Ok(Err(e)) => RepoMsg::Failed(format!("{e:#}")),

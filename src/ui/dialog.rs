@@ -13,7 +13,11 @@ pub fn draw(frame: &mut Frame, area: Rect, plan: &SyncPlan) {
     let creates = plan.count(|o| *o == PlanOp::Create);
     let patches = plan.count(|o| matches!(o, PlanOp::Patch { .. }));
     let prunes = plan.count(|o| *o == PlanOp::Prune);
-    let commit = plan.commit.as_deref().map(|c| &c[..7.min(c.len())]).unwrap_or("?");
+    let commit = plan
+        .commit
+        .as_deref()
+        .map(|c| &c[..7.min(c.len())])
+        .unwrap_or("?");
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("Converge to git {commit}: "), bold()),
@@ -32,7 +36,11 @@ pub fn draw(frame: &mut Frame, area: Rect, plan: &SyncPlan) {
                 }
                 ("patch ", Color::Yellow, note)
             }
-            PlanOp::Prune => ("PRUNE ", Color::Red, "delete: in cluster, not in git".into()),
+            PlanOp::Prune => (
+                "PRUNE ",
+                Color::Red,
+                "delete: in cluster, not in git".into(),
+            ),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("  {verb} "), Style::new().fg(color)),
@@ -54,10 +62,22 @@ pub fn draw(frame: &mut Frame, area: Rect, plan: &SyncPlan) {
         lines.push(Line::styled("y / Enter: apply     n / Esc: cancel", bold()));
     }
     let width = 76.min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let [row] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [rect] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(row);
+    // Long lines wrap: size the box for the wrapped height so the confirm line is never cut off.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let height = (wrapped as u16 + 2).min(area.height);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [rect] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
     frame.render_widget(Clear, rect);
     let block = pane(" sync plan ", true);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        rect,
+    );
 }

@@ -18,36 +18,46 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         return;
     };
     let report = &state.reports[key];
+    let desired = state.desired.get(key);
+    let live = state.live.get(key);
+    let source = desired.map(|d| d.source.as_str()).unwrap_or("not in git");
     let title = Line::from(vec![
         Span::raw(" diff "),
         Span::styled(sanitize(&key.to_string()), bold()),
         Span::raw(" "),
-    ]);
-    let desired = state.desired.get(key);
-    let live = state.live.get(key);
-    let mut lines: Vec<Line> = Vec::new();
-    let source = desired.map(|d| d.source.as_str()).unwrap_or("not in git");
-    lines.push(Line::from(vec![
         Span::styled(report.status.label(), status_style(report.status)),
-        Span::styled(format!("  source: {}", sanitize(source)), dim()),
-    ]));
+        Span::styled(format!(" {} ", sanitize(source)), dim()),
+    ]);
+    let mut lines: Vec<Line> = Vec::new();
     if let Some(msg) = &report.message {
         lines.push(Line::styled(sanitize(msg), Style::new().fg(Color::Red)));
     }
     for change in &report.changes {
-        let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "(unset)".into());
+        let show = |v: &Option<serde_json::Value>| {
+            v.as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "(unset)".into())
+        };
         let mut spans = vec![
-            Span::styled(format!("{} ", sanitize(&change.path)), Style::new().fg(Color::Yellow)),
+            Span::styled(
+                format!("{} ", sanitize(&change.path)),
+                Style::new().fg(Color::Yellow),
+            ),
             Span::raw(format!("git {} ", sanitize(&show(&change.desired)))),
             Span::raw(format!("live {}", sanitize(&show(&change.live)))),
         ];
         if let Some(m) = &change.manager {
-            spans.push(Span::styled(format!("  ← {}", sanitize(m)), Style::new().fg(Color::Magenta)));
+            spans.push(Span::styled(
+                format!("  ← {}", sanitize(m)),
+                Style::new().fg(Color::Magenta),
+            ));
         }
         lines.push(Line::from(spans));
     }
     if report.status != DriftStatus::InSync && report.status != DriftStatus::Error {
-        for l in diff_text(desired, live, &report.changes) {
+        // Short panes get less context so the changed lines stay in view.
+        let context = if area.height < 14 { 1 } else { 3 };
+        for l in diff_text(desired, live, &report.changes, context) {
             let style = match l.kind {
                 DiffLineKind::Header => Style::new().fg(Color::Cyan),
                 DiffLineKind::Added => Style::new().fg(Color::Green),
@@ -60,7 +70,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         lines.push(Line::styled("live matches every field git declares", dim()));
     }
     let height = area.height.saturating_sub(2) as usize;
-    let scroll = state.diff_scroll.min(lines.len().saturating_sub(height.max(1)));
+    let scroll = state
+        .diff_scroll
+        .min(lines.len().saturating_sub(height.max(1)));
     let visible: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
     frame.render_widget(Paragraph::new(visible).block(pane(title, focused)), area);
 }

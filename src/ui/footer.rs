@@ -17,10 +17,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             NoticeKind::Info => (Color::Black, Color::Cyan),
             NoticeKind::Error => (Color::White, Color::Red),
         };
-        Line::from(Span::styled(format!(" {} ", sanitize(&n.text)), Style::new().fg(fg).bg(bg)))
+        Line::from(Span::styled(
+            format!(" {} ", sanitize(&n.text)),
+            Style::new().fg(fg).bg(bg),
+        ))
     });
     let notice = notice.unwrap_or_else(|| match &state.sync {
-        Some(p) => Line::styled(format!(" syncing {}/{}…", p.done, p.total), Style::new().fg(Color::Cyan)),
+        Some(p) => Line::styled(
+            format!(" syncing {}/{}…", p.done, p.total),
+            Style::new().fg(Color::Cyan),
+        ),
         None => Line::raw(""),
     });
     let (table, actions) = if state.dialog.is_some() {
@@ -30,11 +36,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     };
     let mut hints = Vec::new();
     if state.filter_input.is_some() {
-        hints.push(Span::styled(" type to filter · Enter keep · Esc clear", dim()));
+        hints.push(Span::styled(
+            " type to filter · Enter keep · Esc clear",
+            dim(),
+        ));
     } else {
         for action in actions {
             if let Some(key) = state.keymap.key_for(table, *action) {
-                hints.push(Span::styled(format!(" {key}"), Style::new().fg(Color::Cyan)));
+                hints.push(Span::styled(
+                    format!(" {key}"),
+                    Style::new().fg(Color::Cyan),
+                ));
                 hints.push(Span::styled(format!(" {} ", action.hint()), dim()));
             }
         }

@@ -24,14 +24,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 short_repo(&repo.name),
                 repo.branch.as_deref().unwrap_or("(detached)")
             )));
-            first.push(Span::styled(format!(" {} ", repo.commit.short), Style::new().fg(Color::Yellow)));
+            first.push(Span::styled(
+                format!(" {} ", repo.commit.short),
+                Style::new().fg(Color::Yellow),
+            ));
             first.push(Span::raw(sanitize(&repo.commit.subject)));
         }
-        (None, Some(e)) => first.push(Span::styled(format!("  repo error: {}", sanitize(e)), Style::new().fg(Color::Red))),
+        (None, Some(e)) => first.push(Span::styled(
+            format!("  repo error: {}", sanitize(e)),
+            Style::new().fg(Color::Red),
+        )),
         (None, None) => first.push(Span::styled("  reading repo…", dim())),
     }
     if state.read_only {
-        first.push(Span::styled("  [read-only]", Style::new().fg(Color::Magenta)));
+        first.push(Span::styled(
+            "  [read-only]",
+            Style::new().fg(Color::Magenta),
+        ));
     }
 
     let mut second = vec![Span::raw(" ")];
@@ -42,12 +51,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         second.push(Span::styled("  ", dim()));
     }
     second.push(watch_summary(state));
-    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(second)]),
+        area,
+    );
 }
 
 fn watch_summary(state: &State) -> Span<'static> {
     let total = state.watches.len();
-    let live = state.watches.values().filter(|w| **w == WatchState::Live).count();
+    let live = state
+        .watches
+        .values()
+        .filter(|w| **w == WatchState::Live)
+        .count();
     let troubled: Vec<String> = state
         .watches
         .iter()
@@ -61,11 +77,20 @@ fn watch_summary(state: &State) -> Span<'static> {
         })
         .collect();
     if !troubled.is_empty() {
-        Span::styled(format!("watch: {}", troubled.join(", ")), Style::new().fg(Color::Red))
+        Span::styled(
+            format!("watch: {}", troubled.join(", ")),
+            Style::new().fg(Color::Red),
+        )
     } else if total > 0 && live == total {
-        Span::styled(format!("watch: live ({total} kinds)"), Style::new().fg(Color::Green))
+        Span::styled(
+            format!("watch: live ({total} kinds)"),
+            Style::new().fg(Color::Green),
+        )
     } else {
-        Span::styled(format!("watch: connecting {live}/{total}"), Style::new().fg(Color::Yellow))
+        Span::styled(
+            format!("watch: connecting {live}/{total}"),
+            Style::new().fg(Color::Yellow),
+        )
     }
 }
 

@@ -14,19 +14,32 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     for (key, action) in &state.keymap.normal {
         by_action.entry(*action).or_default().push(display_key(key));
     }
-    let mut lines = vec![Line::styled("keys (edit ~/.config/kdrift/keymap.toml)", dim()), Line::raw("")];
+    let mut lines = vec![
+        Line::styled("keys (edit ~/.config/kdrift/keymap.toml)", dim()),
+        Line::raw(""),
+    ];
     for (action, keys) in &by_action {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<14}", keys.join(" ")), Style::new().fg(Color::Cyan)),
+            Span::styled(
+                format!("{:<14}", keys.join(" ")),
+                Style::new().fg(Color::Cyan),
+            ),
             Span::raw(action.describe()),
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("in the sync dialog: y/Enter apply, n/Esc cancel", dim()));
+    lines.push(Line::styled(
+        "in the sync dialog: y/Enter apply, n/Esc cancel",
+        dim(),
+    ));
     lines.push(Line::styled("press any key to close", bold()));
     let height = (lines.len() as u16 + 2).min(area.height);
-    let [row] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [rect] = Layout::horizontal([Constraint::Length(56.min(area.width))]).flex(Flex::Center).areas(row);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [rect] = Layout::horizontal([Constraint::Length(56.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(pane(" help ", true)), rect);
 }

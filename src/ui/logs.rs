@@ -9,7 +9,14 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-const POD_COLORS: [Color; 6] = [Color::Cyan, Color::Magenta, Color::Yellow, Color::Blue, Color::Green, Color::LightRed];
+const POD_COLORS: [Color; 6] = [
+    Color::Cyan,
+    Color::Magenta,
+    Color::Yellow,
+    Color::Blue,
+    Color::Green,
+    Color::LightRed,
+];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let focused = is_focused(state.focus, Pane::Logs);
@@ -21,7 +28,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let block = pane(Line::from(title), focused);
     let height = area.height.saturating_sub(2) as usize;
     let lines: Vec<Line> = if logs.target.is_none() {
-        vec![Line::styled("select a Deployment or StatefulSet to follow its pods", dim())]
+        vec![Line::styled(
+            "select a Deployment or StatefulSet to follow its pods",
+            dim(),
+        )]
     } else if logs.lines.is_empty() {
         vec![Line::styled("no log lines yet", dim())]
     } else {
@@ -31,7 +41,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         logs.lines
             .range(start..end)
             .map(|l| {
-                let color = POD_COLORS[l.pod.bytes().map(usize::from).sum::<usize>() % POD_COLORS.len()];
+                let color =
+                    POD_COLORS[l.pod.bytes().map(usize::from).sum::<usize>() % POD_COLORS.len()];
                 Line::from(vec![
                     Span::styled(format!("{} ", sanitize(&l.pod)), Style::new().fg(color)),
                     Span::raw(l.text.clone()),

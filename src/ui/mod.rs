@@ -1,12 +1,12 @@
 //! `draw(&State)`: pure rendering, one file per pane. Only visible rows are built.
 
-mod dialog;
-mod diff;
-mod footer;
-mod header;
-mod help;
-mod logs;
-mod resources;
+pub mod dialog;
+pub mod diff;
+pub mod footer;
+pub mod header;
+pub mod help;
+pub mod logs;
+pub mod resources;
 mod style;
 
 use crate::app::State;
@@ -32,18 +32,31 @@ pub fn layout(area: Rect) -> Areas {
     .areas(area);
     if area.width >= 110 {
         let [resources, right] =
-            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(body);
         let [diff, logs] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
-        Areas { header, resources, diff, logs, footer }
+        Areas {
+            header,
+            resources,
+            diff,
+            logs,
+            footer,
+        }
     } else {
         let [resources, diff, logs] = Layout::vertical([
-            Constraint::Percentage(40),
             Constraint::Percentage(35),
+            Constraint::Percentage(40),
             Constraint::Percentage(25),
         ])
         .areas(body);
-        Areas { header, resources, diff, logs, footer }
+        Areas {
+            header,
+            resources,
+            diff,
+            logs,
+            footer,
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::style::{badge, dim, is_focused, pane, status_style};
 use crate::app::{Pane, State};
+use crate::drift::MASK;
 use crate::model::{DriftReport, DriftStatus, ResourceKey};
 use crate::text::sanitize;
 use ratatui::Frame;
@@ -15,7 +16,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let title = if state.filter.is_empty() {
         format!(" resources ({}) ", rows.len())
     } else {
-        format!(" resources ({}/{}) filter: {} ", rows.len(), state.reports.len(), sanitize(&state.filter))
+        format!(
+            " resources ({}/{}) filter: {} ",
+            rows.len(),
+            state.reports.len(),
+            sanitize(&state.filter)
+        )
     };
     let block = pane(Line::from(title), is_focused(state.focus, Pane::Resources));
     let inner = block.inner(area);
@@ -32,14 +38,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     // Keep the selection on screen; only the rows in this window are built.
     let offset = state.selected.saturating_sub(height.saturating_sub(1));
     let window = rows.iter().skip(offset).take(height);
-    let mut prev: Option<&ResourceKey> = if offset > 0 { rows.get(offset - 1).copied() } else { None };
+    let mut prev: Option<&ResourceKey> = if offset > 0 {
+        rows.get(offset - 1).copied()
+    } else {
+        None
+    };
     let mut built = Vec::with_capacity(height);
     for (i, key) in window.enumerate() {
         let report = &state.reports[*key];
         let same_ns = prev.is_some_and(|p| p.namespace == key.namespace);
         let same_kind = same_ns && prev.is_some_and(|p| p.kind == key.kind);
-        let ns = if same_ns { String::new() } else { key.namespace.clone().unwrap_or_else(|| "(cluster)".into()) };
-        let kind = if same_kind { String::new() } else { key.kind.clone() };
+        let ns = if same_ns {
+            String::new()
+        } else {
+            key.namespace.clone().unwrap_or_else(|| "(cluster)".into())
+        };
+        let kind = if same_kind {
+            String::new()
+        } else {
+            key.kind.clone()
+        };
         let mut row = Row::new(vec![
             Cell::from(badge(report.status)).style(status_style(report.status)),
             Cell::from(sanitize(&ns)).style(dim()),
@@ -48,7 +66,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             Cell::from(summary(report)).style(dim()),
         ]);
         if offset + i == state.selected {
-            row = row.style(Style::new().bg(Color::Rgb(40, 44, 52)).add_modifier(Modifier::BOLD));
+            row = row.style(
+                Style::new()
+                    .bg(Color::Rgb(40, 44, 52))
+                    .add_modifier(Modifier::BOLD),
+            );
         }
         built.push(row);
         prev = Some(key);
@@ -57,21 +79,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         built,
         [
             Constraint::Length(10),
-            Constraint::Length(10),
+            Constraint::Length(9),
             Constraint::Length(11),
-            Constraint::Min(12),
+            Constraint::Min(16),
             Constraint::Fill(1),
         ],
     )
     .header(Row::new(["STATUS", "NAMESPACE", "KIND", "NAME", "DRIFT"]).style(dim()));
     frame.render_widget(table, table_area);
     if rows.is_empty() {
-        let text = if state.reports.is_empty() { "waiting for git and the cluster…" } else { "no rows match the filter" };
-        let [_, msg] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(table_area);
+        let text = if state.reports.is_empty() {
+            "waiting for git and the cluster…"
+        } else {
+            "no rows match the filter"
+        };
+        let [_, msg] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(table_area);
         frame.render_widget(Line::styled(text, dim()), msg);
     }
     if let (Some(input), Some(area)) = (&state.filter_input, input_area) {
-        let [label, field] = Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+        let [label, field] =
+            Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(area);
         frame.render_widget(Line::styled("/", Style::new().fg(Color::Cyan)), label);
         frame.render_widget(input, field);
     }
@@ -84,8 +112,15 @@ fn summary(report: &DriftReport) -> String {
             let first = &report.changes[0];
             let field = first.path.rsplit('/').next().unwrap_or(&first.path);
             let more = report.changes.len() - 1;
-            let value = |v: &Option<serde_json::Value>| v.as_ref().map(compact).unwrap_or_else(|| "∅".into());
-            let mut s = format!("{field} {}≠{}", value(&first.desired), value(&first.live));
+            let value = |v: &Option<serde_json::Value>| {
+                v.as_ref().map(compact).unwrap_or_else(|| "∅".into())
+            };
+            let hidden = first.desired.as_ref().and_then(|v| v.as_str()) == Some(MASK);
+            let mut s = if hidden {
+                format!("{field} changed")
+            } else {
+                format!("{field} {}≠{}", value(&first.desired), value(&first.live))
+            };
             if more > 0 {
                 s.push_str(&format!(" +{more}"));
             }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use. Idempotent; needs root (or sudo) only when something is missing.
+set -euo pipefail
+missing=()
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

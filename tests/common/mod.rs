@@ -1,0 +1,78 @@
+//! Shared fixtures: the demo scenario on the simulated cluster, folded into a `State` through `update`.
+#![allow(dead_code)]
+
+use kdrift::app::{Cmd, Keymap, KubeMsg, LogLine, LogMsg, Msg, RepoMsg, State, update};
+use kdrift::cluster::Resolver;
+use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift};
+use kdrift::repo::{Snapshot, read_snapshot};
+use kdrift::sim::SimCluster;
+
+/// A fixed clock for snapshots: 2026-01-01T00:00:00Z.
+pub const NOW_MS: u64 = 1_767_225_600_000;
+
+pub struct Demo {
+    pub sim: SimCluster,
+    pub resolver: Resolver,
+    pub snapshot: Snapshot,
+    pub _dir: tempfile::TempDir,
+}
+
+/// Builds the demo repo and a seeded simulated cluster (controllers not running).
+pub async fn demo() -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("shop-gitops");
+    build_demo_repo(&repo).unwrap();
+    let snapshot = read_snapshot(&repo, None, None).unwrap();
+    let sim = SimCluster::new();
+    let resolver = Resolver::new(sim.client());
+    seed_drift(&resolver, &snapshot).await.unwrap();
+    Demo {
+        sim,
+        resolver,
+        snapshot,
+        _dir: dir,
+    }
+}
+
+/// The demo as the TUI first shows it: git read, every kind listed once, a few log lines.
+pub async fn demo_state() -> (State, Demo) {
+    let demo = demo().await;
+    let mut state = State::new(DEMO_CONTEXT, Keymap::defaults());
+    update(&mut state, Msg::Tick(NOW_MS));
+    let cmds = update(
+        &mut state,
+        Msg::Repo(RepoMsg::Snapshot(Box::new(demo.snapshot.clone()))),
+    );
+    for cmd in cmds {
+        if let Cmd::Watch(kinds) = cmd {
+            for gvk in kinds {
+                let (resource, _) = demo.resolver.resolve(&gvk).await.unwrap();
+                let all = kube::Api::<kube::api::DynamicObject>::all_with(
+                    demo.resolver.client().clone(),
+                    &resource,
+                );
+                let list = all.list(&Default::default()).await.unwrap();
+                let objects = list
+                    .items
+                    .into_iter()
+                    .filter_map(|o| kdrift::cluster::object_value(o, &gvk))
+                    .collect();
+                update(&mut state, Msg::Kube(KubeMsg::Listed { gvk, objects }));
+            }
+        }
+    }
+    (state, demo)
+}
+
+/// Feeds a fixed batch of log lines for whatever the logs pane follows.
+pub fn feed_logs(state: &mut State) {
+    if let Some(target) = state.logs.target.clone() {
+        let lines = (0..3)
+            .map(|i| LogLine {
+                pod: format!("{}-{i}", target.name),
+                text: format!("1:M 01 Jan 2026 00:00:0{i}.000 * Ready to accept connections tcp"),
+            })
+            .collect();
+        update(state, Msg::Logs(LogMsg::Lines { target, lines }));
+    }
+}

@@ -1,0 +1,177 @@
+//! The real `kdrift demo` binary in tmux, driven like a person: read the screen, press keys, watch it converge.
+//! tmux is required (`.ci/run` installs it); without it this test fails rather than skips.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, state_dir: &Path) -> Self {
+        let socket = format!("kdrift-e2e-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                "e2e",
+            ])
+            .arg(format!(
+                "XDG_STATE_HOME={} {cmd}; echo KDRIFT_EXIT=$?; sleep 60",
+                state_dir.display()
+            ))
+            .status()
+            .expect("tmux must be installed to run the end-to-end test");
+        assert!(status.success(), "tmux new-session failed");
+        Self { socket }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "e2e", keys])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits until every needle is on screen; returns that screen.
+    fn wait_for(&self, needles: &[&str], limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if needles.iter().all(|n| screen.contains(n)) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "waited {limit:?} for {needles:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+const SECRET_VALUES: &[&str] = &[
+    "correct-horse-battery-staple",
+    "hunter2-rotated-by-hand",
+    "Y29ycmVjdC1ob3Jz",
+    "aHVudGVyMi1yb3Rh",
+];
+
+#[test]
+fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
+    let state_dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(
+        &format!("{} demo", env!("CARGO_BIN_EXE_kdrift")),
+        state_dir.path(),
+    );
+
+    let first = tmux.wait_for(
+        &[
+            "kdrift-demo (simulated)",
+            "watch: live",
+            "modified 3",
+            "missing 1",
+            "orphan 1",
+            "replicas 4≠3",
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(
+        first.contains("tune frontend config"),
+        "HEAD subject in the header:\n{first}"
+    );
+
+    // Go to redis (last row) and read its diff.
+    tmux.keys("G");
+    let redis = tmux.wait_for(
+        &[
+            "diff shop/StatefulSet/redis",
+            "/spec/replicas git 4 live 3",
+            "kubectl-scale",
+        ],
+        Duration::from_secs(5),
+    );
+    assert!(
+        redis.contains("-  replicas: 3") && redis.contains("+  replicas: 4"),
+        "{redis}"
+    );
+    tmux.wait_for(&["logs redis following"], Duration::from_secs(10));
+
+    // The Secret row says which key changed, never the value.
+    tmux.keys("/");
+    tmux.keys("api-cred");
+    tmux.keys("Enter");
+    let secret = tmux.wait_for(
+        &["diff shop/Secret/api-credentials", "DB_PASSWORD"],
+        Duration::from_secs(5),
+    );
+    tmux.keys("Escape");
+
+    // Converge everything: the plan first, then apply.
+    tmux.keys("S");
+    let plan = tmux.wait_for(
+        &["sync plan", "1 create, 3 patch, 1 prune", "PRUNE"],
+        Duration::from_secs(5),
+    );
+    tmux.keys("y");
+    let start = Instant::now();
+    let done = tmux.wait_for(
+        &[
+            "converged",
+            "in sync 9",
+            "modified 0",
+            "missing 0",
+            "orphan 0",
+        ],
+        Duration::from_secs(5),
+    );
+    eprintln!("converged on screen {:?} after confirming", start.elapsed());
+
+    tmux.keys("q");
+    let after = tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
+    assert!(
+        !after.contains("resources ("),
+        "the alternate screen is gone after quit:\n{after}"
+    );
+
+    let log =
+        std::fs::read_to_string(state_dir.path().join("kdrift/kdrift.log")).unwrap_or_default();
+    for screen in [&first, &redis, &secret, &plan, &done, &log] {
+        for value in SECRET_VALUES {
+            assert!(
+                !screen.contains(value),
+                "secret value {value} leaked:\n{screen}"
+            );
+        }
+    }
+    assert!(
+        log.contains("sync finished"),
+        "the log file records the sync:\n{log}"
+    );
+}

@@ -1,0 +1,164 @@
+//! Snapshots of every pane and of the whole screen at 80×24 and 120×40, drawn from the demo's data.
+
+mod common;
+
+use common::{demo_state, feed_logs};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::app::{Msg, State, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+fn screen(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| kdrift::ui::draw(f, state)).unwrap();
+    terminal
+}
+
+fn pane(
+    width: u16,
+    height: u16,
+    draw: impl FnOnce(&mut ratatui::Frame, Rect),
+) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, f.area())).unwrap();
+    terminal
+}
+
+fn press(state: &mut State, c: char) {
+    update(
+        state,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+}
+
+/// Selects the row whose key reads `want`.
+fn select(state: &mut State, want: &str) {
+    press(state, 'g');
+    while state.selected_key().map(|k| k.to_string()).as_deref() != Some(want) {
+        let before = state.selected;
+        press(state, 'j');
+        assert_ne!(before, state.selected, "row {want} not found");
+    }
+}
+
+#[tokio::test]
+async fn full_screen_80x24() {
+    let (mut state, _d) = demo_state().await;
+    select(&mut state, "shop/StatefulSet/redis");
+    feed_logs(&mut state);
+    insta::assert_snapshot!(screen(&state, 80, 24).backend());
+}
+
+#[tokio::test]
+async fn full_screen_120x40() {
+    let (mut state, _d) = demo_state().await;
+    select(&mut state, "shop/StatefulSet/redis");
+    feed_logs(&mut state);
+    insta::assert_snapshot!(screen(&state, 120, 40).backend());
+}
+
+#[tokio::test]
+async fn header_pane() {
+    let (state, _d) = demo_state().await;
+    insta::assert_snapshot!(pane(120, 2, |f, a| kdrift::ui::header::draw(f, a, &state)).backend());
+}
+
+#[tokio::test]
+async fn resources_pane() {
+    let (mut state, _d) = demo_state().await;
+    select(&mut state, "shop/ConfigMap/frontend-config");
+    insta::assert_snapshot!(
+        pane(70, 14, |f, a| kdrift::ui::resources::draw(f, a, &state)).backend()
+    );
+}
+
+#[tokio::test]
+async fn resources_pane_while_filtering() {
+    let (mut state, _d) = demo_state().await;
+    press(&mut state, '/');
+    for c in "front".chars() {
+        press(&mut state, c);
+    }
+    insta::assert_snapshot!(
+        pane(70, 8, |f, a| kdrift::ui::resources::draw(f, a, &state)).backend()
+    );
+}
+
+#[tokio::test]
+async fn diff_pane_replicas() {
+    let (mut state, _d) = demo_state().await;
+    select(&mut state, "shop/StatefulSet/redis");
+    insta::assert_snapshot!(pane(80, 12, |f, a| kdrift::ui::diff::draw(f, a, &state)).backend());
+}
+
+#[tokio::test]
+async fn diff_pane_configmap_with_manager() {
+    let (mut state, _d) = demo_state().await;
+    select(&mut state, "shop/ConfigMap/frontend-config");
+    insta::assert_snapshot!(pane(80, 16, |f, a| kdrift::ui::diff::draw(f, a, &state)).backend());
+}
+
+#[tokio::test]
+async fn diff_pane_secret_hides_values() {
+    let (mut state, _d) = demo_state().await;
+    select(&mut state, "shop/Secret/api-credentials");
+    let term = pane(90, 16, |f, a| kdrift::ui::diff::draw(f, a, &state));
+    let text = term.backend().to_string();
+    for secret in [
+        "correct-horse",
+        "Y29ycmVjdC1ob3JzZ",
+        "hunter2",
+        "aHVudGVyMi",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "secret value on screen: {secret}\n{text}"
+        );
+    }
+    assert!(text.contains("DB_PASSWORD"), "{text}");
+    insta::assert_snapshot!(term.backend());
+}
+
+#[tokio::test]
+async fn diff_pane_missing_and_orphan() {
+    let (mut state, _d) = demo_state().await;
+    select(&mut state, "shop/Service/api");
+    insta::assert_snapshot!(
+        "missing",
+        pane(80, 22, |f, a| kdrift::ui::diff::draw(f, a, &state)).backend()
+    );
+    select(&mut state, "shop/Deployment/legacy-worker");
+    insta::assert_snapshot!(
+        "orphan",
+        pane(80, 30, |f, a| kdrift::ui::diff::draw(f, a, &state)).backend()
+    );
+}
+
+#[tokio::test]
+async fn logs_pane() {
+    let (mut state, _d) = demo_state().await;
+    select(&mut state, "shop/StatefulSet/redis");
+    feed_logs(&mut state);
+    insta::assert_snapshot!(pane(100, 6, |f, a| kdrift::ui::logs::draw(f, a, &state)).backend());
+}
+
+#[tokio::test]
+async fn footer_pane() {
+    let (state, _d) = demo_state().await;
+    insta::assert_snapshot!(pane(100, 2, |f, a| kdrift::ui::footer::draw(f, a, &state)).backend());
+}
+
+#[tokio::test]
+async fn sync_dialog() {
+    let (mut state, _d) = demo_state().await;
+    press(&mut state, 'S');
+    insta::assert_snapshot!(screen(&state, 100, 30).backend());
+}
+
+#[tokio::test]
+async fn help_overlay() {
+    let (mut state, _d) = demo_state().await;
+    press(&mut state, '?');
+    insta::assert_snapshot!(screen(&state, 100, 32).backend());
+}
