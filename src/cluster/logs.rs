@@ -15,6 +15,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 const BATCH_EVERY: Duration = Duration::from_millis(100);
 const TAIL_LINES: i64 = 30;
+/// Backoff ceiling for opening a pod's log (about 6 s of retries in all).
+const MAX_OPEN_DELAY: Duration = Duration::from_secs(3);
 
 /// Runs until aborted; aborting drops the per-pod streams with it.
 pub fn follow_logs(client: Client, target: LogTarget, tx: Sender<Msg>) -> JoinHandle<()> {
@@ -86,8 +88,22 @@ async fn stream_pod(pods: Api<Pod>, name: String, container: Option<String>, out
         container,
         ..LogParams::default()
     };
-    let Ok(reader) = pods.log_stream(&name, &params).await else {
-        return;
+    // A pod can report Running before its container's log is readable (the API answers 400
+    // "waiting to start"), so opening is retried with backoff; a vanished pod (404) ends it.
+    let mut delay = Duration::from_millis(200);
+    let reader = loop {
+        match pods.log_stream(&name, &params).await {
+            Ok(reader) => break reader,
+            Err(kube::Error::Api(s)) if s.code == 404 => return,
+            Err(e) if delay > MAX_OPEN_DELAY => {
+                tracing::warn!(pod = %name, error = %e, "giving up on logs");
+                return;
+            }
+            Err(_) => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
     };
     let mut lines = reader.lines();
     while let Some(Ok(line)) = lines.next().await {
