@@ -21,6 +21,17 @@ pub struct Cli {
 pub enum Command {
     /// Run on an embedded simulated cluster and a sample git repo, seeded with drift. No setup.
     Demo(DemoArgs),
+    /// Compare once without a terminal. Exit 0 in sync, 1 drift found, 2 error.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: crate::headless::Output,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cluster;
 pub mod demo;
 pub mod drift;
+pub mod headless;
 pub mod model;
 pub mod repo;
 pub mod sim;

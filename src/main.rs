@@ -1,9 +1,10 @@
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use kdrift::app::Keymap;
-use kdrift::cli::{Cli, Command, DemoArgs, TargetArgs};
-use kdrift::cluster::Resolver;
+use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, TargetArgs};
+use kdrift::cluster::{Resolver, connect};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
+use kdrift::headless::run_check;
 use kdrift::repo::read_snapshot;
 use kdrift::sim::SimCluster;
 use kdrift::tui::{TuiConfig, run};
@@ -23,14 +24,15 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Some(Command::Demo(args)) => demo(args).await,
-            None => real_cluster(cli.target).await,
+            Some(Command::Demo(args)) => demo(args).await.map(|()| 0),
+            Some(Command::Check(args)) => check(args).await,
+            None => real_cluster(cli.target).await.map(|()| 0),
         }
     });
     // Watch and log tasks may still be parked on the network: don't wait for them.
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "exiting");
             eprintln!("kdrift: {e:#}");
@@ -76,30 +78,10 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
     let repo = target
         .repo
         .ok_or_else(|| anyhow!("no --repo given (try `kdrift demo`, or `kdrift --repo PATH`)"))?;
-    // Fail before the TUI starts: a bad repo is one clear line.
+    // Fail before the TUI starts: a bad repo or an unreachable cluster is one clear line.
     read_snapshot(&repo, target.rev.as_deref(), target.path.as_deref())?;
-    let options = kube::config::KubeConfigOptions {
-        context: target.context.clone(),
-        ..Default::default()
-    };
-    let config = match &target.kubeconfig {
-        Some(file) => {
-            let kc = kube::config::Kubeconfig::read_from(file)
-                .with_context(|| format!("reading kubeconfig {}", file.display()))?;
-            kube::Config::from_custom_kubeconfig(kc, &options).await
-        }
-        None => kube::Config::from_kubeconfig(&options).await,
-    }
-    .context("loading kubeconfig")?;
-    let context = target
-        .context
-        .clone()
-        .unwrap_or_else(|| config.cluster_url.to_string());
-    let client = kube::Client::try_from(config).context("creating the Kubernetes client")?;
-    client
-        .apiserver_version()
-        .await
-        .with_context(|| format!("cannot reach the API server of {context}"))?;
+    let (client, context) =
+        connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
     let config = TuiConfig {
         context,
         repo,
@@ -109,6 +91,15 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
         keymap: load_keymap()?,
     };
     run(config, Resolver::new(client)).await
+}
+
+async fn check(args: CheckArgs) -> Result<u8> {
+    let target = args.target;
+    let repo = target.repo.ok_or_else(|| anyhow!("no --repo given"))?;
+    let snapshot = read_snapshot(&repo, target.rev.as_deref(), target.path.as_deref())?;
+    let (client, context) =
+        connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
+    Ok(run_check(&Resolver::new(client), snapshot, &context, args.output).await)
 }
 
 /// Defaults embedded in the binary, with `$XDG_CONFIG_HOME/kdrift/keymap.toml` merged on top.

@@ -27,10 +27,22 @@ pub enum RepoMsg {
 
 #[derive(Debug)]
 pub enum KubeMsg {
-    /// A full (re-)list of one kind: replaces every stored object of that kind at once.
+    /// Discovery answered: whether the kind lives in namespaces.
+    Resolved {
+        gvk: Gvk,
+        namespaced: bool,
+    },
+    /// A full (re-)list of one kind in one scope (`None` = all namespaces): replaces every stored
+    /// object of that kind in that scope at once.
     Listed {
         gvk: Gvk,
+        namespace: Option<String>,
         objects: Vec<Value>,
+    },
+    /// The user may not list/watch this kind in this scope (`None` = anywhere).
+    Forbidden {
+        gvk: Gvk,
+        namespace: Option<String>,
     },
     Applied(Value),
     Deleted(Value),
@@ -72,6 +84,13 @@ pub enum SyncMsg {
     },
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchRequest {
+    pub gvk: Gvk,
+    /// Namespaces git declares objects of this kind in; used when cluster-wide watching is forbidden.
+    pub namespaces: Vec<String>,
+}
+
 /// Where the logs pane should follow: the pods a workload selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogTarget {
@@ -83,8 +102,8 @@ pub struct LogTarget {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
     Quit,
-    /// Start watchers for these kinds (already-running ones are kept).
-    Watch(Vec<Gvk>),
+    /// Start watchers for these kinds (already-running ones are kept), each over the namespaces git uses.
+    Watch(Vec<WatchRequest>),
     /// Follow logs of a workload's pods, replacing the current stream; `None` stops following.
     FollowLogs(Option<LogTarget>),
     Sync(SyncPlan),

@@ -9,7 +9,7 @@ use crate::repo::CommitInfo;
 use crate::sync::SyncPlan;
 use ratatui_textarea::TextArea;
 use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Most log lines kept for the logs pane; older ones are dropped (k9s#1188 grew without bound).
 pub const LOG_CAPACITY: usize = 2_000;
@@ -90,6 +90,8 @@ pub struct State {
     /// One verdict per row; rows are exactly these keys.
     pub reports: BTreeMap<ResourceKey, DriftReport>,
     pub watches: BTreeMap<Gvk, WatchState>,
+    /// Scopes (kind, namespace or `None` for everywhere) the user may not list/watch.
+    pub forbidden: BTreeSet<(Gvk, Option<String>)>,
     /// True once every watched kind has listed: only then are changes "drift detected".
     pub settled: bool,
     pub filter: String,

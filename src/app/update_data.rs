@@ -1,11 +1,11 @@
 //! Folding repo snapshots, watch events and log batches into State, and judging drift as they arrive.
 
-use super::msg::{Cmd, KubeMsg, LogMsg, RepoMsg};
+use super::msg::{Cmd, KubeMsg, LogMsg, RepoMsg, WatchRequest};
 use super::state::{LOG_CAPACITY, NoticeKind, RepoView, State};
 use crate::drift::{assess, is_owned_by_kdrift};
 use crate::model::{DriftReport, DriftStatus, Gvk, ResourceKey, WatchState};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Group used for synthetic rows that stand for bad manifests.
 pub const MANIFEST_GROUP: &str = "kdrift.dev";
@@ -29,8 +29,12 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
                 .map(|d| (d.key.clone(), d))
                 .collect();
             state.manifest_errors = snap.errors;
-            let kinds: BTreeSet<Gvk> = state.desired.keys().map(ResourceKey::gvk).collect();
-            for gvk in &kinds {
+            let mut kinds: BTreeMap<Gvk, BTreeSet<String>> = BTreeMap::new();
+            for key in state.desired.keys() {
+                let namespaces = kinds.entry(key.gvk()).or_default();
+                namespaces.extend(key.namespace.clone());
+            }
+            for gvk in kinds.keys() {
                 state
                     .watches
                     .entry(gvk.clone())
@@ -38,7 +42,14 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
             }
             state.settled = false;
             rebuild_all(state);
-            cmds.push(Cmd::Watch(kinds.into_iter().collect()));
+            let requests = kinds
+                .into_iter()
+                .map(|(gvk, ns)| WatchRequest {
+                    gvk,
+                    namespaces: ns.into_iter().collect(),
+                })
+                .collect();
+            cmds.push(Cmd::Watch(requests));
         }
     }
 }
@@ -46,11 +57,33 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
 pub fn on_kube(state: &mut State, msg: KubeMsg) {
     let drifted_before = drift_count(state);
     match msg {
-        KubeMsg::Listed { gvk, objects } => {
+        KubeMsg::Resolved { gvk, namespaced } => {
+            if !namespaced {
+                unscope_cluster_kind(state, &gvk);
+            }
+        }
+        KubeMsg::Forbidden { gvk, namespace } => {
+            let keys: Vec<ResourceKey> = state
+                .desired
+                .keys()
+                .filter(|k| k.gvk() == gvk && (namespace.is_none() || k.namespace == namespace))
+                .cloned()
+                .collect();
+            state.forbidden.insert((gvk, namespace));
+            for key in keys {
+                recompute(state, &key);
+            }
+        }
+        KubeMsg::Listed {
+            gvk,
+            namespace,
+            objects,
+        } => {
             let stale: Vec<ResourceKey> = state
                 .live
                 .keys()
                 .filter(|k| k.group == gvk.group && k.kind == gvk.kind)
+                .filter(|k| namespace.is_none() || k.namespace == namespace)
                 .cloned()
                 .collect();
             for key in &stale {
@@ -185,6 +218,16 @@ pub fn recompute(state: &mut State, key: &ResourceKey) {
         Some(WatchState::Failed(reason)) if state.desired.contains_key(key) => Some(reason.clone()),
         _ => None,
     };
+    let failed = failed.or_else(|| {
+        let scope = (gvk.clone(), key.namespace.clone());
+        let anywhere = (gvk.clone(), None);
+        (state.desired.contains_key(key)
+            && (state.forbidden.contains(&scope) || state.forbidden.contains(&anywhere)))
+        .then(|| match &key.namespace {
+            Some(ns) => format!("forbidden: you may not list/watch {gvk} in namespace {ns}"),
+            None => format!("forbidden: you may not list/watch {gvk}"),
+        })
+    });
     let report = match failed {
         Some(reason) => Some(DriftReport {
             status: DriftStatus::Error,
@@ -216,6 +259,34 @@ pub fn recompute(state: &mut State, key: &ResourceKey) {
             state.reports.remove(key);
         }
     }
+}
+
+/// Discovery says the kind is cluster-scoped: objects git declared without a namespace were given
+/// `default` when parsed; take it off again so they match what the cluster reports.
+fn unscope_cluster_kind(state: &mut State, gvk: &Gvk) {
+    let keys: Vec<ResourceKey> = state
+        .desired
+        .keys()
+        .filter(|k| k.gvk() == *gvk && k.namespace.is_some())
+        .cloned()
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    for key in keys {
+        if let Some(mut d) = state.desired.remove(&key) {
+            if let Some(meta) = d
+                .manifest
+                .get_mut("metadata")
+                .and_then(Value::as_object_mut)
+            {
+                meta.remove("namespace");
+            }
+            d.key.namespace = None;
+            state.desired.insert(d.key.clone(), d);
+        }
+    }
+    rebuild_all(state);
 }
 
 fn rebuild_all(state: &mut State) {

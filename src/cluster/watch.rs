@@ -3,6 +3,7 @@
 
 use super::now_ms;
 use super::resolve::Resolver;
+use super::scope::prepare;
 use crate::app::{KubeMsg, Msg};
 use crate::model::{Gvk, WatchState};
 use futures::StreamExt;
@@ -11,98 +12,128 @@ use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event, watcher};
 use serde_json::Value;
 use tokio::sync::mpsc::Sender;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
-pub fn spawn_watch(resolver: Resolver, gvk: Gvk, tx: Sender<Msg>) -> JoinHandle<()> {
+/// Watches one kind: resolves it, checks list/watch permission (cluster-wide, else per namespace git
+/// uses), reports forbidden scopes, then runs one watcher per allowed scope until aborted.
+pub fn spawn_watch(
+    resolver: Resolver,
+    gvk: Gvk,
+    namespaces: Vec<String>,
+    tx: Sender<Msg>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let send = |m: KubeMsg| {
-            let tx = tx.clone();
-            async move { tx.send(Msg::Kube(m)).await.is_ok() }
+        let failed = |reason: String| {
+            Msg::Kube(KubeMsg::Watch {
+                gvk: gvk.clone(),
+                state: WatchState::Failed(reason),
+            })
         };
-        let ar = match resolver.resolve(&gvk).await {
-            Ok((ar, _)) => ar,
+        let prepared = match prepare(&resolver, &gvk, &namespaces).await {
+            Ok(p) => p,
             Err(reason) => {
                 tracing::warn!(%gvk, %reason, "cannot watch");
-                send(KubeMsg::Watch {
-                    gvk,
-                    state: WatchState::Failed(reason),
-                })
-                .await;
+                let _ = tx.send(failed(reason)).await;
                 return;
             }
         };
-        let api: Api<DynamicObject> = Api::all_with(resolver.client().clone(), &ar);
-        let mut stream = watcher(api, watcher::Config::default())
-            .default_backoff()
-            .boxed();
-        let mut buffer: Vec<Value> = Vec::new();
-        let mut healthy = true;
-        while let Some(item) = stream.next().await {
-            let msg = match item {
-                Ok(Event::Init) => {
-                    buffer.clear();
-                    continue;
-                }
-                Ok(Event::InitApply(obj)) => {
-                    buffer.extend(object_value(obj, &gvk));
-                    continue;
-                }
-                Ok(Event::InitDone) => {
-                    healthy = true;
-                    KubeMsg::Listed {
-                        gvk: gvk.clone(),
-                        objects: std::mem::take(&mut buffer),
-                    }
-                }
-                Ok(Event::Apply(obj)) | Ok(Event::Delete(obj)) if !healthy => {
-                    // An event after an error means the stream resumed without a re-list.
-                    healthy = true;
-                    if !send(KubeMsg::Watch {
-                        gvk: gvk.clone(),
-                        state: WatchState::Live,
-                    })
-                    .await
-                    {
-                        return;
-                    }
-                    match object_value(obj, &gvk) {
-                        Some(v) => KubeMsg::Applied(v),
-                        None => continue,
-                    }
-                }
-                Ok(Event::Apply(obj)) => match object_value(obj, &gvk) {
-                    Some(v) => KubeMsg::Applied(v),
-                    None => continue,
-                },
-                Ok(Event::Delete(obj)) => match object_value(obj, &gvk) {
-                    Some(v) => KubeMsg::Deleted(v),
-                    None => continue,
-                },
-                Err(e) => {
-                    tracing::warn!(%gvk, error = %e, "watch error; backing off");
-                    if forbidden(&e) {
-                        send(KubeMsg::Watch {
-                            gvk,
-                            state: WatchState::Failed("forbidden: no list/watch permission".into()),
-                        })
-                        .await;
-                        return;
-                    }
-                    if !healthy {
-                        continue;
-                    }
-                    healthy = false;
-                    KubeMsg::Watch {
-                        gvk: gvk.clone(),
-                        state: WatchState::Reconnecting { since_ms: now_ms() },
-                    }
-                }
-            };
-            if !send(msg).await {
+        for note in prepared.notes {
+            if tx.send(Msg::Kube(note)).await.is_err() {
                 return;
             }
         }
+        if prepared.scopes.is_empty() {
+            let _ = tx
+                .send(failed("forbidden: no list/watch permission".into()))
+                .await;
+            return;
+        }
+        // Dropping the set (when this task is aborted) aborts every scope's watcher with it.
+        let mut watchers = JoinSet::new();
+        for (namespace, api) in prepared.scopes {
+            watchers.spawn(watch_scope(api, gvk.clone(), namespace, tx.clone()));
+        }
+        while watchers.join_next().await.is_some() {}
     })
+}
+
+async fn watch_scope(
+    api: Api<DynamicObject>,
+    gvk: Gvk,
+    namespace: Option<String>,
+    tx: Sender<Msg>,
+) {
+    let send = |m: KubeMsg| {
+        let tx = tx.clone();
+        async move { tx.send(Msg::Kube(m)).await.is_ok() }
+    };
+    let mut stream = watcher(api, watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    let mut buffer: Vec<Value> = Vec::new();
+    let mut healthy = true;
+    while let Some(item) = stream.next().await {
+        let msg = match item {
+            Ok(Event::Init) => {
+                buffer.clear();
+                continue;
+            }
+            Ok(Event::InitApply(obj)) => {
+                buffer.extend(object_value(obj, &gvk));
+                continue;
+            }
+            Ok(Event::InitDone) => {
+                healthy = true;
+                KubeMsg::Listed {
+                    gvk: gvk.clone(),
+                    namespace: namespace.clone(),
+                    objects: std::mem::take(&mut buffer),
+                }
+            }
+            Ok(Event::Apply(obj)) | Ok(Event::Delete(obj)) if !healthy => {
+                // An event after an error means the stream resumed without a re-list.
+                healthy = true;
+                if !send(KubeMsg::Watch {
+                    gvk: gvk.clone(),
+                    state: WatchState::Live,
+                })
+                .await
+                {
+                    return;
+                }
+                match object_value(obj, &gvk) {
+                    Some(v) => KubeMsg::Applied(v),
+                    None => continue,
+                }
+            }
+            Ok(Event::Apply(obj)) => match object_value(obj, &gvk) {
+                Some(v) => KubeMsg::Applied(v),
+                None => continue,
+            },
+            Ok(Event::Delete(obj)) => match object_value(obj, &gvk) {
+                Some(v) => KubeMsg::Deleted(v),
+                None => continue,
+            },
+            Err(e) => {
+                tracing::warn!(%gvk, error = %e, "watch error; backing off");
+                if forbidden(&e) {
+                    send(KubeMsg::Forbidden { gvk, namespace }).await;
+                    return;
+                }
+                if !healthy {
+                    continue;
+                }
+                healthy = false;
+                KubeMsg::Watch {
+                    gvk: gvk.clone(),
+                    state: WatchState::Reconnecting { since_ms: now_ms() },
+                }
+            }
+        };
+        if !send(msg).await {
+            return;
+        }
+    }
 }
 
 fn forbidden(e: &watcher::Error) -> bool {

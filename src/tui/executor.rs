@@ -30,10 +30,15 @@ impl Executor {
     pub fn run(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Quit => {}
-            Cmd::Watch(kinds) => {
-                for gvk in kinds {
-                    self.watches.entry(gvk.clone()).or_insert_with(|| {
-                        spawn_watch(self.resolver.clone(), gvk, self.tx.clone())
+            Cmd::Watch(requests) => {
+                for req in requests {
+                    self.watches.entry(req.gvk.clone()).or_insert_with(|| {
+                        spawn_watch(
+                            self.resolver.clone(),
+                            req.gvk,
+                            req.namespaces,
+                            self.tx.clone(),
+                        )
                     });
                 }
             }

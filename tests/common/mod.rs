@@ -1,7 +1,7 @@
 //! Shared fixtures: the demo scenario on the simulated cluster, folded into a `State` through `update`.
 #![allow(dead_code)]
 
-use kdrift::app::{Cmd, Keymap, KubeMsg, LogLine, LogMsg, Msg, RepoMsg, State, update};
+use kdrift::app::{Keymap, LogLine, LogMsg, Msg, State, update};
 use kdrift::cluster::Resolver;
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift};
 use kdrift::repo::{Snapshot, read_snapshot};
@@ -34,33 +34,14 @@ pub async fn demo() -> Demo {
     }
 }
 
-/// The demo as the TUI first shows it: git read, every kind listed once, a few log lines.
+/// The demo as the TUI first shows it: git read, every kind listed once (through the same engine
+/// pass `kdrift check` uses), at a fixed clock.
 pub async fn demo_state() -> (State, Demo) {
     let demo = demo().await;
-    let mut state = State::new(DEMO_CONTEXT, Keymap::defaults());
+    let mut state =
+        kdrift::headless::evaluate(&demo.resolver, demo.snapshot.clone(), DEMO_CONTEXT).await;
+    state.keymap = Keymap::defaults();
     update(&mut state, Msg::Tick(NOW_MS));
-    let cmds = update(
-        &mut state,
-        Msg::Repo(RepoMsg::Snapshot(Box::new(demo.snapshot.clone()))),
-    );
-    for cmd in cmds {
-        if let Cmd::Watch(kinds) = cmd {
-            for gvk in kinds {
-                let (resource, _) = demo.resolver.resolve(&gvk).await.unwrap();
-                let all = kube::Api::<kube::api::DynamicObject>::all_with(
-                    demo.resolver.client().clone(),
-                    &resource,
-                );
-                let list = all.list(&Default::default()).await.unwrap();
-                let objects = list
-                    .items
-                    .into_iter()
-                    .filter_map(|o| kdrift::cluster::object_value(o, &gvk))
-                    .collect();
-                update(&mut state, Msg::Kube(KubeMsg::Listed { gvk, objects }));
-            }
-        }
-    }
     (state, demo)
 }
 

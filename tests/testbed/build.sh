@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Builds (or finds in the cache) the test control plane's binaries from Go modules:
+#   kube-apiserver kube-controller-manager kube-scheduler kubectl   (k8s.io/kubernetes, ./go.mod)
+#   etcd                                                            (go.etcd.io/etcd/server/v3, ./etcd/go.mod)
+#   kwok                                                            (sigs.k8s.io/kwok/cmd/kwok, ./kwok/go.mod)
+# into $KDRIFT_TESTBED_CACHE/<k8s>-<etcd>-<kwok>/bin (default ~/.cache/kdrift-testbed), outside the repo.
+# A binary that is there and reports the expected version is reused, so a warm run takes seconds.
+# Usage: build.sh [--force]      prints the bin directory as its last line.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.sh
+source "$here/versions.sh"
+
+force=0
+case "${1:-}" in
+  --force) force=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--force]" >&2; exit 2 ;;
+esac
+
+command -v go >/dev/null || { echo "build.sh: 'go' is not on PATH (Go >= 1.26 is needed)" >&2; exit 1; }
+
+t0=$SECONDS
+bin=$KDRIFT_TESTBED_BIN
+mkdir -p "$bin"
+log() { printf '[build %4ds] %s\n' "$((SECONDS - t0))" "$*" >&2; }
+
+k8s=$KDRIFT_K8S_VERSION etcd=$KDRIFT_ETCD_VERSION kwok=$KDRIFT_KWOK_VERSION
+
+# version_ok NAME: does $bin/NAME exist and report the pinned version?
+version_ok() {
+  local f=$bin/$1 out
+  [[ -x $f ]] || return 1
+  case $1 in
+    kube-apiserver|kube-controller-manager|kube-scheduler)
+      out=$("$f" --version 2>/dev/null) || return 1
+      [[ $out == "Kubernetes $k8s" ]] ;;
+    kubectl)
+      out=$("$f" version --client 2>/dev/null) || return 1
+      [[ $out == *"Client Version: $k8s"* ]] ;;
+    etcd)
+      out=$("$f" --version 2>/dev/null) || return 1
+      [[ $out == *"etcd Version: ${etcd#v}"* ]] ;;
+    kwok)
+      out=$("$f" --version 2>/dev/null) || return 1
+      [[ $out == *"$kwok"* ]] ;;
+  esac
+}
+
+# The wrapper modules must match versions.sh; regenerate them if someone changed a version.
+mod_stale() {
+  ! grep -q "k8s.io/kubernetes $k8s\$" "$here/go.mod" 2>/dev/null ||
+  ! grep -q "go.etcd.io/etcd/server/v3 $etcd\$" "$here/etcd/go.mod" 2>/dev/null ||
+  ! grep -q "sigs.k8s.io/kwok $kwok\$" "$here/kwok/go.mod" 2>/dev/null
+}
+
+# Common build settings: static, reproducible, 2 parallel jobs (the machine has 2 cores).
+export CGO_ENABLED=0
+export GOFLAGS="-mod=mod -buildvcs=false"
+build() { # build MODULE_DIR LDFLAGS PKG...   -> binaries land in $bin via a temp dir (atomic)
+  local dir=$1 ldflags=$2; shift 2
+  local tmp
+  tmp=$(mktemp -d "$bin/.build.XXXXXX")
+  if ! (cd "$dir" && go build -p 2 -trimpath -ldflags "$ldflags" -o "$tmp/" "$@"); then
+    rm -rf "$tmp"
+    echo "build.sh: go build of $* failed (module $dir)" >&2
+    return 1
+  fi
+  mv -f "$tmp"/* "$bin/"
+  rmdir "$tmp"
+}
+
+todo_kube=() todo_etcd=0 todo_kwok=0
+for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  if (( force )) || ! version_ok "$b"; then todo_kube+=("$b"); fi
+done
+if (( force )) || ! version_ok etcd; then todo_etcd=1; fi
+if (( force )) || ! version_ok kwok; then todo_kwok=1; fi
+
+if (( ${#todo_kube[@]} == 0 && todo_etcd == 0 && todo_kwok == 0 )); then
+  log "all binaries present with the pinned versions (k8s $k8s, etcd $etcd, kwok $kwok); nothing to build"
+  echo "$bin"
+  exit 0
+fi
+
+if mod_stale; then
+  log "wrapper go.mod files do not match versions.sh; running gen-replaces.sh"
+  "$here/gen-replaces.sh"
+fi
+
+if (( ${#todo_kube[@]} > 0 )); then
+  # Same -X flags as kubernetes' hack/lib/version.sh, so /version and --version tell the truth.
+  # The module zip has no git metadata: gitTreeState=archive (what a source tarball build says),
+  # buildDate = the release's publication time from the module proxy.
+  date=$(cd "$here" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)
+  minor=${k8s#v1.}; minor=${minor%%.*}
+  ld="-s -w"
+  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    ld+=" -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ld+=" -X $pkg.gitTreeState=archive -X $pkg.gitCommit= -X $pkg.buildDate=$date"
+  done
+  pkgs=()
+  for b in "${todo_kube[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+  log "building ${todo_kube[*]} at $k8s (cold: 10-25 min on 2 cores)"
+  build "$here" "$ld" "${pkgs[@]}"
+  log "built ${todo_kube[*]}"
+fi
+
+if (( todo_etcd )); then
+  log "building etcd $etcd"
+  build "$here/etcd" "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=module-$etcd" go.etcd.io/etcd/server/v3
+  mv -f "$bin/v3" "$bin/etcd"          # the package's last path element is v3
+  log "built etcd"
+fi
+
+if (( todo_kwok )); then
+  log "building kwok $kwok"
+  build "$here/kwok" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok" sigs.k8s.io/kwok/cmd/kwok
+  log "built kwok"
+fi
+
+for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok; do
+  if ! version_ok "$b"; then
+    echo "build.sh: $bin/$b was built but does not report the expected version:" >&2
+    "$bin/$b" --version >&2 || true
+    exit 1
+  fi
+done
+log "done: $(du -sh "$bin" | cut -f1) in $bin"
+echo "$bin"

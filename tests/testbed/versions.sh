@@ -1,0 +1,10 @@
+# shellcheck shell=bash
+# Pinned versions of the test control plane. Sourced by every testbed script.
+# Changing one of these changes the cache directory, so the next build.sh rebuilds.
+KDRIFT_K8S_VERSION=${KDRIFT_K8S_VERSION:-v1.36.5}   # k8s.io/kubernetes (staging modules at v0.36.5)
+KDRIFT_ETCD_VERSION=${KDRIFT_ETCD_VERSION:-v3.6.16} # go.etcd.io/etcd/server/v3
+KDRIFT_KWOK_VERSION=${KDRIFT_KWOK_VERSION:-v0.8.0}  # sigs.k8s.io/kwok
+
+KDRIFT_TESTBED_CACHE=${KDRIFT_TESTBED_CACHE:-$HOME/.cache/kdrift-testbed}
+KDRIFT_TESTBED_BIN=${KDRIFT_TESTBED_BIN:-$KDRIFT_TESTBED_CACHE/$KDRIFT_K8S_VERSION-$KDRIFT_ETCD_VERSION-$KDRIFT_KWOK_VERSION/bin}
+KDRIFT_TESTBED_DIR=${KDRIFT_TESTBED_DIR:-/tmp/kdrift-testbed}
