@@ -1,0 +1,157 @@
+//! `kdrift check`'s engine against the simulated cluster: the report, masking, exit codes, bad input.
+
+mod common;
+
+use common::demo;
+use kdrift::headless::{build_report, evaluate, render_text};
+use kdrift::model::DriftStatus;
+use kdrift::repo::{RepoFile, read_snapshot, write_history};
+use kdrift::sync::applied_manifest;
+
+const CANARIES: &[&str] = &[
+    "correct-horse-battery-staple",
+    "hunter2-rotated-by-hand",
+    "Y29ycmVjdC1ob3Jz",
+    "aHVudGVyMi1yb3Rh",
+];
+
+#[tokio::test]
+async fn demo_report_lists_each_drift_with_path_and_manager() {
+    let demo = demo().await;
+    let state = evaluate(&demo.resolver, demo.snapshot.clone(), "sim").await;
+    let report = build_report(&state, "shop-gitops");
+    assert_eq!(report.exit_code(), 1);
+    let s = &report.summary;
+    assert_eq!(
+        (s.in_sync, s.modified, s.missing, s.orphan, s.error),
+        (5, 3, 1, 1, 0)
+    );
+    assert_eq!(
+        report.commit.as_deref(),
+        Some(demo.snapshot.commit.id.as_str())
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    let redis = json["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "StatefulSet" && r["name"] == "redis")
+        .unwrap();
+    assert_eq!(redis["status"], "modified");
+    assert_eq!(redis["apiVersion"], "apps/v1");
+    assert_eq!(redis["source"], "shop/redis.yaml");
+    assert_eq!(
+        redis["changes"],
+        serde_json::json!([{"path": "/spec/replicas", "desired": 4, "live": 3, "manager": "kubectl-scale"}])
+    );
+    let orphan = json["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "legacy-worker")
+        .unwrap();
+    assert_eq!(orphan["status"], "orphan");
+    let text = json.to_string() + &render_text(&report);
+    for canary in CANARIES {
+        assert!(
+            !text.contains(canary),
+            "secret value {canary} in check output"
+        );
+    }
+    assert!(
+        text.contains("/data/DB_PASSWORD"),
+        "the changed key is named"
+    );
+}
+
+#[tokio::test]
+async fn converged_cluster_checks_clean() {
+    let demo = demo().await;
+    let state = evaluate(&demo.resolver, demo.snapshot.clone(), "sim").await;
+    for (key, report) in &state.reports {
+        match report.status {
+            DriftStatus::Modified | DriftStatus::Missing => {
+                let m = applied_manifest(&state.desired[key].manifest, None);
+                kdrift::cluster::apply_object(&demo.resolver, key, &m, false)
+                    .await
+                    .unwrap();
+            }
+            DriftStatus::Orphan => kdrift::cluster::delete_object(&demo.resolver, key)
+                .await
+                .unwrap(),
+            _ => {}
+        }
+    }
+    let state = evaluate(&demo.resolver, demo.snapshot.clone(), "sim").await;
+    let report = build_report(&state, "shop-gitops");
+    assert_eq!(report.exit_code(), 0, "{}", render_text(&report));
+    assert!(report.resources.iter().all(|r| r.changes.is_empty()));
+    assert!(render_text(&report).starts_with("in sync:"));
+}
+
+#[tokio::test]
+async fn bad_manifests_are_error_rows_naming_file_and_line_and_others_still_compare() {
+    let demo = demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frontend-config\n  namespace: shop\ndata:\n  CACHE_TTL_SECONDS: \"300\"\n";
+    let no_name = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: shop\n";
+    let broken = "apiVersion: v1\nkind: ConfigMap\nmetadata: [\n";
+    let unknown =
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\n";
+    write_history(
+        dir.path(),
+        &[(
+            "mixed",
+            vec![
+                RepoFile {
+                    path: "good.yaml",
+                    contents: Some(good),
+                },
+                RepoFile {
+                    path: "nameless.yaml",
+                    contents: Some(no_name),
+                },
+                RepoFile {
+                    path: "broken.yaml",
+                    contents: Some(broken),
+                },
+                RepoFile {
+                    path: "widget.yaml",
+                    contents: Some(unknown),
+                },
+            ],
+        )],
+    )
+    .unwrap();
+    let snap = read_snapshot(dir.path(), None, None).unwrap();
+    let state = evaluate(&demo.resolver, snap, "sim").await;
+    let report = build_report(&state, "x");
+    assert_eq!(report.exit_code(), 2);
+    let find = |name: &str| {
+        report
+            .resources
+            .iter()
+            .find(|r| r.name.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}: {:#?}", report.resources))
+    };
+    assert_eq!(find("nameless.yaml:1").status, DriftStatus::Error);
+    assert!(
+        find("nameless.yaml")
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("metadata.name")
+    );
+    assert_eq!(find("broken.yaml").status, DriftStatus::Error);
+    let widget = find("w");
+    assert_eq!(widget.status, DriftStatus::Error);
+    assert!(
+        widget.message.as_deref().unwrap().contains("unknown kind"),
+        "{:?}",
+        widget.message
+    );
+    // The good file is still judged: the demo cluster's hand edit shows.
+    let cm = find("frontend-config");
+    assert_eq!(cm.status, DriftStatus::Modified);
+    assert_eq!(cm.changes[0].manager.as_deref(), Some("kubectl-edit"));
+}

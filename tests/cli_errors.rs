@@ -1,0 +1,126 @@
+//! Errors before the TUI starts are one clear line on stderr and exit code 2.
+
+use std::process::Command;
+
+fn kdrift(args: &[&str], home: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kdrift"))
+        .args(args)
+        .env("HOME", home)
+        .env_remove("KUBECONFIG")
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn repo(dir: &std::path::Path) -> String {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
+    kdrift::repo::write_history(
+        dir,
+        &[(
+            "one",
+            vec![kdrift::repo::RepoFile {
+                path: "c.yaml",
+                contents: Some(cm),
+            }],
+        )],
+    )
+    .unwrap();
+    dir.display().to_string()
+}
+
+fn kubeconfig(dir: &std::path::Path, server: &str) -> String {
+    let path = dir.join("kubeconfig");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: only\n  context:\n    cluster: c\n    user: u\ncurrent-context: only\nusers:\n- name: u\n  user:\n    token: not-a-real-token\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn one_line_exit_2((code, _out, err): (i32, String, String), needle: &str) {
+    assert_eq!(code, 2, "stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+    assert!(
+        !err.contains("not-a-real-token"),
+        "credentials printed: {err}"
+    );
+}
+
+#[test]
+fn bad_repo() {
+    let home = tempfile::tempdir().unwrap();
+    one_line_exit_2(
+        kdrift(&["check", "--repo", "/nonexistent/repo"], home.path()),
+        "/nonexistent/repo",
+    );
+    one_line_exit_2(
+        kdrift(&["--repo", "/nonexistent/repo"], home.path()),
+        "not a git repository",
+    );
+}
+
+#[test]
+fn bad_revision() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    one_line_exit_2(
+        kdrift(
+            &["check", "--repo", &r, "--rev", "no-such-branch"],
+            home.path(),
+        ),
+        "no-such-branch",
+    );
+}
+
+#[test]
+fn no_kubeconfig() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    one_line_exit_2(kdrift(&["check", "--repo", &r], home.path()), "kubeconfig");
+    one_line_exit_2(
+        kdrift(
+            &["check", "--repo", &r, "--kubeconfig", "/no/such/file"],
+            home.path(),
+        ),
+        "/no/such/file",
+    );
+}
+
+#[test]
+fn unknown_context() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    let kc = kubeconfig(home.path(), "https://127.0.0.1:1");
+    one_line_exit_2(
+        kdrift(
+            &[
+                "check",
+                "--repo",
+                &r,
+                "--kubeconfig",
+                &kc,
+                "--context",
+                "nope",
+            ],
+            home.path(),
+        ),
+        "nope",
+    );
+}
+
+#[test]
+fn unreachable_server() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    let kc = kubeconfig(home.path(), "https://127.0.0.1:1");
+    one_line_exit_2(
+        kdrift(&["--repo", &r, "--kubeconfig", &kc], home.path()),
+        "cannot reach",
+    );
+}
