@@ -58,6 +58,9 @@ pub struct TargetArgs {
     /// Branch, tag or commit to compare against (default: HEAD).
     #[arg(long, value_name = "REF")]
     pub rev: Option<String>,
+    /// Namespace for manifests that name none (default: `default`).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
     /// Kubeconfig context (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,

@@ -48,7 +48,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
     let sim = SimCluster::new();
     let controllers = sim.spawn_controllers();
     let resolver = Resolver::new(sim.client());
-    let snap = read_snapshot(&repo, None, None)?;
+    let snap = read_snapshot(&repo, None, None, None)?;
     seed_drift(&resolver, &snap)
         .await
         .context("seeding the demo cluster")?;
@@ -63,6 +63,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         repo,
         rev: None,
         path: None,
+        namespace: None,
         read_only: args.read_only,
         keymap: load_keymap()?,
     };
@@ -79,7 +80,12 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
         .repo
         .ok_or_else(|| anyhow!("no --repo given (try `kdrift demo`, or `kdrift --repo PATH`)"))?;
     // Fail before the TUI starts: a bad repo or an unreachable cluster is one clear line.
-    read_snapshot(&repo, target.rev.as_deref(), target.path.as_deref())?;
+    read_snapshot(
+        &repo,
+        target.rev.as_deref(),
+        target.path.as_deref(),
+        target.namespace.as_deref(),
+    )?;
     let (client, context) =
         connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
     let config = TuiConfig {
@@ -87,6 +93,7 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
         repo,
         rev: target.rev,
         path: target.path,
+        namespace: target.namespace,
         read_only: target.read_only,
         keymap: load_keymap()?,
     };
@@ -96,7 +103,12 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
 async fn check(args: CheckArgs) -> Result<u8> {
     let target = args.target;
     let repo = target.repo.ok_or_else(|| anyhow!("no --repo given"))?;
-    let snapshot = read_snapshot(&repo, target.rev.as_deref(), target.path.as_deref())?;
+    let snapshot = read_snapshot(
+        &repo,
+        target.rev.as_deref(),
+        target.path.as_deref(),
+        target.namespace.as_deref(),
+    )?;
     let (client, context) =
         connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
     Ok(run_check(&Resolver::new(client), snapshot, &context, args.output).await)

@@ -10,6 +10,23 @@ pub const OWNER_VALUE: &str = "kdrift";
 /// Field manager used for every server-side apply.
 pub const FIELD_MANAGER: &str = "kdrift";
 
+/// Kinds watched for orphans (by kdrift's label) even when git no longer declares any object of them.
+pub const ORPHAN_KINDS: &[(&str, &str, &str)] = &[
+    ("", "v1", "ConfigMap"),
+    ("", "v1", "Secret"),
+    ("", "v1", "Service"),
+    ("", "v1", "ServiceAccount"),
+    ("", "v1", "PersistentVolumeClaim"),
+    ("apps", "v1", "Deployment"),
+    ("apps", "v1", "StatefulSet"),
+    ("apps", "v1", "DaemonSet"),
+    ("batch", "v1", "Job"),
+    ("batch", "v1", "CronJob"),
+    ("networking.k8s.io", "v1", "Ingress"),
+    ("rbac.authorization.k8s.io", "v1", "Role"),
+    ("rbac.authorization.k8s.io", "v1", "RoleBinding"),
+];
+
 /// Identity of one Kubernetes object, ordered for grouping by namespace, then kind, then name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ResourceKey {

@@ -123,7 +123,7 @@ async fn bad_manifests_are_error_rows_naming_file_and_line_and_others_still_comp
         )],
     )
     .unwrap();
-    let snap = read_snapshot(dir.path(), None, None).unwrap();
+    let snap = read_snapshot(dir.path(), None, None, None).unwrap();
     let state = evaluate(&demo.resolver, snap, "sim").await;
     let report = build_report(&state, "x");
     assert_eq!(report.exit_code(), 2);
@@ -154,4 +154,52 @@ async fn bad_manifests_are_error_rows_naming_file_and_line_and_others_still_comp
     let cm = find("frontend-config");
     assert_eq!(cm.status, DriftStatus::Modified);
     assert_eq!(cm.changes[0].manager.as_deref(), Some("kubectl-edit"));
+}
+
+#[tokio::test]
+async fn orphans_are_found_in_kinds_git_no_longer_declares() {
+    let demo = demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let only_cm =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frontend-config\n  namespace: shop\n";
+    write_history(
+        dir.path(),
+        &[(
+            "only a configmap",
+            vec![RepoFile {
+                path: "cm.yaml",
+                contents: Some(only_cm),
+            }],
+        )],
+    )
+    .unwrap();
+    let state = evaluate(
+        &demo.resolver,
+        read_snapshot(dir.path(), None, None, None).unwrap(),
+        "sim",
+    )
+    .await;
+    let report = build_report(&state, "x");
+    let orphans: Vec<String> = report
+        .resources
+        .iter()
+        .filter(|r| r.status == DriftStatus::Orphan)
+        .map(|r| format!("{}/{}", r.kind, r.name))
+        .collect();
+    // Everything the demo seeded through kdrift carries its label; only the ConfigMap is still declared.
+    for expected in [
+        "Secret/api-credentials",
+        "StatefulSet/redis",
+        "Deployment/legacy-worker",
+        "Service/frontend",
+    ] {
+        assert!(
+            orphans.contains(&expected.to_string()),
+            "{expected} not in {orphans:?}"
+        );
+    }
+    assert!(
+        !orphans.iter().any(|o| o.starts_with("ConfigMap/")),
+        "{orphans:?}"
+    );
 }

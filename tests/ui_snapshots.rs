@@ -162,3 +162,36 @@ async fn help_overlay() {
     press(&mut state, '?');
     insta::assert_snapshot!(screen(&state, 100, 32).backend());
 }
+
+#[tokio::test]
+async fn reconnecting_watch_marks_rows_stale_and_header_says_so() {
+    use kdrift::app::KubeMsg;
+    use kdrift::model::{Gvk, WatchState};
+    let (mut state, _d) = demo_state().await;
+    let gvk = Gvk {
+        group: "apps".into(),
+        version: "v1".into(),
+        kind: "StatefulSet".into(),
+    };
+    let since_ms = common::NOW_MS - 7_000;
+    update(
+        &mut state,
+        Msg::Kube(KubeMsg::Watch {
+            gvk: gvk.clone(),
+            state: WatchState::Reconnecting { since_ms },
+        }),
+    );
+    let text = screen(&state, 120, 40).backend().to_string();
+    assert!(text.contains("StatefulSet.apps reconnecting 7s"), "{text}");
+    assert!(text.contains("stale · replicas 4≠3"), "{text}");
+    update(
+        &mut state,
+        Msg::Kube(KubeMsg::Watch {
+            gvk,
+            state: WatchState::Live,
+        }),
+    );
+    let text = screen(&state, 120, 40).backend().to_string();
+    assert!(!text.contains("stale"), "{text}");
+    assert!(text.contains("watch: live"), "{text}");
+}

@@ -87,6 +87,8 @@ pub enum SyncMsg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchRequest {
     pub gvk: Gvk,
+    /// Label selector; set for kinds watched only to find orphans (objects with kdrift's label).
+    pub selector: Option<String>,
     /// Namespaces git declares objects of this kind in; used when cluster-wide watching is forbidden.
     pub namespaces: Vec<String>,
 }

@@ -92,6 +92,8 @@ pub struct State {
     pub watches: BTreeMap<Gvk, WatchState>,
     /// Scopes (kind, namespace or `None` for everywhere) the user may not list/watch.
     pub forbidden: BTreeSet<(Gvk, Option<String>)>,
+    /// Kinds git does not declare, watched only for objects carrying kdrift's label.
+    pub orphan_kinds: BTreeSet<Gvk>,
     /// True once every watched kind has listed: only then are changes "drift detected".
     pub settled: bool,
     pub filter: String,

@@ -3,7 +3,9 @@
 use super::msg::{Cmd, KubeMsg, LogMsg, RepoMsg, WatchRequest};
 use super::state::{LOG_CAPACITY, NoticeKind, RepoView, State};
 use crate::drift::{assess, is_owned_by_kdrift};
-use crate::model::{DriftReport, DriftStatus, Gvk, ResourceKey, WatchState};
+use crate::model::{
+    DriftReport, DriftStatus, Gvk, ORPHAN_KINDS, OWNER_LABEL, OWNER_VALUE, ResourceKey, WatchState,
+};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,22 +41,47 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
                     .watches
                     .entry(gvk.clone())
                     .or_insert(WatchState::Connecting);
+                state.orphan_kinds.remove(gvk);
             }
             state.settled = false;
             rebuild_all(state);
-            let requests = kinds
-                .into_iter()
-                .map(|(gvk, ns)| WatchRequest {
-                    gvk,
-                    namespaces: ns.into_iter().collect(),
-                })
-                .collect();
+            let all_namespaces: BTreeSet<String> = kinds.values().flatten().cloned().collect();
+            let mut requests: Vec<WatchRequest> = Vec::new();
+            for (group, version, kind) in ORPHAN_KINDS {
+                let gvk = Gvk {
+                    group: group.to_string(),
+                    version: version.to_string(),
+                    kind: kind.to_string(),
+                };
+                if !kinds
+                    .keys()
+                    .any(|k| k.group == gvk.group && k.kind == gvk.kind)
+                {
+                    state.orphan_kinds.insert(gvk.clone());
+                    requests.push(WatchRequest {
+                        gvk,
+                        selector: Some(format!("{OWNER_LABEL}={OWNER_VALUE}")),
+                        namespaces: all_namespaces.iter().cloned().collect(),
+                    });
+                }
+            }
+            requests.extend(kinds.into_iter().map(|(gvk, ns)| WatchRequest {
+                gvk,
+                selector: None,
+                namespaces: ns.into_iter().collect(),
+            }));
             cmds.push(Cmd::Watch(requests));
         }
     }
 }
 
 pub fn on_kube(state: &mut State, msg: KubeMsg) {
+    // Orphan-only kinds are best effort: their health and permissions are not the user's concern.
+    if let KubeMsg::Watch { gvk, .. } | KubeMsg::Forbidden { gvk, .. } = &msg
+        && state.orphan_kinds.contains(gvk)
+    {
+        return;
+    }
     let drifted_before = drift_count(state);
     match msg {
         KubeMsg::Resolved { gvk, namespaced } => {
@@ -95,7 +122,9 @@ pub fn on_kube(state: &mut State, msg: KubeMsg) {
                     touched.insert(key);
                 }
             }
-            state.watches.insert(gvk, WatchState::Live);
+            if !state.orphan_kinds.contains(&gvk) {
+                state.watches.insert(gvk, WatchState::Live);
+            }
             for key in touched {
                 recompute(state, &key);
             }

@@ -4,7 +4,7 @@
 use super::now_ms;
 use super::resolve::Resolver;
 use super::scope::prepare;
-use crate::app::{KubeMsg, Msg};
+use crate::app::{KubeMsg, Msg, WatchRequest};
 use crate::model::{Gvk, WatchState};
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
@@ -16,13 +16,13 @@ use tokio::task::{JoinHandle, JoinSet};
 
 /// Watches one kind: resolves it, checks list/watch permission (cluster-wide, else per namespace git
 /// uses), reports forbidden scopes, then runs one watcher per allowed scope until aborted.
-pub fn spawn_watch(
-    resolver: Resolver,
-    gvk: Gvk,
-    namespaces: Vec<String>,
-    tx: Sender<Msg>,
-) -> JoinHandle<()> {
+pub fn spawn_watch(resolver: Resolver, req: WatchRequest, tx: Sender<Msg>) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let WatchRequest {
+            gvk,
+            selector,
+            namespaces,
+        } = req;
         let failed = |reason: String| {
             Msg::Kube(KubeMsg::Watch {
                 gvk: gvk.clone(),
@@ -51,7 +51,13 @@ pub fn spawn_watch(
         // Dropping the set (when this task is aborted) aborts every scope's watcher with it.
         let mut watchers = JoinSet::new();
         for (namespace, api) in prepared.scopes {
-            watchers.spawn(watch_scope(api, gvk.clone(), namespace, tx.clone()));
+            watchers.spawn(watch_scope(
+                api,
+                gvk.clone(),
+                namespace,
+                selector.clone(),
+                tx.clone(),
+            ));
         }
         while watchers.join_next().await.is_some() {}
     })
@@ -61,15 +67,18 @@ async fn watch_scope(
     api: Api<DynamicObject>,
     gvk: Gvk,
     namespace: Option<String>,
+    selector: Option<String>,
     tx: Sender<Msg>,
 ) {
     let send = |m: KubeMsg| {
         let tx = tx.clone();
         async move { tx.send(Msg::Kube(m)).await.is_ok() }
     };
-    let mut stream = watcher(api, watcher::Config::default())
-        .default_backoff()
-        .boxed();
+    let mut config = watcher::Config::default();
+    if let Some(selector) = &selector {
+        config = config.labels(selector);
+    }
+    let mut stream = watcher(api, config).default_backoff().boxed();
     let mut buffer: Vec<Value> = Vec::new();
     let mut healthy = true;
     while let Some(item) = stream.next().await {

@@ -29,7 +29,7 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
         .await
         .map_err(|e| anyhow!("seeding {}: {e}", d.key))?;
     }
-    let (orphans, errors) = parse_file("cluster-only.yaml", ORPHAN_MANIFEST.as_bytes());
+    let (orphans, errors) = parse_file("cluster-only.yaml", ORPHAN_MANIFEST.as_bytes(), "shop");
     if let Some(e) = errors.first() {
         return Err(anyhow!("cluster-only.yaml: {}", e.message));
     }

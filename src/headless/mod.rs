@@ -7,7 +7,7 @@ mod report;
 pub use check::{Output, run_check};
 pub use report::{CheckReport, Summary, build_report, render_text};
 
-use crate::app::{Cmd, Keymap, KubeMsg, Msg, RepoMsg, State, update};
+use crate::app::{Cmd, Keymap, KubeMsg, Msg, RepoMsg, State, WatchRequest, update};
 use crate::cluster::{Resolver, object_value, prepare};
 use crate::model::WatchState;
 use crate::repo::Snapshot;
@@ -20,7 +20,7 @@ pub async fn evaluate(resolver: &Resolver, snapshot: Snapshot, context: &str) ->
     for cmd in update(&mut state, Msg::Repo(RepoMsg::Snapshot(Box::new(snapshot)))) {
         let Cmd::Watch(requests) = cmd else { continue };
         for req in requests {
-            for msg in list_kind(resolver, &req.gvk, &req.namespaces).await {
+            for msg in list_kind(resolver, &req).await {
                 update(&mut state, Msg::Kube(msg));
             }
         }
@@ -28,16 +28,13 @@ pub async fn evaluate(resolver: &Resolver, snapshot: Snapshot, context: &str) ->
     state
 }
 
-async fn list_kind(
-    resolver: &Resolver,
-    gvk: &crate::model::Gvk,
-    namespaces: &[String],
-) -> Vec<KubeMsg> {
+async fn list_kind(resolver: &Resolver, req: &WatchRequest) -> Vec<KubeMsg> {
+    let gvk = &req.gvk;
     let failed = |reason: String| KubeMsg::Watch {
         gvk: gvk.clone(),
         state: WatchState::Failed(reason),
     };
-    let prepared = match prepare(resolver, gvk, namespaces).await {
+    let prepared = match prepare(resolver, gvk, &req.namespaces).await {
         Ok(p) => p,
         Err(reason) => return vec![failed(reason)],
     };
@@ -47,7 +44,11 @@ async fn list_kind(
         return out;
     }
     for (namespace, api) in prepared.scopes {
-        match api.list(&ListParams::default()).await {
+        let mut params = ListParams::default();
+        if let Some(selector) = &req.selector {
+            params = params.labels(selector);
+        }
+        match api.list(&params).await {
             Ok(list) => {
                 let objects = list
                     .items

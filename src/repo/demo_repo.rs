@@ -94,13 +94,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ids.len(), 2);
-        let snap = read_snapshot(dir.path(), None, None).unwrap();
+        let snap = read_snapshot(dir.path(), None, None, None).unwrap();
         assert_eq!(snap.commit.subject, "second");
         assert_eq!(snap.commit.id, ids[1]);
         assert_eq!(snap.desired.len(), 1);
         assert_eq!(snap.desired[0].manifest["data"]["v"], "2");
         assert_eq!(snap.desired[0].source, "app/c.yaml");
-        let old = read_snapshot(dir.path(), Some(&ids[0]), Some("app")).unwrap();
+        let old = read_snapshot(dir.path(), Some(&ids[0]), Some("app"), None).unwrap();
         assert_eq!(old.desired[0].manifest["data"]["v"], "1");
     }
 }

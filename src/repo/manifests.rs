@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 /// Files larger than this are refused before parsing (YAML bombs, generated blobs).
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Kinds that live outside namespaces; everything else defaults to `default`, as kubectl does.
+/// Kinds that live outside namespaces; everything else gets the default namespace, as kubectl does.
 const CLUSTER_SCOPED: &[&str] = &[
     "Namespace",
     "Node",
@@ -29,11 +29,14 @@ pub fn is_manifest_path(path: &str) -> bool {
 }
 
 /// Parses every file and rejects objects declared twice (naming both files).
-pub fn parse_manifests(files: &[(String, Vec<u8>)]) -> (Vec<Desired>, Vec<ManifestError>) {
+pub fn parse_manifests(
+    files: &[(String, Vec<u8>)],
+    default_namespace: &str,
+) -> (Vec<Desired>, Vec<ManifestError>) {
     let mut errors = Vec::new();
     let mut seen: BTreeMap<ResourceKey, Desired> = BTreeMap::new();
     for (path, bytes) in files {
-        let (objs, errs) = parse_file(path, bytes);
+        let (objs, errs) = parse_file(path, bytes, default_namespace);
         errors.extend(errs);
         for d in objs {
             if let Some(first) = seen.get(&d.key) {
@@ -54,7 +57,12 @@ pub fn parse_manifests(files: &[(String, Vec<u8>)]) -> (Vec<Desired>, Vec<Manife
 }
 
 /// Parses one YAML or JSON file (multi-document).
-pub fn parse_file(path: &str, bytes: &[u8]) -> (Vec<Desired>, Vec<ManifestError>) {
+/// Namespaced objects without a namespace get `default_namespace`, as `kubectl apply -n` would do.
+pub fn parse_file(
+    path: &str,
+    bytes: &[u8],
+    default_namespace: &str,
+) -> (Vec<Desired>, Vec<ManifestError>) {
     let err = |line: Option<usize>, message: String| ManifestError {
         source: path.to_string(),
         line,
@@ -106,11 +114,18 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> (Vec<Desired>, Vec<ManifestError>
             && let Some(items) = doc.get("items").and_then(Value::as_array)
         {
             for item in items {
-                push_object(path, line, item.clone(), &mut out, &mut errors);
+                push_object(
+                    path,
+                    line,
+                    item.clone(),
+                    default_namespace,
+                    &mut out,
+                    &mut errors,
+                );
             }
             continue;
         }
-        push_object(path, line, doc, &mut out, &mut errors);
+        push_object(path, line, doc, default_namespace, &mut out, &mut errors);
     }
     (out, errors)
 }
@@ -119,6 +134,7 @@ fn push_object(
     path: &str,
     line: Option<usize>,
     mut doc: Value,
+    default_namespace: &str,
     out: &mut Vec<Desired>,
     errors: &mut Vec<ManifestError>,
 ) {
@@ -148,7 +164,7 @@ fn push_object(
         && doc.pointer("/metadata/namespace").is_none()
         && let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut)
     {
-        meta.insert("namespace".into(), Value::String("default".into()));
+        meta.insert("namespace".into(), Value::String(default_namespace.into()));
     }
     if let Some(key) = ResourceKey::from_object(&doc) {
         out.push(Desired {
@@ -194,7 +210,7 @@ mod tests {
     #[test]
     fn parses_multi_document_yaml_and_defaults_namespace() {
         let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n";
-        let (objs, errs) = parse_file("a.yaml", y);
+        let (objs, errs) = parse_file("a.yaml", y, "default");
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(objs.len(), 2);
         assert_eq!(objs[0].key.namespace.as_deref(), Some("default"));
@@ -204,7 +220,7 @@ mod tests {
     #[test]
     fn reports_missing_fields_with_file_and_line() {
         let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n";
-        let (objs, errs) = parse_file("bad.yaml", y);
+        let (objs, errs) = parse_file("bad.yaml", y, "default");
         assert_eq!(objs.len(), 1);
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].source, "bad.yaml");
@@ -214,17 +230,19 @@ mod tests {
 
     #[test]
     fn reports_invalid_yaml_and_non_utf8() {
-        let (_, errs) = parse_file("broken.yaml", b"a: [1, 2\nb: c\n");
+        let (_, errs) = parse_file("broken.yaml", b"a: [1, 2\nb: c\n", "default");
         assert!(errs[0].message.starts_with("invalid YAML"), "{errs:?}");
-        let (_, errs) = parse_file("bin.yaml", &[0xff, 0xfe, 0x00]);
+        let (_, errs) = parse_file("bin.yaml", &[0xff, 0xfe, 0x00], "default");
         assert!(errs[0].message.contains("UTF-8"));
     }
 
     #[test]
     fn duplicates_name_both_files() {
         let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n".to_vec();
-        let (objs, errs) =
-            parse_manifests(&[("one.yaml".into(), y.clone()), ("two.yaml".into(), y)]);
+        let (objs, errs) = parse_manifests(
+            &[("one.yaml".into(), y.clone()), ("two.yaml".into(), y)],
+            "default",
+        );
         assert_eq!(objs.len(), 1);
         assert!(errs[0].message.contains("one.yaml") && errs[0].message.contains("two.yaml"));
     }

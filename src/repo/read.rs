@@ -24,7 +24,13 @@ pub struct Snapshot {
 }
 
 /// Reads `rev` (default: HEAD) of the repo at `path`, taking manifests under `subdir`.
-pub fn read_snapshot(path: &Path, rev: Option<&str>, subdir: Option<&str>) -> Result<Snapshot> {
+/// Objects without a namespace get `namespace` (default: `default`).
+pub fn read_snapshot(
+    path: &Path,
+    rev: Option<&str>,
+    subdir: Option<&str>,
+    namespace: Option<&str>,
+) -> Result<Snapshot> {
     // Isolated: ignore the user's and system git config, so an untrusted repo cannot run anything.
     let repo = gix::open_opts(path, gix::open::Options::isolated())
         .with_context(|| format!("{} is not a git repository", path.display()))?;
@@ -96,7 +102,7 @@ pub fn read_snapshot(path: &Path, rev: Option<&str>, subdir: Option<&str>) -> Re
         let blob = repo.find_object(entry.oid)?;
         files.push((file, blob.data.clone()));
     }
-    let (desired, parse_errors) = parse_manifests(&files);
+    let (desired, parse_errors) = parse_manifests(&files, namespace.unwrap_or("default"));
     errors.extend(parse_errors);
     Ok(Snapshot {
         repo: path.display().to_string(),

@@ -2,7 +2,7 @@
 //! apply/prune one by one, reporting each result. The watch, not this task, turns rows green.
 
 use crate::app::{Msg, SyncMsg};
-use crate::cluster::{Resolver, apply_object, delete_object};
+use crate::cluster::{Resolver, apply_object, can, delete_object};
 use crate::sync::{PlanOp, SyncPlan};
 use tokio::sync::mpsc::Sender;
 use tracing::Instrument;
@@ -13,6 +13,11 @@ pub async fn run_sync(resolver: Resolver, plan: SyncPlan, tx: Sender<Msg>) {
 }
 
 async fn run(resolver: Resolver, plan: SyncPlan, tx: Sender<Msg>) {
+    if let Err(reason) = permitted(&resolver, &plan).await {
+        tracing::warn!(%reason, "sync not permitted");
+        let _ = tx.send(Msg::Sync(SyncMsg::PreflightFailed(reason))).await;
+        return;
+    }
     for item in &plan.items {
         if let Some(manifest) = &item.manifest
             && let Err(e) = apply_object(&resolver, &item.key, manifest, true).await
@@ -53,4 +58,27 @@ async fn run(resolver: Resolver, plan: SyncPlan, tx: Sender<Msg>) {
     }
     tracing::info!(ok, failed, "sync finished");
     let _ = tx.send(Msg::Sync(SyncMsg::Finished { ok, failed })).await;
+}
+
+/// Every object's verb (create / patch / delete) must be allowed before anything is tried.
+async fn permitted(resolver: &Resolver, plan: &SyncPlan) -> Result<(), String> {
+    for item in &plan.items {
+        let verb = match item.op {
+            PlanOp::Create => "create",
+            PlanOp::Patch { .. } => "patch",
+            PlanOp::Prune => "delete",
+        };
+        let (resource, _) = resolver.resolve(&item.key.gvk()).await?;
+        if !can(
+            resolver.client(),
+            verb,
+            &resource,
+            item.key.namespace.as_deref(),
+        )
+        .await?
+        {
+            return Err(format!("forbidden: you may not {verb} {}", item.key));
+        }
+    }
+    Ok(())
 }

@@ -33,12 +33,7 @@ impl Executor {
             Cmd::Watch(requests) => {
                 for req in requests {
                     self.watches.entry(req.gvk.clone()).or_insert_with(|| {
-                        spawn_watch(
-                            self.resolver.clone(),
-                            req.gvk,
-                            req.namespaces,
-                            self.tx.clone(),
-                        )
+                        spawn_watch(self.resolver.clone(), req, self.tx.clone())
                     });
                 }
             }

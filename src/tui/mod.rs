@@ -26,6 +26,8 @@ pub struct TuiConfig {
     pub repo: PathBuf,
     pub rev: Option<String>,
     pub path: Option<String>,
+    /// Namespace for manifests that name none.
+    pub namespace: Option<String>,
     pub read_only: bool,
     pub keymap: Keymap,
 }
@@ -35,7 +37,13 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
     let mut state = State::new(config.context, config.keymap);
     state.read_only = config.read_only;
-    spawn_repo_reader(config.repo, config.rev, config.path, tx.clone());
+    spawn_repo_reader(
+        config.repo,
+        config.rev,
+        config.path,
+        config.namespace,
+        tx.clone(),
+    );
 
     let mut guard = TerminalGuard::enter()?;
     input::spawn_input(tx.clone());
@@ -80,11 +88,12 @@ fn spawn_repo_reader(
     repo: PathBuf,
     rev: Option<String>,
     path: Option<String>,
+    namespace: Option<String>,
     tx: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
         let read = tokio::task::spawn_blocking(move || {
-            read_snapshot(&repo, rev.as_deref(), path.as_deref())
+            read_snapshot(&repo, rev.as_deref(), path.as_deref(), namespace.as_deref())
         })
         .await;
         let msg = match read {

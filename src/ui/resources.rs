@@ -3,7 +3,7 @@
 use super::style::{badge, dim, is_focused, pane, status_style};
 use crate::app::{Pane, State};
 use crate::drift::MASK;
-use crate::model::{DriftReport, DriftStatus, ResourceKey};
+use crate::model::{DriftReport, DriftStatus, ResourceKey, WatchState};
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -63,7 +63,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             Cell::from(sanitize(&ns)).style(dim()),
             Cell::from(sanitize(&kind)),
             Cell::from(sanitize(&key.name)),
-            Cell::from(summary(report)).style(dim()),
+            match state.watches.get(&key.gvk()) {
+                // Never present stale state as current: say the row is from before the connection broke.
+                Some(WatchState::Reconnecting { .. }) => {
+                    Cell::from(format!("stale · {}", summary(report)))
+                        .style(Style::new().fg(Color::Red))
+                }
+                _ => Cell::from(summary(report)).style(dim()),
+            },
         ]);
         if offset + i == state.selected {
             row = row.style(

@@ -22,7 +22,7 @@ pub async fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("shop-gitops");
     build_demo_repo(&repo).unwrap();
-    let snapshot = read_snapshot(&repo, None, None).unwrap();
+    let snapshot = read_snapshot(&repo, None, None, None).unwrap();
     let sim = SimCluster::new();
     let resolver = Resolver::new(sim.client());
     seed_drift(&resolver, &snapshot).await.unwrap();

@@ -48,26 +48,49 @@ version_ok() {
 }
 
 # The wrapper modules must match versions.sh; regenerate them if someone changed a version.
+# (tidy marks a tool-only requirement "// indirect")
 mod_stale() {
-  ! grep -q "k8s.io/kubernetes $k8s\$" "$here/go.mod" 2>/dev/null ||
-  ! grep -q "go.etcd.io/etcd/server/v3 $etcd\$" "$here/etcd/go.mod" 2>/dev/null ||
-  ! grep -q "sigs.k8s.io/kwok $kwok\$" "$here/kwok/go.mod" 2>/dev/null
+  ! grep -Eq "^[[:space:]]*k8s.io/kubernetes $k8s( |\$)" "$here/go.mod" 2>/dev/null ||
+  ! grep -Eq "^[[:space:]]*go.etcd.io/etcd/server/v3 $etcd( |\$)" "$here/etcd/go.mod" 2>/dev/null ||
+  ! grep -Eq "^[[:space:]]*sigs.k8s.io/kwok $kwok( |\$)" "$here/kwok/go.mod" 2>/dev/null
 }
 
 # Common build settings: static, reproducible, 2 parallel jobs (the machine has 2 cores).
 export CGO_ENABLED=0
 export GOFLAGS="-mod=mod -buildvcs=false"
-build() { # build MODULE_DIR LDFLAGS PKG...   -> binaries land in $bin via a temp dir (atomic)
-  local dir=$1 ldflags=$2; shift 2
+build() { # build MODULE_DIR LDFLAGS OUTNAME PKG...  -> binaries land in $bin via a temp dir (atomic)
+  # OUTNAME "" keeps go's names (one per package); otherwise the single binary gets that name.
+  local dir=$1 ldflags=$2 out=$3; shift 3
   local tmp
   tmp=$(mktemp -d "$bin/.build.XXXXXX")
-  if ! (cd "$dir" && go build -p 2 -trimpath -ldflags "$ldflags" -o "$tmp/" "$@"); then
+  if ! (cd "$dir" && go build -p 2 -trimpath -ldflags "$ldflags" -o "$tmp/$out" "$@"); then
     rm -rf "$tmp"
     echo "build.sh: go build of $* failed (module $dir)" >&2
     return 1
   fi
   mv -f "$tmp"/* "$bin/"
   rmdir "$tmp"
+}
+
+# kwok's Stage objects (node-initialize, node heartbeats, pod ready/complete/delete) are config,
+# copied from the kwok module next to the binaries for up.sh, not committed to the repo.
+stages=$(dirname "$bin")/kwok-stages
+stage_files=(node/fast/node-initialize node/heartbeat/node-heartbeat
+  node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete
+  pod/fast/pod-delete)
+copy_stages() {
+  local src f
+  src=$(go mod download -json "sigs.k8s.io/kwok@$kwok" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n $src && -d $src/kustomize/stage ]] || { echo "build.sh: kwok module source not found" >&2; return 1; }
+  mkdir -p "$stages"
+  for f in "${stage_files[@]}"; do
+    install -m 0644 "$src/kustomize/stage/$f.yaml" "$stages/$(basename "$f").yaml"
+  done
+  log "copied ${#stage_files[@]} kwok Stage files from $src/kustomize/stage to $stages"
+}
+stages_ok() {
+  local f
+  for f in "${stage_files[@]}"; do [[ -s $stages/$(basename "$f").yaml ]] || return 1; done
 }
 
 todo_kube=() todo_etcd=0 todo_kwok=0
@@ -77,7 +100,7 @@ done
 if (( force )) || ! version_ok etcd; then todo_etcd=1; fi
 if (( force )) || ! version_ok kwok; then todo_kwok=1; fi
 
-if (( ${#todo_kube[@]} == 0 && todo_etcd == 0 && todo_kwok == 0 )); then
+if (( ${#todo_kube[@]} == 0 && todo_etcd == 0 && todo_kwok == 0 )) && stages_ok; then
   log "all binaries present with the pinned versions (k8s $k8s, etcd $etcd, kwok $kwok); nothing to build"
   echo "$bin"
   exit 0
@@ -102,21 +125,24 @@ if (( ${#todo_kube[@]} > 0 )); then
   pkgs=()
   for b in "${todo_kube[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   log "building ${todo_kube[*]} at $k8s (cold: 10-25 min on 2 cores)"
-  build "$here" "$ld" "${pkgs[@]}"
+  build "$here" "$ld" "" "${pkgs[@]}"
   log "built ${todo_kube[*]}"
 fi
 
 if (( todo_etcd )); then
   log "building etcd $etcd"
-  build "$here/etcd" "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=module-$etcd" go.etcd.io/etcd/server/v3
-  mv -f "$bin/v3" "$bin/etcd"          # the package's last path element is v3
+  build "$here/etcd" "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=module-$etcd" etcd go.etcd.io/etcd/server/v3
   log "built etcd"
 fi
 
 if (( todo_kwok )); then
   log "building kwok $kwok"
-  build "$here/kwok" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok" sigs.k8s.io/kwok/cmd/kwok
+  build "$here/kwok" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok" kwok sigs.k8s.io/kwok/cmd/kwok
   log "built kwok"
+fi
+
+if (( force || todo_kwok )) || ! stages_ok; then
+  copy_stages
 fi
 
 for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok; do
@@ -126,5 +152,5 @@ for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok
     exit 1
   fi
 done
-log "done: $(du -sh "$bin" | cut -f1) in $bin"
+log "done in $((SECONDS - t0))s: $(du -sh "$bin" | cut -f1) in $bin"
 echo "$bin"
