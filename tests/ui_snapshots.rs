@@ -183,7 +183,19 @@ async fn reconnecting_watch_marks_rows_stale_and_header_says_so() {
     );
     let text = screen(&state, 120, 40).backend().to_string();
     assert!(text.contains("StatefulSet.apps reconnecting 7s"), "{text}");
-    assert!(text.contains("stale · replicas 4≠3"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("StatefulSet redis"))
+        .unwrap();
+    assert!(row.contains("stale ·"), "{text}");
+    let other = text
+        .lines()
+        .find(|l| l.contains("Secret      api-credentials"))
+        .unwrap();
+    assert!(
+        !other.contains("stale"),
+        "only the reconnecting kind is stale: {text}"
+    );
     update(
         &mut state,
         Msg::Kube(KubeMsg::Watch {
