@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# Runs kdrift's whole test suite: unit, update, snapshot, simulated-cluster API, engine and tmux end-to-end tests.
-# Installs what the tests need (tmux) when it is missing.
+# Runs kdrift's whole test suite: unit, update, snapshot, simulated-cluster, engine, tmux end-to-end,
+# and the tests against a real kube-apiserver + etcd (+ controller-manager, scheduler, kwok).
+# Installs what the tests need (tmux, openssl), builds the control plane from Go modules once into
+# ~/.cache/kdrift-testbed (10-25 min cold, seconds warm), starts it on loopback, stops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+
+export KDRIFT_TESTBED_DIR="${KDRIFT_TESTBED_DIR:-$(mktemp -d /tmp/kdrift-testbed.XXXXXX)}"
+bash tests/testbed/build.sh
+trap 'bash tests/testbed/down.sh || true' EXIT
+bash tests/testbed/up.sh
+# shellcheck disable=SC1091
+source "$KDRIFT_TESTBED_DIR/env"
+
 cargo test --locked --all-targets "$@"

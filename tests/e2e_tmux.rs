@@ -1,80 +1,10 @@
 //! The real `kdrift demo` binary in tmux, driven like a person: read the screen, press keys, watch it converge.
 //! tmux is required (`.ci/run` installs it); without it this test fails rather than skips.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::tmux::Tmux;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str, state_dir: &Path) -> Self {
-        let socket = format!("kdrift-e2e-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-x",
-                "120",
-                "-y",
-                "40",
-                "-s",
-                "e2e",
-            ])
-            .arg(format!(
-                "XDG_STATE_HOME={} {cmd}; echo KDRIFT_EXIT=$?; sleep 60",
-                state_dir.display()
-            ))
-            .status()
-            .expect("tmux must be installed to run the end-to-end test");
-        assert!(status.success(), "tmux new-session failed");
-        Self { socket }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        let status = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "e2e", keys])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits until every needle is on screen; returns that screen.
-    fn wait_for(&self, needles: &[&str], limit: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if needles.iter().all(|n| screen.contains(n)) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "waited {limit:?} for {needles:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
 
 const SECRET_VALUES: &[&str] = &[
     "correct-horse-battery-staple",

@@ -263,7 +263,8 @@ pub fn recompute(state: &mut State, key: &ResourceKey) {
             changes: vec![],
             message: Some(reason),
         }),
-        None => assess(state.desired.get(key), state.live.get(key)),
+        None => assess(state.desired.get(key), state.live.get(key))
+            .filter(|r| r.status != DriftStatus::Orphan || in_managed_namespace(state, key)),
     };
     match report {
         Some(r) => {
@@ -288,6 +289,18 @@ pub fn recompute(state: &mut State, key: &ResourceKey) {
             state.reports.remove(key);
         }
     }
+}
+
+/// kdrift's label says "applied by kdrift", not by *this* repo: another repo's objects must never
+/// look like orphans here (and be offered for pruning). So an orphan must sit in a namespace this
+/// repo declares objects in; cluster-scoped leftovers are not claimed.
+fn in_managed_namespace(state: &State, key: &ResourceKey) -> bool {
+    key.namespace.as_ref().is_some_and(|ns| {
+        state.desired.keys().any(|d| {
+            d.namespace.as_ref() == Some(ns)
+                || (d.kind == "Namespace" && d.group.is_empty() && &d.name == ns)
+        })
+    })
 }
 
 /// Discovery says the kind is cluster-scoped: objects git declared without a namespace were given

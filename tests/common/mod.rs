@@ -1,6 +1,9 @@
 //! Shared fixtures: the demo scenario on the simulated cluster, folded into a `State` through `update`.
 #![allow(dead_code)]
 
+pub mod testbed;
+pub mod tmux;
+
 use kdrift::app::{Keymap, LogLine, LogMsg, Msg, State, update};
 use kdrift::cluster::Resolver;
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift};

@@ -1,0 +1,79 @@
+//! The real binary in a tmux pane, driven like a person: send keys, read the screen.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn start(cmd: &str, state_dir: &Path) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let socket = format!("kdrift-e2e-{}-{n}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                "e2e",
+            ])
+            .arg(format!(
+                "XDG_STATE_HOME={} {cmd}; echo KDRIFT_EXIT=$?; sleep 60",
+                state_dir.display()
+            ))
+            .status()
+            .expect("tmux must be installed to run the end-to-end test");
+        assert!(status.success(), "tmux new-session failed");
+        Self { socket }
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "e2e", keys])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits until every needle is on screen; returns that screen.
+    pub fn wait_for(&self, needles: &[&str], limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if needles.iter().all(|n| screen.contains(n)) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "waited {limit:?} for {needles:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}

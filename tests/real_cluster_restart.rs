@@ -1,0 +1,58 @@
+//! kube-apiserver restarted while kdrift watches: the watch goes reconnecting, then live, and no
+//! stale row remains. Alone in its binary because the outage would break tests running beside it.
+
+mod common;
+
+use common::testbed::{Engine, app_repo, testbed, unique};
+use kdrift::model::{DriftStatus, WatchState};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apiserver_restart_goes_reconnecting_then_live_without_stale_rows() {
+    let tb = testbed();
+    let dir = tempfile::tempdir().unwrap();
+    let ns = unique("t-restart");
+    let repo = app_repo(dir.path(), &ns);
+    tb.kubectl(&[
+        "apply",
+        "-f",
+        dir.path().join("plain/namespace.yaml").to_str().unwrap(),
+    ]);
+    tb.kubectl(&["apply", "-f", dir.path().join("plain").to_str().unwrap()]);
+    let mut e = Engine::start(&tb.admin, &repo).await;
+    assert!(e.state.drifted_keys().is_empty(), "{:#?}", e.state.reports);
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testbed/restart-apiserver.sh");
+    let finished = Arc::new(AtomicBool::new(false));
+    let flag = finished.clone();
+    let restart = tokio::task::spawn_blocking(move || {
+        let status = Command::new("bash").arg(script).status().unwrap();
+        flag.store(true, Ordering::SeqCst);
+        status
+    });
+    // While it is down and coming back, the engine keeps running and must notice the outage.
+    e.pump_until(Duration::from_secs(90), |_| finished.load(Ordering::SeqCst))
+        .await;
+    assert!(
+        restart.await.unwrap().success(),
+        "restart-apiserver.sh failed"
+    );
+    e.pump_until(Duration::from_secs(60), |s| {
+        s.watches.values().all(|w| *w == WatchState::Live)
+    })
+    .await;
+    assert!(e.saw_reconnecting, "the watch never reported reconnecting");
+
+    // The watch is live again: a deletion right after the restart shows as missing, no stale row.
+    tb.kubectl(&["-n", &ns, "delete", "configmap/cfg"]);
+    e.pump_until(Duration::from_secs(5), |s| {
+        s.reports.iter().any(|(k, r)| {
+            k.kind == "ConfigMap" && k.name == "cfg" && r.status == DriftStatus::Missing
+        })
+    })
+    .await;
+}
