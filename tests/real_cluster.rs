@@ -234,7 +234,16 @@ async fn restricted_user_gets_forbidden_rows_not_a_crash_or_a_retry_loop() {
     assert!(!json.to_string().contains("canary-value-never-shown"));
 
     // The TUI's engine settles with the same rows instead of retrying forever.
-    let e = Engine::start(&tb.alice, &repo).await;
+    let mut e = Engine::start(&tb.alice, &repo).await;
+    e.messages_within(Duration::from_secs(2)).await;
+    let denied = tb.denied_requests();
+    let later = e.messages_within(Duration::from_secs(3)).await;
+    assert_eq!(later, 0, "forbidden kinds must not be retried");
+    assert_eq!(
+        tb.denied_requests(),
+        denied,
+        "no refused request while idle: forbidden kinds are not retried"
+    );
     assert_eq!(e.status("Secret", "alice-secret"), Some(DriftStatus::Error));
     assert_eq!(e.status("ConfigMap", "far"), Some(DriftStatus::Error));
     assert_eq!(

@@ -365,3 +365,110 @@ async fn quit_with_q_and_ctrl_c() {
     );
     assert!(state.quit, "ctrl-c quits even from the dialog");
 }
+
+#[tokio::test]
+async fn a_relist_replaces_one_kind_atomically_and_objects_deleted_meanwhile_go_missing() {
+    use kdrift::model::Gvk;
+    let (mut state, _demo) = demo_state().await;
+    let status = |state: &State, kind: &str, name: &str| {
+        state
+            .reports
+            .iter()
+            .find(|(k, _)| k.kind == kind && k.name == name)
+            .map(|(_, r)| r.status)
+    };
+    let live_before = state.live.len();
+    // After a 410 the watcher lists again; frontend-config was deleted while it was disconnected.
+    let gvk = Gvk {
+        group: String::new(),
+        version: "v1".into(),
+        kind: "ConfigMap".into(),
+    };
+    let remaining: Vec<serde_json::Value> = state
+        .live
+        .iter()
+        .filter(|(k, _)| k.kind == "ConfigMap" && k.name != "frontend-config")
+        .map(|(_, v)| v.clone())
+        .collect();
+    update(
+        &mut state,
+        Msg::Kube(KubeMsg::Listed {
+            gvk,
+            namespace: None,
+            objects: remaining,
+        }),
+    );
+    assert_eq!(
+        status(&state, "ConfigMap", "frontend-config"),
+        Some(DriftStatus::Missing)
+    );
+    assert_eq!(
+        state.live.len(),
+        live_before - 1,
+        "only the deleted object left the store"
+    );
+    assert_eq!(
+        status(&state, "StatefulSet", "redis"),
+        Some(DriftStatus::Modified),
+        "other kinds untouched"
+    );
+
+    // A list scoped to one namespace replaces only that namespace's objects of the kind.
+    let gvk = Gvk {
+        group: "apps".into(),
+        version: "v1".into(),
+        kind: "Deployment".into(),
+    };
+    update(
+        &mut state,
+        Msg::Kube(KubeMsg::Listed {
+            gvk,
+            namespace: Some("elsewhere".into()),
+            objects: vec![],
+        }),
+    );
+    assert_eq!(
+        status(&state, "Deployment", "frontend"),
+        Some(DriftStatus::InSync)
+    );
+}
+
+#[tokio::test]
+async fn forbidden_scopes_become_error_rows() {
+    use kdrift::model::Gvk;
+    let (mut state, _demo) = demo_state().await;
+    let gvk = Gvk {
+        group: String::new(),
+        version: "v1".into(),
+        kind: "Secret".into(),
+    };
+    update(
+        &mut state,
+        Msg::Kube(KubeMsg::Forbidden {
+            gvk,
+            namespace: Some("shop".into()),
+        }),
+    );
+    let (_, secret) = state
+        .reports
+        .iter()
+        .find(|(k, _)| k.kind == "Secret")
+        .unwrap();
+    assert_eq!(secret.status, DriftStatus::Error);
+    assert!(
+        secret.message.as_deref().unwrap().contains("forbidden"),
+        "{secret:?}"
+    );
+    // A forbidden object cannot be synced: the plan lists it as blocked, with the reason.
+    key(&mut state, 'S');
+    let plan = state.dialog.clone().unwrap();
+    assert!(plan.items.iter().all(|i| i.key.kind != "Secret"));
+    let all: Vec<_> = state
+        .reports
+        .keys()
+        .filter(|k| k.kind == "Secret")
+        .cloned()
+        .collect();
+    let blocked = kdrift::sync::plan_sync(&all, &state.reports, &state.desired, None).blocked;
+    assert!(blocked[0].1.contains("forbidden"), "{blocked:?}");
+}

@@ -206,13 +206,7 @@ fn store_live(state: &mut State, mut obj: Value) -> Option<ResourceKey> {
     if !state.desired.contains_key(&key) && !is_owned_by_kdrift(&obj) {
         return None;
     }
-    // The last-applied annotation duplicates the object (and a Secret's values): never keep it.
-    if let Some(ann) = obj
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    {
-        ann.remove("kubectl.kubernetes.io/last-applied-configuration");
-    }
+    slim(&mut obj);
     state.live.insert(key.clone(), obj);
     Some(key)
 }
@@ -228,6 +222,38 @@ fn select_first_drift(state: &mut State) {
         .position(|k| state.reports[*k].status.is_drift())
     {
         state.selected = i;
+    }
+}
+
+/// Drops what no pane or judgement uses, to keep the cache small: `status` (drift ignores it), the
+/// last-applied annotation (a copy of the object, and of a Secret's values), and the status part of
+/// each managedFields entry (provenance is only asked about fields git declares).
+fn slim(obj: &mut Value) {
+    let Some(map) = obj.as_object_mut() else {
+        return;
+    };
+    map.remove("status");
+    if let Some(ann) = obj
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        ann.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+    if let Some(entries) = obj
+        .pointer_mut("/metadata/managedFields")
+        .and_then(Value::as_array_mut)
+    {
+        for entry in entries.iter_mut() {
+            if let Some(fields) = entry.get_mut("fieldsV1").and_then(Value::as_object_mut) {
+                fields.remove("f:status");
+            }
+        }
+        // An entry that owned only status fields is now empty.
+        entries.retain(|e| {
+            e.get("fieldsV1")
+                .and_then(Value::as_object)
+                .is_none_or(|f| !f.is_empty())
+        });
     }
 }
 

@@ -63,6 +63,17 @@ impl Testbed {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Requests the API server's authorizer has refused so far (RBAC "no opinion" = denied).
+    pub fn denied_requests(&self) -> u64 {
+        self.kubectl(&["get", "--raw", "/metrics"])
+            .lines()
+            .find(|l| l.starts_with("authorization_attempts_total{result=\"no-opinion\"}"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .map(|n| n as u64)
+            .unwrap_or(0)
+    }
+
     pub fn check(&self, repo: &Path, kubeconfig: &Path) -> (i32, Value, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_kdrift"))
             .args(["check", "--output", "json", "--repo"])
@@ -192,6 +203,21 @@ impl Engine {
             }
         }
         start.elapsed()
+    }
+
+    /// Messages that arrive within `window` (after letting one-shot startup messages drain for 2 s).
+    pub async fn messages_within(&mut self, window: Duration) -> usize {
+        let settle = Instant::now() + Duration::from_secs(2);
+        while let Ok(Some(msg)) = tokio::time::timeout_at(settle.into(), self.rx.recv()).await {
+            self.send(msg);
+        }
+        let end = Instant::now() + window;
+        let mut n = 0;
+        while let Ok(Some(msg)) = tokio::time::timeout_at(end.into(), self.rx.recv()).await {
+            n += 1;
+            self.send(msg);
+        }
+        n
     }
 
     pub fn status(&self, kind: &str, name: &str) -> Option<DriftStatus> {

@@ -92,17 +92,34 @@ popd >/dev/null
 # kubeconfig FILE CONTEXT USER CERTNAME
 free_port SERVER_PORT
 SERVER=https://127.0.0.1:$SERVER_PORT
+# kubeconfig FILE CONTEXT USER CERTNAME: written directly (20 kubectl config calls cost ~3 s).
+b64() { base64 < "$1" | tr -d '\n'; }
 kubeconfig() {
   local f=$1 ctx=$2 user=$3 c=$4
-  rm -f "$f"
-  "$BIN/kubectl" config --kubeconfig "$f" set-cluster kdrift-testbed --server "$SERVER" \
-    --certificate-authority "$PKI/ca.crt" --embed-certs >/dev/null
-  "$BIN/kubectl" config --kubeconfig "$f" set-credentials "$user" \
-    --client-certificate "$PKI/$c.crt" --client-key "$PKI/$c.key" --embed-certs >/dev/null
-  "$BIN/kubectl" config --kubeconfig "$f" set-context "$ctx" --cluster kdrift-testbed --user "$user" \
-    --namespace default >/dev/null
-  "$BIN/kubectl" config --kubeconfig "$f" use-context "$ctx" >/dev/null
-  chmod 600 "$f"
+  cat > "$f.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: kdrift-testbed
+  cluster:
+    server: $SERVER
+    certificate-authority-data: $(b64 "$PKI/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(b64 "$PKI/$c.crt")
+    client-key-data: $(b64 "$PKI/$c.key")
+contexts:
+- name: $ctx
+  context:
+    cluster: kdrift-testbed
+    user: $user
+    namespace: default
+current-context: $ctx
+preferences: {}
+EOF
+  chmod 600 "$f.tmp"
+  mv "$f.tmp" "$f"
 }
 kubeconfig "$DIR/admin.kubeconfig" kdrift-testbed admin admin
 kubeconfig "$DIR/alice.kubeconfig" kdrift-alice alice alice
@@ -126,6 +143,7 @@ start etcd \
   --quota-backend-bytes=2147483648 \
   --log-level=warn
 wait_for etcd 30 "etcd /health" http_ok "$ETCD_PORT" /health
+say "etcd is healthy"
 
 # ---------------------------------------------------------------- kube-apiserver
 say "starting kube-apiserver on $SERVER"
@@ -150,6 +168,7 @@ start kube-apiserver \
   --profiling=false \
   --shutdown-watch-termination-grace-period=5s   # without it SIGTERM hangs >30s on open watches
 wait_for kube-apiserver 90 "kube-apiserver /readyz" apiserver_ready
+say "kube-apiserver is ready"
 
 # ---------------------------------------------------------------- RBAC for the restricted user
 kubectl_admin apply -f - >/dev/null <<'EOF' || fail_with_log kube-apiserver "could not create alice's Role/RoleBinding"
@@ -280,28 +299,36 @@ nodes_ready() {
   out=$(kubectl_admin get nodes -o 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}')
   for n in "${NODES[@]}"; do [[ $out == *"$n=True"* ]] || return 1; done
 }
+say "kube-controller-manager and kube-scheduler are healthy"
 wait_for kwok 60 "the kwok nodes to be Ready" nodes_ready
+say "nodes ${NODES[*]} are Ready"
 # Pods can only be created once the service-account controller made the "default" ServiceAccount.
 wait_for kube-controller-manager 60 "ServiceAccount default/default" \
   kubectl_admin -n default get serviceaccount default
 
 # ---------------------------------------------------------------- env
+# env_line KEY VALUE: `export KEY=VALUE`, quoted only when VALUE has characters a shell would
+# interpret, so the file is both sourceable and trivially parseable.
+env_line() {
+  if [[ $2 =~ ^[A-Za-z0-9_./:,=@+-]*$ ]]; then printf 'export %s=%s\n' "$1" "$2"
+  else printf 'export %s=%q\n' "$1" "$2"; fi
+}
 {
   echo "# Written by tests/testbed/up.sh on $(date -u +%FT%TZ). Use: source this file."
-  printf 'export %s=%q\n' \
-    KDRIFT_TESTBED 1 \
-    KDRIFT_TESTBED_DIR "$DIR" \
-    KDRIFT_TESTBED_BIN "$BIN" \
-    KUBECONFIG_ADMIN "$DIR/admin.kubeconfig" \
-    KUBECONFIG_ALICE "$DIR/alice.kubeconfig" \
-    KDRIFT_TESTBED_CONTEXT_ADMIN kdrift-testbed \
-    KDRIFT_TESTBED_CONTEXT_ALICE kdrift-alice \
-    KDRIFT_TESTBED_SERVER "$SERVER" \
-    KDRIFT_TESTBED_ETCD "http://127.0.0.1:$ETCD_PORT" \
-    KDRIFT_TESTBED_K8S_VERSION "$KDRIFT_K8S_VERSION" \
-    KDRIFT_TESTBED_NODES "$(IFS=,; echo "${NODES[*]}")"
+  env_line KDRIFT_TESTBED 1
+  env_line KDRIFT_TESTBED_DIR "$DIR"
+  env_line KDRIFT_TESTBED_BIN "$BIN"
+  env_line KUBECONFIG_ADMIN "$DIR/admin.kubeconfig"
+  env_line KUBECONFIG_ALICE "$DIR/alice.kubeconfig"
+  env_line KDRIFT_TESTBED_CONTEXT_ADMIN kdrift-testbed
+  env_line KDRIFT_TESTBED_CONTEXT_ALICE kdrift-alice
+  env_line KDRIFT_TESTBED_SERVER "$SERVER"
+  env_line KDRIFT_TESTBED_ETCD "http://127.0.0.1:$ETCD_PORT"
+  env_line KDRIFT_TESTBED_K8S_VERSION "$KDRIFT_K8S_VERSION"
+  env_line KDRIFT_TESTBED_NODES "$(IFS=,; echo "${NODES[*]}")"
+  env_line KDRIFT_TESTBED_POD_LOG "$DIR/pod.log"
   for c in "${TESTBED_COMPONENTS[@]}"; do
-    printf 'export %s=%q\n' "$(pid_var "$c")" "$(<"$PIDS/$c.pid")"
+    env_line "$(pid_var "$c")" "$(<"$PIDS/$c.pid")"
   done
 } > "$DIR/env"
 
