@@ -5,7 +5,7 @@ use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, TargetArgs};
 use kdrift::cluster::{Resolver, connect};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::headless::run_check;
-use kdrift::repo::read_snapshot;
+use kdrift::repo::{Snapshot, read_snapshot};
 use kdrift::sim::SimCluster;
 use kdrift::tui::{TuiConfig, run};
 use std::path::PathBuf;
@@ -75,43 +75,41 @@ async fn demo(args: DemoArgs) -> Result<()> {
     result
 }
 
-async fn real_cluster(target: TargetArgs) -> Result<()> {
+/// The repo (read once, so a bad one fails here) and a reachable cluster: everything that must
+/// work before the TUI or a check starts, each failure one clear line.
+async fn open_target(target: &TargetArgs) -> Result<(Snapshot, Resolver, String)> {
     let repo = target
         .repo
+        .as_ref()
         .ok_or_else(|| anyhow!("no --repo given (try `kdrift demo`, or `kdrift --repo PATH`)"))?;
-    // Fail before the TUI starts: a bad repo or an unreachable cluster is one clear line.
-    read_snapshot(
-        &repo,
+    let snapshot = read_snapshot(
+        repo,
         target.rev.as_deref(),
         target.path.as_deref(),
         target.namespace.as_deref(),
     )?;
     let (client, context) =
         connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
+    Ok((snapshot, Resolver::new(client), context))
+}
+
+async fn real_cluster(target: TargetArgs) -> Result<()> {
+    let (_, resolver, context) = open_target(&target).await?;
     let config = TuiConfig {
         context,
-        repo,
+        repo: target.repo.unwrap_or_default(),
         rev: target.rev,
         path: target.path,
         namespace: target.namespace,
         read_only: target.read_only,
         keymap: load_keymap()?,
     };
-    run(config, Resolver::new(client)).await
+    run(config, resolver).await
 }
 
 async fn check(args: CheckArgs) -> Result<u8> {
-    let target = args.target;
-    let repo = target.repo.ok_or_else(|| anyhow!("no --repo given"))?;
-    let snapshot = read_snapshot(
-        &repo,
-        target.rev.as_deref(),
-        target.path.as_deref(),
-        target.namespace.as_deref(),
-    )?;
-    let (client, context) =
-        connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
-    Ok(run_check(&Resolver::new(client), snapshot, &context, args.output).await)
+    let (snapshot, resolver, context) = open_target(&args.target).await?;
+    Ok(run_check(&resolver, snapshot, &context, args.output).await)
 }
 
 /// Defaults embedded in the binary, with `$XDG_CONFIG_HOME/kdrift/keymap.toml` merged on top.

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::testbed::{Engine, app_repo, resource, testbed, unique};
+use common::testbed::{App, Engine, applied_app, resource, testbed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::Msg;
 use kdrift::model::DriftStatus;
@@ -15,15 +15,11 @@ use std::time::Duration;
 #[test]
 fn check_is_clean_after_kubectl_apply() {
     let tb = testbed();
-    let dir = tempfile::tempdir().unwrap();
-    let ns = unique("t-clean");
-    let repo = app_repo(dir.path(), &ns);
-    tb.kubectl(&[
-        "apply",
-        "-f",
-        dir.path().join("plain/namespace.yaml").to_str().unwrap(),
-    ]);
-    tb.kubectl(&["apply", "-f", dir.path().join("plain").to_str().unwrap()]);
+    let App {
+        dir: _dir,
+        ns: _ns,
+        repo,
+    } = applied_app(&tb, "t-clean");
     let (code, json, stderr) = tb.check(&repo, &tb.admin);
     assert_eq!(code, 0, "{json:#}\n{stderr}");
     assert_eq!(
@@ -43,15 +39,11 @@ fn check_is_clean_after_kubectl_apply() {
 #[test]
 fn check_reports_exactly_the_objects_changed_by_hand() {
     let tb = testbed();
-    let dir = tempfile::tempdir().unwrap();
-    let ns = unique("t-drift");
-    let repo = app_repo(dir.path(), &ns);
-    tb.kubectl(&[
-        "apply",
-        "-f",
-        dir.path().join("plain/namespace.yaml").to_str().unwrap(),
-    ]);
-    tb.kubectl(&["apply", "-f", dir.path().join("plain").to_str().unwrap()]);
+    let App {
+        dir: _dir,
+        ns,
+        repo,
+    } = applied_app(&tb, "t-drift");
     tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=5"]);
     tb.kubectl(&[
         "-n",
@@ -113,15 +105,11 @@ fn check_reports_exactly_the_objects_changed_by_hand() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_edit_shows_within_two_seconds_and_reverting_returns_to_in_sync() {
     let tb = testbed();
-    let dir = tempfile::tempdir().unwrap();
-    let ns = unique("t-watch");
-    let repo = app_repo(dir.path(), &ns);
-    tb.kubectl(&[
-        "apply",
-        "-f",
-        dir.path().join("plain/namespace.yaml").to_str().unwrap(),
-    ]);
-    tb.kubectl(&["apply", "-f", dir.path().join("plain").to_str().unwrap()]);
+    let App {
+        dir: _dir,
+        ns,
+        repo,
+    } = applied_app(&tb, "t-watch");
     let mut e = Engine::start(&tb.admin, &repo).await;
     assert_eq!(e.status("Deployment", "web"), Some(DriftStatus::InSync));
 
@@ -255,15 +243,7 @@ async fn restricted_user_gets_forbidden_rows_not_a_crash_or_a_retry_loop() {
 #[test]
 fn the_tui_opens_on_the_real_cluster_and_shows_live_drift() {
     let tb = testbed();
-    let dir = tempfile::tempdir().unwrap();
-    let ns = unique("t-tui");
-    let repo = app_repo(dir.path(), &ns);
-    tb.kubectl(&[
-        "apply",
-        "-f",
-        dir.path().join("plain/namespace.yaml").to_str().unwrap(),
-    ]);
-    tb.kubectl(&["apply", "-f", dir.path().join("plain").to_str().unwrap()]);
+    let App { dir, ns, repo } = applied_app(&tb, "t-tui");
     let cmd = format!(
         "{} --repo {} --kubeconfig {}",
         env!("CARGO_BIN_EXE_kdrift"),

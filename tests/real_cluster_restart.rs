@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::testbed::{Engine, app_repo, testbed, unique};
+use common::testbed::{App, Engine, applied_app, testbed};
 use kdrift::model::{DriftStatus, WatchState};
 use std::path::Path;
 use std::process::Command;
@@ -14,15 +14,11 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apiserver_restart_goes_reconnecting_then_live_without_stale_rows() {
     let tb = testbed();
-    let dir = tempfile::tempdir().unwrap();
-    let ns = unique("t-restart");
-    let repo = app_repo(dir.path(), &ns);
-    tb.kubectl(&[
-        "apply",
-        "-f",
-        dir.path().join("plain/namespace.yaml").to_str().unwrap(),
-    ]);
-    tb.kubectl(&["apply", "-f", dir.path().join("plain").to_str().unwrap()]);
+    let App {
+        dir: _dir,
+        ns,
+        repo,
+    } = applied_app(&tb, "t-restart");
     let mut e = Engine::start(&tb.admin, &repo).await;
     assert!(e.state.drifted_keys().is_empty(), "{:#?}", e.state.reports);
 

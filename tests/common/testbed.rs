@@ -138,6 +138,27 @@ pub fn app_repo(dir: &Path, ns: &str) -> PathBuf {
     repo
 }
 
+/// The app repo in a fresh namespace, applied with `kubectl apply` (namespace first).
+pub struct App {
+    pub dir: tempfile::TempDir,
+    pub ns: String,
+    pub repo: PathBuf,
+}
+
+pub fn applied_app(tb: &Testbed, prefix: &str) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = unique(prefix);
+    let repo = app_repo(dir.path(), &ns);
+    let plain = dir.path().join("plain");
+    tb.kubectl(&[
+        "apply",
+        "-f",
+        plain.join("namespace.yaml").to_str().unwrap(),
+    ]);
+    tb.kubectl(&["apply", "-f", plain.to_str().unwrap()]);
+    App { dir, ns, repo }
+}
+
 pub fn resource<'a>(json: &'a Value, kind: &str, name: &str) -> &'a Value {
     json["resources"]
         .as_array()
