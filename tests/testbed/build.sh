@@ -124,7 +124,7 @@ if (( ${#todo_kube[@]} > 0 )); then
   done
   pkgs=()
   for b in "${todo_kube[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
-  log "building ${todo_kube[*]} at $k8s (cold: 10-25 min on 2 cores)"
+  log "building ${todo_kube[*]} at $k8s (cold: 8-12 min on 2 cores)"
   build "$here" "$ld" "" "${pkgs[@]}"
   log "built ${todo_kube[*]}"
 fi

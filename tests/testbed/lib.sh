@@ -9,9 +9,11 @@ DIR=$KDRIFT_TESTBED_DIR
 BIN=$KDRIFT_TESTBED_BIN
 PIDS=$DIR/pids
 LOGS=$DIR/logs
+# shellcheck disable=SC2034 # used by the sourcing scripts
 PKI=$DIR/pki
 
-# Components in start order; down.sh stops them in reverse.
+# Components in start order (up.sh cleans up in reverse order on failure).
+# shellcheck disable=SC2034 # used by the sourcing scripts
 TESTBED_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 _t0=${_t0:-$SECONDS}

@@ -32,7 +32,10 @@ if [[ -f $DIR/env ]]; then
   fi
   say "found a stale testbed in $DIR; cleaning it up"
 fi
-"$testbed_here/down.sh" >/dev/null 2>&1 || true
+if ! out=$("$testbed_here/down.sh" 2>&1); then
+  printf '%s\n' "$out" >&2
+  die "could not clean up $DIR before starting"
+fi
 mkdir -p "$DIR" "$PIDS" "$LOGS" "$PKI"
 rm -f "$LOGS"/*.log
 
@@ -89,7 +92,6 @@ pushd "$PKI" >/dev/null
 gen_certs 2> "$PKI/openssl.log"
 popd >/dev/null
 
-# kubeconfig FILE CONTEXT USER CERTNAME
 free_port SERVER_PORT
 SERVER=https://127.0.0.1:$SERVER_PORT
 # kubeconfig FILE CONTEXT USER CERTNAME: written directly (20 kubectl config calls cost ~3 s).
