@@ -7,12 +7,14 @@ use common::demo;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Keymap, Msg, NoticeKind, RepoMsg, State, update};
 use kdrift::model::DriftStatus;
+use kdrift::repo::{RepoFile, RepoSpec, spawn_follower, write_history};
 use kdrift::tui::{CHANNEL_CAPACITY, Executor};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 struct Engine {
     state: State,
+    tx: mpsc::Sender<Msg>,
     rx: mpsc::Receiver<Msg>,
     executor: Executor,
 }
@@ -56,9 +58,10 @@ async fn engine() -> (Engine, common::Demo) {
     let demo = demo().await;
     let _controllers = demo.sim.spawn_controllers();
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let executor = Executor::new(demo.resolver.clone(), tx);
+    let executor = Executor::new(demo.resolver.clone(), tx.clone());
     let mut engine = Engine {
         state: State::new("test", Keymap::defaults()),
+        tx,
         rx,
         executor,
     };
@@ -138,4 +141,114 @@ async fn logs_of_the_selected_workload_stream_in() {
             .iter()
             .all(|l| l.pod.starts_with("redis-"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_commit_updates_the_drift_table_within_two_seconds() {
+    let (mut e, demo) = engine().await;
+    let follower = spawn_follower(
+        RepoSpec {
+            path: demo.repo.clone(),
+            rev: None,
+            subdir: None,
+            namespace: None,
+        },
+        e.tx.clone(),
+    );
+    // git now agrees with the hand-scaled redis (3) and declares one more ConfigMap.
+    let redis3 = include_str!("../assets/demo/redis.yaml").replace("replicas: 4", "replicas: 3");
+    let extra = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: shop\ndata:\n  dark_mode: \"on\"\n";
+    let start = Instant::now();
+    write_history(
+        &demo.repo,
+        &[(
+            "accept redis at 3 replicas; add feature flags",
+            vec![
+                RepoFile {
+                    path: "shop/redis.yaml",
+                    contents: Some(&redis3),
+                },
+                RepoFile {
+                    path: "shop/feature-flags.yaml",
+                    contents: Some(extra),
+                },
+            ],
+        )],
+    )
+    .unwrap();
+    let status = |s: &State, kind: &str, name: &str| {
+        s.reports
+            .iter()
+            .find(|(k, _)| k.kind == kind && k.name == name)
+            .map(|(_, r)| r.status)
+    };
+    e.pump_until(Duration::from_secs(2), |s| {
+        s.repo
+            .as_ref()
+            .is_some_and(|r| r.commit.subject.starts_with("accept redis"))
+            && status(s, "StatefulSet", "redis") == Some(DriftStatus::InSync)
+            && status(s, "ConfigMap", "feature-flags") == Some(DriftStatus::Missing)
+    })
+    .await;
+    eprintln!("new commit on screen after {:?}", start.elapsed());
+    assert!(
+        e.state
+            .notices
+            .iter()
+            .any(|n| n.text.contains("new commit")),
+        "{:?}",
+        e.state.notices
+    );
+    follower.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_commit_keeps_good_files_and_never_offers_to_prune() {
+    let (mut e, demo) = engine().await;
+    let _follower = spawn_follower(
+        RepoSpec {
+            path: demo.repo.clone(),
+            rev: None,
+            subdir: None,
+            namespace: None,
+        },
+        e.tx.clone(),
+    );
+    write_history(
+        &demo.repo,
+        &[(
+            "oops",
+            vec![RepoFile {
+                path: "shop/api.yaml",
+                contents: Some("kind: [broken\n"),
+            }],
+        )],
+    )
+    .unwrap();
+    e.pump_until(Duration::from_secs(2), |s| !s.manifest_errors.is_empty())
+        .await;
+    let err = &e.state.manifest_errors[0];
+    assert_eq!(err.source, "shop/api.yaml");
+    // Objects of the broken file now look undeclared, but nothing may be pruned on a broken state.
+    e.send(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('S'),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    let plan = e.state.dialog.clone().expect("plan");
+    assert!(
+        plan.items
+            .iter()
+            .all(|i| i.op != kdrift::sync::PlanOp::Prune),
+        "{plan:#?}"
+    );
+    assert!(
+        plan.blocked
+            .iter()
+            .any(|(k, why)| k.name == "legacy-worker" && why.contains("failed to parse")),
+        "{plan:#?}"
+    );
+    // The other files are still judged.
+    assert!(e.state.reports.iter().any(|(k, r)| k.name == "redis"
+        && k.kind == "StatefulSet"
+        && r.status == DriftStatus::Modified));
 }

@@ -472,3 +472,28 @@ async fn forbidden_scopes_become_error_rows() {
     let blocked = kdrift::sync::plan_sync(&all, &state.reports, &state.desired, None).blocked;
     assert!(blocked[0].1.contains("forbidden"), "{blocked:?}");
 }
+
+#[tokio::test]
+async fn a_failed_repo_read_keeps_the_last_good_desired_state() {
+    let (mut state, _demo) = demo_state().await;
+    let before = state.desired.len();
+    let drifted = state.drifted_keys();
+    update(
+        &mut state,
+        Msg::Repo(kdrift::app::RepoMsg::Failed(
+            "cannot resolve revision \"main\"".into(),
+        )),
+    );
+    assert_eq!(state.desired.len(), before);
+    assert_eq!(state.drifted_keys(), drifted);
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.kind == NoticeKind::Error && n.text.contains("main"))
+    );
+    assert!(
+        state.repo.is_some(),
+        "the header still names the commit being compared"
+    );
+}

@@ -89,6 +89,8 @@ pub struct WatchRequest {
     pub gvk: Gvk,
     /// Label selector; set for kinds watched only to find orphans (objects with kdrift's label).
     pub selector: Option<String>,
+    /// Replace a running watcher of this kind (its list must be taken again).
+    pub restart: bool,
     /// Namespaces git declares objects of this kind in; used when cluster-wide watching is forbidden.
     pub namespaces: Vec<String>,
 }

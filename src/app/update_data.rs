@@ -20,6 +20,18 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
         }
         RepoMsg::Snapshot(snap) => {
             state.repo_error = None;
+            if let Some(old) = &state.repo
+                && old.commit.id != snap.commit.id
+            {
+                let text = format!(
+                    "new commit {} {}: desired state updated",
+                    snap.commit.short, snap.commit.subject
+                );
+                state.notify(NoticeKind::Info, text);
+            }
+            // Kinds whose declared objects changed need a fresh list: objects git now declares were
+            // not kept before (only declared or kdrift-owned objects are).
+            let before: BTreeSet<ResourceKey> = state.desired.keys().cloned().collect();
             state.repo = Some(RepoView {
                 name: snap.repo.clone(),
                 branch: snap.branch.clone(),
@@ -61,11 +73,23 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
                     requests.push(WatchRequest {
                         gvk,
                         selector: Some(format!("{OWNER_LABEL}={OWNER_VALUE}")),
+                        restart: false,
                         namespaces: all_namespaces.iter().cloned().collect(),
                     });
                 }
             }
+            let after: BTreeSet<ResourceKey> = state.desired.keys().cloned().collect();
+            let changed: BTreeSet<Gvk> = before
+                .symmetric_difference(&after)
+                .map(ResourceKey::gvk)
+                .collect();
+            for gvk in &changed {
+                if let Some(w) = state.watches.get_mut(gvk) {
+                    *w = WatchState::Connecting;
+                }
+            }
             requests.extend(kinds.into_iter().map(|(gvk, ns)| WatchRequest {
+                restart: changed.contains(&gvk),
                 gvk,
                 selector: None,
                 namespaces: ns.into_iter().collect(),

@@ -3,7 +3,7 @@
 use super::msg::{Cmd, LogTarget, SyncMsg};
 use super::state::{LogView, NoticeKind, State, SyncProgress};
 use crate::model::ResourceKey;
-use crate::sync::plan_sync;
+use crate::sync::{plan_sync, withhold_prunes};
 use std::collections::BTreeMap;
 
 pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
@@ -16,7 +16,12 @@ pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
         return;
     }
     let commit = state.repo.as_ref().map(|r| r.commit.id.clone());
-    let plan = plan_sync(&keys, &state.reports, &state.desired, commit.as_deref());
+    let mut plan = plan_sync(&keys, &state.reports, &state.desired, commit.as_deref());
+    if !state.manifest_errors.is_empty() {
+        withhold_prunes(&mut plan, "not pruned: some manifests failed to parse");
+    } else if state.desired.is_empty() {
+        withhold_prunes(&mut plan, "not pruned: git declares nothing");
+    }
     if plan.is_empty() && plan.blocked.is_empty() {
         state.notify(NoticeKind::Info, "nothing to converge: in sync with git");
         return;

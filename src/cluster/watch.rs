@@ -22,6 +22,7 @@ pub fn spawn_watch(resolver: Resolver, req: WatchRequest, tx: Sender<Msg>) -> Jo
             gvk,
             selector,
             namespaces,
+            ..
         } = req;
         let failed = |reason: String| {
             Msg::Kube(KubeMsg::Watch {

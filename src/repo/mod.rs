@@ -1,9 +1,11 @@
 //! Git as the source of truth: reads the desired state at a commit without touching any worktree.
 
 mod demo_repo;
+mod follow;
 mod manifests;
 mod read;
 
 pub use demo_repo::{RepoFile, write_history};
+pub use follow::{RepoSpec, spawn_follower};
 pub use manifests::{parse_file, parse_manifests};
-pub use read::{CommitInfo, Snapshot, read_snapshot};
+pub use read::{CommitInfo, Snapshot, read_snapshot, resolve_commit};

@@ -24,6 +24,20 @@ pub struct Snapshot {
 }
 
 /// Reads `rev` (default: HEAD) of the repo at `path`, taking manifests under `subdir`.
+/// The commit `rev` (default: HEAD) points at now.
+pub fn resolve_commit(path: &Path, rev: Option<&str>) -> Result<String> {
+    let repo = gix::open_opts(path, gix::open::Options::isolated())
+        .with_context(|| format!("{} is not a git repository", path.display()))?;
+    let rev = rev.unwrap_or("HEAD");
+    let id = repo
+        .rev_parse_single(rev)
+        .map_err(|e| anyhow!("{}: cannot resolve revision {rev:?}: {e}", path.display()))?;
+    let commit = repo
+        .find_commit(id.detach())
+        .with_context(|| format!("{rev} is not a commit"))?;
+    Ok(commit.id.to_string())
+}
+
 /// Objects without a namespace get `namespace` (default: `default`).
 pub fn read_snapshot(
     path: &Path,

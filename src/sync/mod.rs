@@ -4,4 +4,4 @@ mod execute;
 mod plan;
 
 pub use execute::run_sync;
-pub use plan::{PlanItem, PlanOp, SyncPlan, applied_manifest, plan_sync};
+pub use plan::{PlanItem, PlanOp, SyncPlan, applied_manifest, plan_sync, withhold_prunes};

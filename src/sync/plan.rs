@@ -113,6 +113,17 @@ pub fn plan_sync(
     plan
 }
 
+/// Moves every prune to `blocked`: deleting is never safe when the desired state is incomplete
+/// (a file failed to parse, or nothing was declared), because its objects would look like orphans.
+pub fn withhold_prunes(plan: &mut SyncPlan, reason: &str) {
+    let (prunes, keep): (Vec<PlanItem>, Vec<PlanItem>) = std::mem::take(&mut plan.items)
+        .into_iter()
+        .partition(|i| i.op == PlanOp::Prune);
+    plan.items = keep;
+    plan.blocked
+        .extend(prunes.into_iter().map(|i| (i.key, reason.to_string())));
+}
+
 /// The manifest as kdrift applies it: git's object plus the ownership label and source commit,
 /// so later runs can tell what kdrift owns (and may prune) and which commit it came from.
 pub fn applied_manifest(manifest: &Value, commit: Option<&str>) -> Value {

@@ -32,6 +32,11 @@ impl Executor {
             Cmd::Quit => {}
             Cmd::Watch(requests) => {
                 for req in requests {
+                    if req.restart
+                        && let Some(old) = self.watches.remove(&req.gvk)
+                    {
+                        old.abort();
+                    }
                     self.watches.entry(req.gvk.clone()).or_insert_with(|| {
                         spawn_watch(self.resolver.clone(), req, self.tx.clone())
                     });

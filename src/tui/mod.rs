@@ -8,9 +8,9 @@ mod terminal;
 pub use executor::Executor;
 pub use terminal::TerminalGuard;
 
-use crate::app::{Keymap, Msg, RepoMsg, State, update};
+use crate::app::{Keymap, Msg, State, update};
 use crate::cluster::Resolver;
-use crate::repo::read_snapshot;
+use crate::repo::{RepoSpec, spawn_follower};
 use anyhow::Result;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -37,11 +37,13 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
     let mut state = State::new(config.context, config.keymap);
     state.read_only = config.read_only;
-    spawn_repo_reader(
-        config.repo,
-        config.rev,
-        config.path,
-        config.namespace,
+    let follower = spawn_follower(
+        RepoSpec {
+            path: config.repo,
+            rev: config.rev,
+            subdir: config.path,
+            namespace: config.namespace,
+        },
         tx.clone(),
     );
 
@@ -79,28 +81,8 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
             break;
         }
     }
+    follower.abort();
     executor.shutdown();
     guard.leave()?;
     Ok(())
-}
-
-fn spawn_repo_reader(
-    repo: PathBuf,
-    rev: Option<String>,
-    path: Option<String>,
-    namespace: Option<String>,
-    tx: mpsc::Sender<Msg>,
-) {
-    tokio::spawn(async move {
-        let read = tokio::task::spawn_blocking(move || {
-            read_snapshot(&repo, rev.as_deref(), path.as_deref(), namespace.as_deref())
-        })
-        .await;
-        let msg = match read {
-            Ok(Ok(snap)) => RepoMsg::Snapshot(Box::new(snap)),
-            Ok(Err(e)) => RepoMsg::Failed(format!("{e:#}")),
-            Err(e) => RepoMsg::Failed(e.to_string()),
-        };
-        let _ = tx.send(Msg::Repo(msg)).await;
-    });
 }

@@ -17,6 +17,7 @@ pub struct Demo {
     pub sim: SimCluster,
     pub resolver: Resolver,
     pub snapshot: Snapshot,
+    pub repo: std::path::PathBuf,
     pub _dir: tempfile::TempDir,
 }
 
@@ -33,6 +34,7 @@ pub async fn demo() -> Demo {
         sim,
         resolver,
         snapshot,
+        repo,
         _dir: dir,
     }
 }

@@ -1,0 +1,116 @@
+//! The repo follower on real temp repos: new commits arrive (inotify, no polling), a pinned revision
+//! stays put, and a followed ref that breaks reports an error instead of replacing the desired state.
+
+use kdrift::app::{Msg, RepoMsg};
+use kdrift::repo::{RepoFile, RepoSpec, spawn_follower, write_history};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+fn commit(dir: &Path, subject: &str, value: &str) -> String {
+    let cm =
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: \"{value}\"\n");
+    write_history(
+        dir,
+        &[(
+            subject,
+            vec![RepoFile {
+                path: "c.yaml",
+                contents: Some(&cm),
+            }],
+        )],
+    )
+    .unwrap()
+    .remove(0)
+}
+
+async fn next(rx: &mut mpsc::Receiver<Msg>, within: Duration) -> Option<RepoMsg> {
+    match tokio::time::timeout(within, rx.recv()).await {
+        Ok(Some(Msg::Repo(m))) => Some(m),
+        Ok(other) => panic!("unexpected {other:?}"),
+        Err(_) => None,
+    }
+}
+
+fn spec(dir: &Path, rev: Option<&str>) -> RepoSpec {
+    RepoSpec {
+        path: dir.to_path_buf(),
+        rev: rev.map(str::to_string),
+        subdir: None,
+        namespace: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_new_commits_on_the_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = commit(dir.path(), "one", "1");
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = spawn_follower(spec(dir.path(), None), tx);
+    let Some(RepoMsg::Snapshot(s)) = next(&mut rx, Duration::from_secs(5)).await else {
+        panic!("no first snapshot")
+    };
+    assert_eq!(s.commit.id, first);
+    for (i, value) in ["2", "3"].iter().enumerate() {
+        let start = Instant::now();
+        let id = commit(dir.path(), &format!("change {i}"), value);
+        let Some(RepoMsg::Snapshot(s)) = next(&mut rx, Duration::from_secs(2)).await else {
+            panic!("commit {id} not seen within 2 s")
+        };
+        assert_eq!(s.commit.id, id);
+        assert_eq!(s.desired[0].manifest["data"]["v"], *value);
+        eprintln!("commit seen after {:?}", start.elapsed());
+    }
+    assert!(
+        next(&mut rx, Duration::from_millis(500)).await.is_none(),
+        "no snapshot without a change"
+    );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pinned_revision_does_not_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = commit(dir.path(), "one", "1");
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = spawn_follower(spec(dir.path(), Some(&first)), tx);
+    assert!(matches!(
+        next(&mut rx, Duration::from_secs(5)).await,
+        Some(RepoMsg::Snapshot(_))
+    ));
+    commit(dir.path(), "two", "2");
+    assert!(
+        next(&mut rx, Duration::from_secs(1)).await.is_none(),
+        "a commit id is not followed"
+    );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_ref_that_disappears_is_an_error_not_an_empty_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = commit(dir.path(), "one", "1");
+    let repo = gix::open(dir.path()).unwrap();
+    repo.reference(
+        "refs/heads/feature",
+        gix::ObjectId::from_hex(first.as_bytes()).unwrap(),
+        gix::refs::transaction::PreviousValue::Any,
+        "test",
+    )
+    .unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = spawn_follower(spec(dir.path(), Some("feature")), tx);
+    assert!(matches!(
+        next(&mut rx, Duration::from_secs(5)).await,
+        Some(RepoMsg::Snapshot(_))
+    ));
+    repo.find_reference("refs/heads/feature")
+        .unwrap()
+        .delete()
+        .unwrap();
+    match next(&mut rx, Duration::from_secs(2)).await {
+        Some(RepoMsg::Failed(e)) => assert!(e.contains("feature"), "{e}"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    task.abort();
+}
