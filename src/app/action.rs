@@ -21,6 +21,12 @@ pub enum Action {
     Help,
     Confirm,
     Cancel,
+    /// Show the branch's commits in place of the logs (and back).
+    Commits,
+    /// On a commit: compare the cluster against it (time travel).
+    Open,
+    /// Back to comparing against the branch HEAD.
+    Head,
 }
 
 impl Action {
@@ -43,6 +49,9 @@ impl Action {
             Action::Help => "help",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
+            Action::Commits => "commits / logs",
+            Action::Open => "compare against the selected commit",
+            Action::Head => "back to the branch HEAD",
         }
     }
 
@@ -57,6 +66,8 @@ impl Action {
             Action::SyncAll => "sync all",
             Action::Help => "help",
             Action::Confirm => "apply",
+            Action::Commits => "commits",
+            Action::Head => "HEAD",
             Action::Cancel => "cancel",
             other => other.describe(),
         }
@@ -70,6 +81,7 @@ pub const NORMAL_FOOTER: &[Action] = &[
     Action::FocusNext,
     Action::SyncOne,
     Action::SyncAll,
+    Action::Commits,
     Action::Help,
     Action::Quit,
 ];

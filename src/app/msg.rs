@@ -21,7 +21,10 @@ pub enum Msg {
 
 #[derive(Debug)]
 pub enum RepoMsg {
+    /// The followed revision (HEAD of the branch), new or changed.
     Snapshot(Box<Snapshot>),
+    /// A commit the user chose to compare against (time travel), or HEAD again.
+    Travel(Box<Snapshot>),
     Failed(String),
 }
 
@@ -111,4 +114,6 @@ pub enum Cmd {
     /// Follow logs of a workload's pods, replacing the current stream; `None` stops following.
     FollowLogs(Option<LogTarget>),
     Sync(SyncPlan),
+    /// Read the desired state at this commit (`None` = the followed revision) for time travel.
+    ReadCommit(Option<String>),
 }

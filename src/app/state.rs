@@ -82,7 +82,13 @@ pub struct State {
     pub now_ms: u64,
     pub context: String,
     pub read_only: bool,
+    /// The commit being compared against (HEAD, or an older one while time traveling).
     pub repo: Option<RepoView>,
+    /// The followed revision's newest commit, and its history for the commits pane.
+    pub head: Option<CommitInfo>,
+    pub log: Vec<CommitInfo>,
+    pub show_commits: bool,
+    pub commit_selected: usize,
     pub repo_error: Option<String>,
     pub desired: BTreeMap<ResourceKey, Desired>,
     pub manifest_errors: Vec<ManifestError>,
@@ -146,6 +152,14 @@ impl State {
             .filter(|(_, r)| r.status.is_drift())
             .map(|(k, _)| k.clone())
             .collect()
+    }
+
+    /// Comparing against a commit other than the followed HEAD.
+    pub fn traveling(&self) -> bool {
+        match (&self.repo, &self.head) {
+            (Some(r), Some(h)) => r.commit.id != h.id,
+            _ => false,
+        }
     }
 
     /// The core wants a clock tick only while something on screen depends on time passing.

@@ -102,6 +102,26 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
             update_sync::open_dialog(state, keys);
         }
         Action::Help => state.help = true,
+        Action::Commits => {
+            state.show_commits = !state.show_commits;
+            if state.show_commits {
+                state.focus = Pane::Logs;
+            }
+        }
+        Action::Open => {
+            if state.show_commits && state.focus == Pane::Logs {
+                let head = state.head.as_ref().map(|h| h.id.clone());
+                if let Some(commit) = state.log.get(state.commit_selected) {
+                    let at_head = head.as_deref() == Some(commit.id.as_str());
+                    cmds.push(Cmd::ReadCommit((!at_head).then(|| commit.id.clone())));
+                }
+            }
+        }
+        Action::Head => {
+            if state.traveling() {
+                cmds.push(Cmd::ReadCommit(None));
+            }
+        }
         Action::Confirm | Action::Cancel => {}
     }
 }
@@ -118,6 +138,12 @@ fn scroll(state: &mut State, delta: isize, rows: usize) {
         }
         Pane::Diff => {
             state.diff_scroll = (state.diff_scroll as isize).saturating_add(delta).max(0) as usize;
+        }
+        Pane::Logs if state.show_commits => {
+            let max = state.log.len().saturating_sub(1) as isize;
+            state.commit_selected = (state.commit_selected as isize)
+                .saturating_add(delta)
+                .clamp(0, max) as usize;
         }
         Pane::Logs => {
             // Down moves toward the newest line (scroll 0 follows the tail).

@@ -6,6 +6,7 @@ use crate::drift::{assess, is_owned_by_kdrift};
 use crate::model::{
     DriftReport, DriftStatus, Gvk, ORPHAN_KINDS, OWNER_LABEL, OWNER_VALUE, ResourceKey, WatchState,
 };
+use crate::repo::Snapshot;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,83 +21,115 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
         }
         RepoMsg::Snapshot(snap) => {
             state.repo_error = None;
-            if let Some(old) = &state.repo
-                && old.commit.id != snap.commit.id
-            {
+            let traveling = state.traveling();
+            let moved = state.head.as_ref().is_some_and(|h| h.id != snap.commit.id);
+            state.head = Some(snap.commit.clone());
+            state.log = snap.log.clone();
+            if traveling {
+                // The user looks at an older commit on purpose: the branch moving must not pull them back.
+                if moved {
+                    let text = format!(
+                        "new commit {} on the branch (still comparing against an older one; H returns)",
+                        snap.commit.short
+                    );
+                    state.notify(NoticeKind::Info, text);
+                }
+                return;
+            }
+            if moved {
                 let text = format!(
                     "new commit {} {}: desired state updated",
                     snap.commit.short, snap.commit.subject
                 );
                 state.notify(NoticeKind::Info, text);
             }
-            // Kinds whose declared objects changed need a fresh list: objects git now declares were
-            // not kept before (only declared or kdrift-owned objects are).
-            let before: BTreeSet<ResourceKey> = state.desired.keys().cloned().collect();
-            state.repo = Some(RepoView {
-                name: snap.repo.clone(),
-                branch: snap.branch.clone(),
-                commit: snap.commit.clone(),
-            });
-            state.desired = snap
-                .desired
-                .into_iter()
-                .map(|d| (d.key.clone(), d))
-                .collect();
-            state.manifest_errors = snap.errors;
-            let mut kinds: BTreeMap<Gvk, BTreeSet<String>> = BTreeMap::new();
-            for key in state.desired.keys() {
-                let namespaces = kinds.entry(key.gvk()).or_default();
-                namespaces.extend(key.namespace.clone());
-            }
-            for gvk in kinds.keys() {
-                state
-                    .watches
-                    .entry(gvk.clone())
-                    .or_insert(WatchState::Connecting);
-                state.orphan_kinds.remove(gvk);
-            }
-            state.settled = false;
-            rebuild_all(state);
-            let all_namespaces: BTreeSet<String> = kinds.values().flatten().cloned().collect();
-            let mut requests: Vec<WatchRequest> = Vec::new();
-            for (group, version, kind) in ORPHAN_KINDS {
-                let gvk = Gvk {
-                    group: group.to_string(),
-                    version: version.to_string(),
-                    kind: kind.to_string(),
-                };
-                if !kinds
-                    .keys()
-                    .any(|k| k.group == gvk.group && k.kind == gvk.kind)
-                {
-                    state.orphan_kinds.insert(gvk.clone());
-                    requests.push(WatchRequest {
-                        gvk,
-                        selector: Some(format!("{OWNER_LABEL}={OWNER_VALUE}")),
-                        restart: false,
-                        namespaces: all_namespaces.iter().cloned().collect(),
-                    });
-                }
-            }
-            let after: BTreeSet<ResourceKey> = state.desired.keys().cloned().collect();
-            let changed: BTreeSet<Gvk> = before
-                .symmetric_difference(&after)
-                .map(ResourceKey::gvk)
-                .collect();
-            for gvk in &changed {
-                if let Some(w) = state.watches.get_mut(gvk) {
-                    *w = WatchState::Connecting;
-                }
-            }
-            requests.extend(kinds.into_iter().map(|(gvk, ns)| WatchRequest {
-                restart: changed.contains(&gvk),
-                gvk,
-                selector: None,
-                namespaces: ns.into_iter().collect(),
-            }));
-            cmds.push(Cmd::Watch(requests));
+            apply_snapshot(state, *snap, cmds);
+        }
+        RepoMsg::Travel(snap) => {
+            state.repo_error = None;
+            let at_head = state.head.as_ref().is_none_or(|h| h.id == snap.commit.id);
+            let text = if at_head {
+                "back at the branch HEAD".to_string()
+            } else {
+                format!(
+                    "time travel: comparing the cluster against {} {}",
+                    snap.commit.short, snap.commit.subject
+                )
+            };
+            state.notify(NoticeKind::Info, text);
+            apply_snapshot(state, *snap, cmds);
         }
     }
+}
+
+/// Makes `snap` the desired state: rows are rebuilt and watchers (re)started for its kinds.
+fn apply_snapshot(state: &mut State, snap: Snapshot, cmds: &mut Vec<Cmd>) {
+    // Kinds whose declared objects changed need a fresh list: objects git now declares were
+    // not kept before (only declared or kdrift-owned objects are).
+    let before: BTreeSet<ResourceKey> = state.desired.keys().cloned().collect();
+    state.repo = Some(RepoView {
+        name: snap.repo.clone(),
+        branch: snap.branch.clone(),
+        commit: snap.commit.clone(),
+    });
+    state.desired = snap
+        .desired
+        .into_iter()
+        .map(|d| (d.key.clone(), d))
+        .collect();
+    state.manifest_errors = snap.errors;
+    let mut kinds: BTreeMap<Gvk, BTreeSet<String>> = BTreeMap::new();
+    for key in state.desired.keys() {
+        let namespaces = kinds.entry(key.gvk()).or_default();
+        namespaces.extend(key.namespace.clone());
+    }
+    for gvk in kinds.keys() {
+        state
+            .watches
+            .entry(gvk.clone())
+            .or_insert(WatchState::Connecting);
+        state.orphan_kinds.remove(gvk);
+    }
+    state.settled = false;
+    rebuild_all(state);
+    let all_namespaces: BTreeSet<String> = kinds.values().flatten().cloned().collect();
+    let mut requests: Vec<WatchRequest> = Vec::new();
+    for (group, version, kind) in ORPHAN_KINDS {
+        let gvk = Gvk {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+        };
+        if !kinds
+            .keys()
+            .any(|k| k.group == gvk.group && k.kind == gvk.kind)
+        {
+            state.orphan_kinds.insert(gvk.clone());
+            requests.push(WatchRequest {
+                gvk,
+                selector: Some(format!("{OWNER_LABEL}={OWNER_VALUE}")),
+                restart: false,
+                namespaces: all_namespaces.iter().cloned().collect(),
+            });
+        }
+    }
+    let after: BTreeSet<ResourceKey> = state.desired.keys().cloned().collect();
+    let changed: BTreeSet<Gvk> = before
+        .symmetric_difference(&after)
+        .map(ResourceKey::gvk)
+        .collect();
+    for gvk in &changed {
+        if let Some(w) = state.watches.get_mut(gvk) {
+            *w = WatchState::Connecting;
+        }
+    }
+    requests.extend(kinds.into_iter().map(|(gvk, ns)| WatchRequest {
+        restart: changed.contains(&gvk),
+        gvk,
+        selector: None,
+        namespaces: ns.into_iter().collect(),
+    }));
+    cmds.push(Cmd::Watch(requests));
 }
 
 pub fn on_kube(state: &mut State, msg: KubeMsg) {

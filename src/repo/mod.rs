@@ -8,4 +8,4 @@ mod read;
 pub use demo_repo::{RepoFile, write_history};
 pub use follow::{RepoSpec, spawn_follower};
 pub use manifests::{parse_file, parse_manifests};
-pub use read::{CommitInfo, Snapshot, read_snapshot, resolve_commit};
+pub use read::{CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, resolve_commit};

@@ -11,6 +11,8 @@ pub struct CommitInfo {
     pub short: String,
     pub subject: String,
     pub author: String,
+    /// Committer time, seconds since the epoch.
+    pub time: i64,
 }
 
 /// The desired state as one commit declares it.
@@ -21,6 +23,36 @@ pub struct Snapshot {
     pub commit: CommitInfo,
     pub desired: Vec<Desired>,
     pub errors: Vec<ManifestError>,
+    /// The branch's history from this commit back, newest first (bounded by `LOG_LIMIT`).
+    pub log: Vec<CommitInfo>,
+}
+
+/// Commits shown in the commits pane.
+pub const LOG_LIMIT: usize = 200;
+
+fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
+    let message = commit.message_raw_sloppy().to_string();
+    let full = commit.id.to_string();
+    CommitInfo {
+        short: full[..7.min(full.len())].to_string(),
+        id: full,
+        subject: message.lines().next().unwrap_or_default().to_string(),
+        author: commit
+            .author()
+            .map(|a| a.name.to_string())
+            .unwrap_or_default(),
+        time: commit.time().map(|t| t.seconds).unwrap_or(0),
+    }
+}
+
+/// Up to `limit` commits reachable from `tip`, newest first.
+fn read_log(repo: &gix::Repository, tip: gix::ObjectId, limit: usize) -> Result<Vec<CommitInfo>> {
+    let mut out = Vec::new();
+    for info in repo.rev_walk([tip]).all()?.take(limit) {
+        let info = info?;
+        out.push(commit_info(&repo.find_commit(info.id)?));
+    }
+    Ok(out)
 }
 
 /// Reads `rev` (default: HEAD) of the repo at `path`, taking manifests under `subdir`.
@@ -60,19 +92,8 @@ pub fn read_snapshot(
     let commit = repo
         .find_commit(id.detach())
         .with_context(|| format!("{rev} is not a commit"))?;
-    let message = commit.message_raw_sloppy().to_string();
-    let subject = message.lines().next().unwrap_or_default().to_string();
-    let author = commit
-        .author()
-        .map(|a| a.name.to_string())
-        .unwrap_or_default();
-    let full = id.to_string();
-    let info = CommitInfo {
-        short: full[..7.min(full.len())].to_string(),
-        id: full,
-        subject,
-        author,
-    };
+    let info = commit_info(&commit);
+    let log = read_log(&repo, commit.id, LOG_LIMIT).context("reading the branch's history")?;
 
     let tree = commit.tree().context("reading the commit's tree")?;
     let mut recorder = gix::traverse::tree::Recorder::default();
@@ -124,5 +145,6 @@ pub fn read_snapshot(
         commit: info,
         desired,
         errors,
+        log,
     })
 }

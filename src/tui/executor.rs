@@ -1,8 +1,9 @@
 //! Runs the core's commands as tasks and cancels the ones that are superseded.
 
-use crate::app::{Cmd, Msg};
+use crate::app::{Cmd, Msg, RepoMsg};
 use crate::cluster::{Resolver, follow_logs, spawn_watch};
 use crate::model::Gvk;
+use crate::repo::{RepoSpec, read_snapshot};
 use crate::sync::run_sync;
 use std::collections::HashMap;
 use tokio::sync::mpsc::Sender;
@@ -14,6 +15,8 @@ pub struct Executor {
     watches: HashMap<Gvk, JoinHandle<()>>,
     logs: Option<JoinHandle<()>>,
     sync: Option<JoinHandle<()>>,
+    /// Where commits are read from for time travel; `None` when there is no repo (tests).
+    repo: Option<RepoSpec>,
 }
 
 impl Executor {
@@ -24,7 +27,13 @@ impl Executor {
             watches: HashMap::new(),
             logs: None,
             sync: None,
+            repo: None,
         }
+    }
+
+    pub fn with_repo(mut self, spec: RepoSpec) -> Self {
+        self.repo = Some(spec);
+        self
     }
 
     pub fn run(&mut self, cmd: Cmd) {
@@ -48,6 +57,30 @@ impl Executor {
                 }
                 self.logs =
                     target.map(|t| follow_logs(self.resolver.client().clone(), t, self.tx.clone()));
+            }
+            Cmd::ReadCommit(commit) => {
+                let Some(spec) = self.repo.clone() else {
+                    return;
+                };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let rev = commit.or(spec.rev);
+                    let read = tokio::task::spawn_blocking(move || {
+                        read_snapshot(
+                            &spec.path,
+                            rev.as_deref(),
+                            spec.subdir.as_deref(),
+                            spec.namespace.as_deref(),
+                        )
+                    })
+                    .await;
+                    let msg = match read {
+                        Ok(Ok(snap)) => RepoMsg::Travel(Box::new(snap)),
+                        Ok(Err(e)) => RepoMsg::Failed(format!("{e:#}")),
+                        Err(e) => RepoMsg::Failed(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::Repo(msg)).await;
+                });
             }
             Cmd::Sync(plan) => {
                 let task = run_sync(self.resolver.clone(), plan, self.tx.clone());

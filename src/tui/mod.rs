@@ -37,19 +37,17 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
     let mut state = State::new(config.context, config.keymap);
     state.read_only = config.read_only;
-    let follower = spawn_follower(
-        RepoSpec {
-            path: config.repo,
-            rev: config.rev,
-            subdir: config.path,
-            namespace: config.namespace,
-        },
-        tx.clone(),
-    );
+    let spec = RepoSpec {
+        path: config.repo,
+        rev: config.rev,
+        subdir: config.path,
+        namespace: config.namespace,
+    };
+    let follower = spawn_follower(spec.clone(), tx.clone());
 
     let mut guard = TerminalGuard::enter()?;
     input::spawn_input(tx.clone());
-    let mut executor = Executor::new(resolver, tx.clone());
+    let mut executor = Executor::new(resolver, tx.clone()).with_repo(spec);
     // Every wake-up below is a change, so each loop turn draws exactly one frame.
     loop {
         let size = guard.terminal.size()?;

@@ -1,6 +1,7 @@
 //! Sync confirmation: the complete plan (create / patch / prune) before anything changes.
 
 use super::style::{bold, dim, pane};
+use crate::repo::CommitInfo;
 use crate::sync::{PlanOp, SyncPlan};
 use crate::text::sanitize;
 use ratatui::Frame;
@@ -9,7 +10,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-pub fn draw(frame: &mut Frame, area: Rect, plan: &SyncPlan) {
+pub fn draw(frame: &mut Frame, area: Rect, plan: &SyncPlan, head: Option<&CommitInfo>) {
     let creates = plan.count(|o| *o == PlanOp::Create);
     let patches = plan.count(|o| matches!(o, PlanOp::Patch { .. }));
     let prunes = plan.count(|o| *o == PlanOp::Prune);
@@ -26,6 +27,18 @@ pub fn draw(frame: &mut Frame, area: Rect, plan: &SyncPlan) {
         Line::styled("server-side apply as field manager \"kdrift\"", dim()),
         Line::raw(""),
     ];
+    if let (Some(head), Some(commit)) = (head, plan.commit.as_deref())
+        && head.id != commit
+    {
+        let warning = format!(
+            "⚠ {commit:.7} is NOT the branch HEAD ({}): this applies an older state",
+            head.short
+        );
+        lines.insert(
+            2,
+            Line::styled(warning, Style::new().fg(Color::Black).bg(Color::Yellow)),
+        );
+    }
     for item in &plan.items {
         let (verb, color, note) = match &item.op {
             PlanOp::Create => ("create", Color::Green, String::new()),

@@ -41,7 +41,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             dim(),
         ));
     } else {
-        for action in actions {
+        let travel = [crate::app::Action::Head];
+        let extra: &[crate::app::Action] = if state.traveling() { &travel } else { &[] };
+        for action in actions.iter().chain(extra) {
             if let Some(key) = state.keymap.key_for(table, *action) {
                 hints.push(Span::styled(
                     format!(" {key}"),

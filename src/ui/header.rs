@@ -36,6 +36,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         )),
         (None, None) => first.push(Span::styled("  reading repo…", dim())),
     }
+    if state.traveling() {
+        let head = state.head.as_ref().map(|h| h.short.as_str()).unwrap_or("?");
+        first.push(Span::styled(
+            format!("  TIME TRAVEL (HEAD is {head}, H returns)"),
+            Style::new().fg(Color::Black).bg(Color::Magenta),
+        ));
+    }
     if state.read_only {
         first.push(Span::styled(
             "  [read-only]",

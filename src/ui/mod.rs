@@ -1,5 +1,6 @@
 //! `draw(&State)`: pure rendering, one file per pane. Only visible rows are built.
 
+pub mod commits;
 pub mod dialog;
 pub mod diff;
 pub mod footer;
@@ -70,10 +71,14 @@ pub fn draw(frame: &mut Frame, state: &State) {
     header::draw(frame, areas.header, state);
     resources::draw(frame, areas.resources, state);
     diff::draw(frame, areas.diff, state);
-    logs::draw(frame, areas.logs, state);
+    if state.show_commits {
+        commits::draw(frame, areas.logs, state);
+    } else {
+        logs::draw(frame, areas.logs, state);
+    }
     footer::draw(frame, areas.footer, state);
     if let Some(plan) = &state.dialog {
-        dialog::draw(frame, frame.area(), plan);
+        dialog::draw(frame, frame.area(), plan, state.head.as_ref());
     }
     if state.help {
         help::draw(frame, frame.area(), state);

@@ -1,0 +1,108 @@
+//! Commits pane: the followed branch's history, live. `●` marks the commit being compared against,
+//! `◆` the one the cluster was last synced from (kdrift's `kdrift.dev/commit` annotation).
+
+use super::style::{dim, is_focused, pane};
+use crate::app::{Pane, State};
+use crate::text::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let focused = is_focused(state.focus, Pane::Logs);
+    let branch = state
+        .repo
+        .as_ref()
+        .and_then(|r| r.branch.as_deref())
+        .unwrap_or("HEAD");
+    let block = pane(
+        Line::from(format!(
+            " commits {} ({}) ",
+            sanitize(branch),
+            state.log.len()
+        )),
+        focused,
+    );
+    let compared = state.repo.as_ref().map(|r| r.commit.id.as_str());
+    let synced = synced_commit(state);
+    let height = area.height.saturating_sub(2) as usize;
+    let offset = state
+        .commit_selected
+        .saturating_sub(height.saturating_sub(1));
+    let rows: Vec<Row> = state
+        .log
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, c)| {
+            let mut marks = String::new();
+            marks.push(if Some(c.id.as_str()) == compared {
+                '●'
+            } else {
+                ' '
+            });
+            marks.push(if Some(c.id.as_str()) == synced.as_deref() {
+                '◆'
+            } else {
+                ' '
+            });
+            let mut row = Row::new(vec![
+                Cell::from(marks).style(Style::new().fg(Color::Cyan)),
+                Cell::from(c.short.clone()).style(Style::new().fg(Color::Yellow)),
+                Cell::from(age(state.now_ms, c.time)).style(dim()),
+                Cell::from(sanitize(&c.author)).style(dim()),
+                Cell::from(sanitize(&c.subject)),
+            ]);
+            if focused && i == state.commit_selected {
+                row = row.style(
+                    Style::new()
+                        .bg(Color::Rgb(40, 44, 52))
+                        .add_modifier(Modifier::BOLD),
+                );
+            }
+            row
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(2),
+        Constraint::Length(7),
+        Constraint::Length(4),
+        Constraint::Length(12),
+        Constraint::Fill(1),
+    ];
+    frame.render_widget(Table::new(rows, widths).block(block), area);
+}
+
+/// The commit most live objects were applied from, by kdrift's annotation.
+pub fn synced_commit(state: &State) -> Option<String> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for obj in state.live.values() {
+        if let Some(c) = obj
+            .pointer("/metadata/annotations/kdrift.dev~1commit")
+            .and_then(Value::as_str)
+        {
+            *counts.entry(c).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(c, n)| (*n, *c))
+        .map(|(c, _)| c.to_string())
+}
+
+/// "45s", "12m", "3h", "5d" from commit time to now.
+fn age(now_ms: u64, commit_secs: i64) -> String {
+    let secs = (now_ms / 1000) as i64 - commit_secs;
+    match secs {
+        s if s < 0 => "now".into(),
+        s if s < 60 => format!("{s}s"),
+        s if s < 3_600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3_600),
+        s => format!("{}d", s / 86_400),
+    }
+}

@@ -1,0 +1,158 @@
+//! The commits pane and time travel: pick an older commit, see the cluster's drift against it,
+//! come back to HEAD; the branch moving meanwhile does not pull the view back.
+
+mod common;
+
+use common::{NOW_MS, demo, demo_state};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::app::{Cmd, Keymap, Msg, RepoMsg, State, update};
+use kdrift::model::DriftStatus;
+use kdrift::repo::{RepoSpec, read_snapshot};
+use kdrift::tui::{CHANNEL_CAPACITY, Executor};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+fn key(state: &mut State, code: KeyCode) -> Vec<Cmd> {
+    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn status(state: &State, kind: &str, name: &str) -> Option<DriftStatus> {
+    state
+        .reports
+        .iter()
+        .find(|(k, _)| k.kind == kind && k.name == name)
+        .map(|(_, r)| r.status)
+}
+
+fn screen(state: &State, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| kdrift::ui::draw(f, state)).unwrap();
+    t.backend().to_string()
+}
+
+#[tokio::test]
+async fn commits_pane_lists_the_branch_and_enter_asks_for_the_commit() {
+    let (mut state, _demo) = demo_state().await;
+    assert_eq!(state.log.len(), 3);
+    assert_eq!(state.log[0].subject, "tune frontend config");
+    key(&mut state, KeyCode::Char('c'));
+    assert!(state.show_commits);
+    let text = screen(&state, 120, 40);
+    assert!(
+        text.contains("commits main (3)") && text.contains("scale redis"),
+        "{text}"
+    );
+    // Enter on HEAD is not time travel.
+    assert!(key(&mut state, KeyCode::Enter).contains(&Cmd::ReadCommit(None)));
+    key(&mut state, KeyCode::Char('j'));
+    key(&mut state, KeyCode::Char('j'));
+    let cmds = key(&mut state, KeyCode::Enter);
+    assert_eq!(cmds, vec![Cmd::ReadCommit(Some(state.log[2].id.clone()))]);
+    key(&mut state, KeyCode::Char('c'));
+    assert!(!state.show_commits);
+}
+
+#[tokio::test]
+async fn traveling_compares_against_the_old_commit_until_head_is_asked_for() {
+    let (mut state, demo) = demo_state().await;
+    let first = demo.snapshot.log[2].id.clone(); // "initial shop app": redis at 2 replicas
+    let old = read_snapshot(&demo.repo, Some(&first), None, None).unwrap();
+    update(&mut state, Msg::Repo(RepoMsg::Travel(Box::new(old))));
+    assert!(state.traveling());
+    let redis = state
+        .reports
+        .iter()
+        .find(|(k, _)| k.kind == "StatefulSet")
+        .unwrap()
+        .1;
+    assert_eq!(
+        redis.changes[0].desired,
+        Some(serde_json::json!(2)),
+        "compared against the first commit"
+    );
+    let text = screen(&state, 120, 40);
+    assert!(
+        text.contains("TIME TRAVEL (HEAD is bbd4997, H returns)"),
+        "{text}"
+    );
+    assert!(text.contains(&first[..7]), "{text}");
+
+    // The branch moving on does not pull the view back to HEAD.
+    let head_again = read_snapshot(&demo.repo, None, None, None).unwrap();
+    update(
+        &mut state,
+        Msg::Repo(RepoMsg::Snapshot(Box::new(head_again.clone()))),
+    );
+    assert!(state.traveling());
+
+    // Syncing from the past names the commit and warns that it is not HEAD.
+    key(&mut state, KeyCode::Char('S'));
+    let dialog = screen(&state, 120, 40);
+    assert!(
+        dialog.contains(&format!("{} is NOT the branch HEAD", &first[..7])),
+        "{dialog}"
+    );
+    key(&mut state, KeyCode::Esc);
+
+    assert_eq!(
+        key(&mut state, KeyCode::Char('H')),
+        vec![Cmd::ReadCommit(None)]
+    );
+    update(&mut state, Msg::Repo(RepoMsg::Travel(Box::new(head_again))));
+    assert!(!state.traveling());
+    assert_eq!(
+        status(&state, "StatefulSet", "redis"),
+        Some(DriftStatus::Modified)
+    );
+    let redis = state
+        .reports
+        .iter()
+        .find(|(k, _)| k.kind == "StatefulSet")
+        .unwrap()
+        .1;
+    assert_eq!(redis.changes[0].desired, Some(serde_json::json!(4)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_executor_reads_the_chosen_commit() {
+    let demo = demo().await;
+    let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let spec = RepoSpec {
+        path: demo.repo.clone(),
+        rev: None,
+        subdir: None,
+        namespace: None,
+    };
+    let mut executor = Executor::new(demo.resolver.clone(), tx).with_repo(spec);
+    let mut state = State::new("t", Keymap::defaults());
+    update(&mut state, Msg::Tick(NOW_MS));
+    update(
+        &mut state,
+        Msg::Repo(RepoMsg::Snapshot(Box::new(demo.snapshot.clone()))),
+    );
+    executor.run(Cmd::ReadCommit(Some(demo.snapshot.log[1].id.clone())));
+    let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let Msg::Repo(RepoMsg::Travel(snap)) = msg else {
+        panic!("{msg:?}")
+    };
+    assert_eq!(snap.commit.subject, "scale redis to 4 replicas");
+    update(&mut state, Msg::Repo(RepoMsg::Travel(snap)));
+    assert!(state.traveling());
+    executor.shutdown();
+}
+
+#[tokio::test]
+async fn commits_pane_snapshot() {
+    let (mut state, _demo) = demo_state().await;
+    key(&mut state, KeyCode::Char('c'));
+    key(&mut state, KeyCode::Char('j'));
+    let mut t = Terminal::new(TestBackend::new(90, 7)).unwrap();
+    t.draw(|f| kdrift::ui::commits::draw(f, f.area(), &state))
+        .unwrap();
+    insta::assert_snapshot!(t.backend());
+}
