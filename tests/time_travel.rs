@@ -156,3 +156,93 @@ async fn commits_pane_snapshot() {
         .unwrap();
     insta::assert_snapshot!(t.backend());
 }
+
+fn select(state: &mut State, want: &str) {
+    key(state, KeyCode::Char('g'));
+    while state.selected_key().map(|k| k.to_string()).as_deref() != Some(want) {
+        let before = state.selected;
+        key(state, KeyCode::Char('j'));
+        assert_ne!(before, state.selected, "{want} not found");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_shows_the_commits_that_changed_a_resource_with_its_diff() {
+    let (mut state, demo) = demo_state().await;
+    let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let spec = RepoSpec {
+        path: demo.repo.clone(),
+        rev: None,
+        subdir: None,
+        namespace: None,
+    };
+    let mut executor = Executor::new(demo.resolver.clone(), tx).with_repo(spec);
+    select(&mut state, "shop/StatefulSet/redis");
+    let cmds = key(&mut state, KeyCode::Char('h'));
+    assert!(
+        matches!(&cmds[..], [Cmd::ReadHistory { source, .. }] if source == "shop/redis.yaml"),
+        "{cmds:?}"
+    );
+    assert!(screen(&state, 120, 40).contains("reading git history"));
+    for cmd in cmds {
+        executor.run(cmd);
+    }
+    let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    update(&mut state, msg);
+    let entries = state
+        .history
+        .as_ref()
+        .unwrap()
+        .entries
+        .clone()
+        .expect("history read");
+    let subjects: Vec<_> = entries
+        .iter()
+        .map(|e| (e.commit.subject.as_str(), e.change))
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            ("scale redis to 4 replicas", "changed"),
+            ("initial shop app", "added")
+        ]
+    );
+    let diff: Vec<_> = entries[0].diff.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        diff.contains(&"-  replicas: 2") && diff.contains(&"+  replicas: 4"),
+        "{diff:?}"
+    );
+    let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    t.draw(|f| kdrift::ui::draw(f, &state)).unwrap();
+    insta::assert_snapshot!(t.backend());
+    key(&mut state, KeyCode::Char('j'));
+    assert_eq!(state.history.as_ref().unwrap().scroll, 1);
+    assert!(
+        !key(&mut state, KeyCode::Char('q')).contains(&Cmd::Quit),
+        "q closes the overlay, not kdrift"
+    );
+    assert!(state.history.is_none() && !state.quit);
+    executor.shutdown();
+}
+
+#[tokio::test]
+async fn secret_history_names_changed_keys_without_values() {
+    let (mut state, demo) = demo_state().await;
+    select(&mut state, "shop/Secret/api-credentials");
+    let key_ = state.selected_key().cloned().unwrap();
+    let entries =
+        kdrift::repo::object_history(&demo.repo, None, &key_, "shop/api-credentials.yaml", None)
+            .unwrap();
+    let text: String = entries
+        .iter()
+        .flat_map(|e| e.diff.iter().map(|l| l.text.clone() + "\n"))
+        .collect();
+    assert!(text.contains("DB_PASSWORD"), "{text}");
+    assert!(
+        !text.contains("correct-horse") && !text.contains("Y29ycmVjdC1ob3Jz"),
+        "{text}"
+    );
+}

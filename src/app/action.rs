@@ -27,6 +27,8 @@ pub enum Action {
     Open,
     /// Back to comparing against the branch HEAD.
     Head,
+    /// The commits that changed the selected resource's desired state.
+    History,
 }
 
 impl Action {
@@ -52,6 +54,7 @@ impl Action {
             Action::Commits => "commits / logs",
             Action::Open => "compare against the selected commit",
             Action::Head => "back to the branch HEAD",
+            Action::History => "history of the selected resource in git",
         }
     }
 

@@ -1,7 +1,7 @@
 //! Messages from tasks to the core, and commands from the core to the executor. All owned data.
 
 use crate::model::{Gvk, ResourceKey, WatchState};
-use crate::repo::Snapshot;
+use crate::repo::{HistoryEntry, Snapshot};
 use crate::sync::SyncPlan;
 use crossterm::event::KeyEvent;
 use serde_json::Value;
@@ -25,6 +25,11 @@ pub enum RepoMsg {
     Snapshot(Box<Snapshot>),
     /// A commit the user chose to compare against (time travel), or HEAD again.
     Travel(Box<Snapshot>),
+    /// The commits that changed one resource, newest first.
+    History {
+        key: ResourceKey,
+        entries: Vec<HistoryEntry>,
+    },
     Failed(String),
 }
 
@@ -116,4 +121,10 @@ pub enum Cmd {
     Sync(SyncPlan),
     /// Read the desired state at this commit (`None` = the followed revision) for time travel.
     ReadCommit(Option<String>),
+    /// Read the history of one resource from its source file, back from `commit`.
+    ReadHistory {
+        key: ResourceKey,
+        source: String,
+        commit: String,
+    },
 }

@@ -5,7 +5,7 @@ use super::msg::LogLine;
 use crate::model::{
     Desired, DriftReport, DriftStatus, Gvk, ManifestError, ResourceKey, WatchState,
 };
-use crate::repo::CommitInfo;
+use crate::repo::{CommitInfo, HistoryEntry};
 use crate::sync::SyncPlan;
 use ratatui_textarea::TextArea;
 use serde_json::Value;
@@ -68,6 +68,14 @@ pub struct SyncProgress {
     pub failed: Vec<(ResourceKey, String)>,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryView {
+    pub key: ResourceKey,
+    /// `None` while it is being read.
+    pub entries: Option<Vec<HistoryEntry>>,
+    pub scroll: usize,
+}
+
 #[derive(Debug, Default)]
 pub struct LogView {
     pub target: Option<ResourceKey>,
@@ -88,6 +96,8 @@ pub struct State {
     pub head: Option<CommitInfo>,
     pub log: Vec<CommitInfo>,
     pub show_commits: bool,
+    /// The per-resource history overlay, while open.
+    pub history: Option<HistoryView>,
     pub commit_selected: usize,
     pub repo_error: Option<String>,
     pub desired: BTreeMap<ResourceKey, Desired>,

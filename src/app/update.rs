@@ -2,7 +2,7 @@
 
 use super::action::Action;
 use super::msg::{Cmd, Msg};
-use super::state::{NoticeKind, Pane, State};
+use super::state::{HistoryView, NoticeKind, Pane, State};
 use super::{update_data, update_sync};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -37,6 +37,20 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
     }
     if state.filter_input.is_some() {
         on_filter_key(state, key, ctrl_c, cmds);
+        return;
+    }
+    if let Some(history) = state.history.as_mut() {
+        match state.keymap.normal_action(&key) {
+            Some(Action::Down) => history.scroll += 1,
+            Some(Action::Up) => history.scroll = history.scroll.saturating_sub(1),
+            Some(Action::PageDown) => history.scroll += state.page_rows.max(1),
+            Some(Action::PageUp) => {
+                history.scroll = history.scroll.saturating_sub(state.page_rows.max(1))
+            }
+            _ if ctrl_c => quit(state, cmds),
+            // Any other key (Esc, q, h…) closes the overlay and does nothing else.
+            _ => state.history = None,
+        }
         return;
     }
     if state.dialog.is_some() {
@@ -116,6 +130,28 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
                     cmds.push(Cmd::ReadCommit((!at_head).then(|| commit.id.clone())));
                 }
             }
+        }
+        Action::History => {
+            let Some(key) = state.selected_key().cloned() else {
+                return;
+            };
+            let (Some(desired), Some(repo)) = (state.desired.get(&key), &state.repo) else {
+                state.notify(
+                    NoticeKind::Info,
+                    format!("{key} is not declared in git: no history"),
+                );
+                return;
+            };
+            cmds.push(Cmd::ReadHistory {
+                key: key.clone(),
+                source: desired.source.clone(),
+                commit: repo.commit.id.clone(),
+            });
+            state.history = Some(HistoryView {
+                key,
+                entries: None,
+                scroll: 0,
+            });
         }
         Action::Head => {
             if state.traveling() {

@@ -45,6 +45,13 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
             }
             apply_snapshot(state, *snap, cmds);
         }
+        RepoMsg::History { key, entries } => {
+            if let Some(view) = state.history.as_mut()
+                && view.key == key
+            {
+                view.entries = Some(entries);
+            }
+        }
         RepoMsg::Travel(snap) => {
             state.repo_error = None;
             let at_head = state.head.as_ref().is_none_or(|h| h.id == snap.commit.id);

@@ -57,19 +57,48 @@ pub fn diff_text(
     } else {
         (want, have)
     };
-    let old = have.as_ref().map(to_yaml).unwrap_or_default();
-    let new = want.as_ref().map(to_yaml).unwrap_or_default();
+    let header = match (live.is_some(), desired.is_some()) {
+        (true, true) => "--- live  +++ git",
+        (false, _) => "--- live (absent)  +++ git",
+        (true, false) => "--- live  +++ git (not declared)",
+    };
+    unified(have.as_ref(), want.as_ref(), header, context)
+}
+
+/// Diff of two versions of one object as git declared them (per-resource history): old (−) → new (+).
+/// Secret values are masked, with distinct markers where a key's value changed.
+pub fn version_diff(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    secret: bool,
+    context: usize,
+) -> Vec<DiffLine> {
+    let old = old.map(normalize_desired);
+    let new = new.map(normalize_desired);
+    let (new, old) = if secret {
+        let changes = match (&new, &old) {
+            (Some(n), Some(o)) => super::compare::compare(n, o, true),
+            _ => Vec::new(),
+        };
+        mask_pair(new, old, &changes)
+    } else {
+        (new, old)
+    };
+    unified(old.as_ref(), new.as_ref(), "--- before  +++ after", context)
+}
+
+/// Bounded unified diff of two objects rendered as YAML.
+fn unified(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    header: &str,
+    context: usize,
+) -> Vec<DiffLine> {
+    let old = old.map(to_yaml).unwrap_or_default();
+    let new = new.map(to_yaml).unwrap_or_default();
     let (old, cut_old) = bound(&old);
     let (new, cut_new) = bound(&new);
-
-    let mut out = vec![DiffLine::new(
-        DiffLineKind::Header,
-        match (live.is_some(), desired.is_some()) {
-            (true, true) => "--- live  +++ git",
-            (false, _) => "--- live (absent)  +++ git",
-            (true, false) => "--- live  +++ git (not declared)",
-        },
-    )];
+    let mut out = vec![DiffLine::new(DiffLineKind::Header, header)];
     let diff = TextDiff::configure()
         .timeout(DIFF_DEADLINE)
         .diff_lines(old, new);

@@ -9,7 +9,7 @@ mod provenance;
 mod secrets;
 
 pub use compare::{Segment, compare};
-pub use diff_text::{DiffLine, DiffLineKind, diff_text};
+pub use diff_text::{DiffLine, DiffLineKind, diff_text, version_diff};
 pub use normalize::{normalize_desired, strip_server_fields};
 pub use provenance::{manager_for, manager_for_segments};
 pub use secrets::{MASK, mask_secret};

@@ -2,10 +2,12 @@
 
 mod demo_repo;
 mod follow;
+mod history;
 mod manifests;
 mod read;
 
 pub use demo_repo::{RepoFile, write_history};
 pub use follow::{RepoSpec, spawn_follower};
+pub use history::{HistoryEntry, object_history};
 pub use manifests::{parse_file, parse_manifests};
 pub use read::{CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, resolve_commit};

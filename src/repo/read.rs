@@ -30,7 +30,7 @@ pub struct Snapshot {
 /// Commits shown in the commits pane.
 pub const LOG_LIMIT: usize = 200;
 
-fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
+pub(crate) fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
     let message = commit.message_raw_sloppy().to_string();
     let full = commit.id.to_string();
     CommitInfo {

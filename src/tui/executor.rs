@@ -3,7 +3,7 @@
 use crate::app::{Cmd, Msg, RepoMsg};
 use crate::cluster::{Resolver, follow_logs, spawn_watch};
 use crate::model::Gvk;
-use crate::repo::{RepoSpec, read_snapshot};
+use crate::repo::{RepoSpec, object_history, read_snapshot};
 use crate::sync::run_sync;
 use std::collections::HashMap;
 use tokio::sync::mpsc::Sender;
@@ -77,6 +77,35 @@ impl Executor {
                     let msg = match read {
                         Ok(Ok(snap)) => RepoMsg::Travel(Box::new(snap)),
                         Ok(Err(e)) => RepoMsg::Failed(format!("{e:#}")),
+                        Err(e) => RepoMsg::Failed(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::Repo(msg)).await;
+                });
+            }
+            Cmd::ReadHistory {
+                key,
+                source,
+                commit,
+            } => {
+                let Some(spec) = self.repo.clone() else {
+                    return;
+                };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let read = tokio::task::spawn_blocking(move || {
+                        object_history(
+                            &spec.path,
+                            Some(&commit),
+                            &key,
+                            &source,
+                            spec.namespace.as_deref(),
+                        )
+                        .map(|entries| RepoMsg::History { key, entries })
+                    })
+                    .await;
+                    let msg = match read {
+                        Ok(Ok(m)) => m,
+                        Ok(Err(e)) => RepoMsg::Failed(format!("history: {e:#}")),
                         Err(e) => RepoMsg::Failed(e.to_string()),
                     };
                     let _ = tx.send(Msg::Repo(msg)).await;

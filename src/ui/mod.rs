@@ -6,6 +6,7 @@ pub mod diff;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod history;
 pub mod logs;
 pub mod resources;
 mod style;
@@ -79,6 +80,9 @@ pub fn draw(frame: &mut Frame, state: &State) {
     footer::draw(frame, areas.footer, state);
     if let Some(plan) = &state.dialog {
         dialog::draw(frame, frame.area(), plan, state.head.as_ref());
+    }
+    if let Some(view) = &state.history {
+        history::draw(frame, frame.area(), view);
     }
     if state.help {
         help::draw(frame, frame.area(), state);
