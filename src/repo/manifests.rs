@@ -33,10 +33,17 @@ pub fn parse_manifests(
     files: &[(String, Vec<u8>)],
     default_namespace: &str,
 ) -> (Vec<Desired>, Vec<ManifestError>) {
+    merge_parsed(parse_parallel(files, default_namespace))
+}
+
+/// What one file parses into.
+pub type Parsed = (Vec<Desired>, Vec<ManifestError>);
+
+/// Joins per-file results in order, rejecting objects declared twice (naming both files).
+pub fn merge_parsed(parsed: Vec<Parsed>) -> (Vec<Desired>, Vec<ManifestError>) {
     let mut errors = Vec::new();
     let mut seen: BTreeMap<ResourceKey, Desired> = BTreeMap::new();
-    for (path, bytes) in files {
-        let (objs, errs) = parse_file(path, bytes, default_namespace);
+    for (objs, errs) in parsed {
         errors.extend(errs);
         for d in objs {
             if let Some(first) = seen.get(&d.key) {
@@ -54,6 +61,34 @@ pub fn parse_manifests(
         }
     }
     (seen.into_values().collect(), errors)
+}
+
+/// Parses files on every core, keeping the input order (so "declared twice" names files in order).
+fn parse_parallel(files: &[(String, Vec<u8>)], default_namespace: &str) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || files.len() < 64 {
+        return files
+            .iter()
+            .map(|(p, b)| parse_file(p, b, default_namespace))
+            .collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(p, b)| parse_file(p, b, default_namespace))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// Parses one YAML or JSON file (multi-document).

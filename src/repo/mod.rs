@@ -9,5 +9,5 @@ mod read;
 pub use demo_repo::{RepoFile, write_history};
 pub use follow::{RepoSpec, spawn_follower};
 pub use history::{HistoryEntry, object_history};
-pub use manifests::{parse_file, parse_manifests};
+pub use manifests::{merge_parsed, parse_file, parse_manifests};
 pub use read::{CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, resolve_commit};
