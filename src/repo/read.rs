@@ -55,19 +55,25 @@ fn read_log(repo: &gix::Repository, tip: gix::ObjectId, limit: usize) -> Result<
     Ok(out)
 }
 
-/// Reads `rev` (default: HEAD) of the repo at `path`, taking manifests under `subdir`.
-/// The commit `rev` (default: HEAD) points at now.
-pub fn resolve_commit(path: &Path, rev: Option<&str>) -> Result<String> {
+/// Opens the repo with reduced trust and resolves `rev` (default: HEAD) to a commit id.
+/// Isolated: the user's and system git config are ignored, so an untrusted repo cannot run anything.
+fn open_at(path: &Path, rev: Option<&str>) -> Result<(gix::Repository, gix::ObjectId)> {
     let repo = gix::open_opts(path, gix::open::Options::isolated())
         .with_context(|| format!("{} is not a git repository", path.display()))?;
     let rev = rev.unwrap_or("HEAD");
     let id = repo
         .rev_parse_single(rev)
         .map_err(|e| anyhow!("{}: cannot resolve revision {rev:?}: {e}", path.display()))?;
-    let commit = repo
+    let id = repo
         .find_commit(id.detach())
-        .with_context(|| format!("{rev} is not a commit"))?;
-    Ok(commit.id.to_string())
+        .with_context(|| format!("{rev} is not a commit"))?
+        .id;
+    Ok((repo, id))
+}
+
+/// The commit `rev` (default: HEAD) points at now.
+pub fn resolve_commit(path: &Path, rev: Option<&str>) -> Result<String> {
+    Ok(open_at(path, rev)?.1.to_string())
 }
 
 /// Objects without a namespace get `namespace` (default: `default`).
@@ -77,21 +83,13 @@ pub fn read_snapshot(
     subdir: Option<&str>,
     namespace: Option<&str>,
 ) -> Result<Snapshot> {
-    // Isolated: ignore the user's and system git config, so an untrusted repo cannot run anything.
-    let repo = gix::open_opts(path, gix::open::Options::isolated())
-        .with_context(|| format!("{} is not a git repository", path.display()))?;
+    let (repo, id) = open_at(path, rev)?;
     let branch = repo
         .head_name()
         .ok()
         .flatten()
         .map(|n| n.shorten().to_string());
-    let rev = rev.unwrap_or("HEAD");
-    let id = repo
-        .rev_parse_single(rev)
-        .map_err(|e| anyhow!("{}: cannot resolve revision {rev:?}: {e}", path.display()))?;
-    let commit = repo
-        .find_commit(id.detach())
-        .with_context(|| format!("{rev} is not a commit"))?;
+    let commit = repo.find_commit(id)?;
     let info = commit_info(&commit);
     let log = read_log(&repo, commit.id, LOG_LIMIT).context("reading the branch's history")?;
 

@@ -1,11 +1,11 @@
 //! Sync confirmation: the complete plan (create / patch / prune) before anything changes.
 
-use super::style::{bold, dim, pane};
+use super::style::{bold, centered, dim, pane};
 use crate::repo::CommitInfo;
 use crate::sync::{PlanOp, SyncPlan};
 use crate::text::sanitize;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
@@ -79,12 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, plan: &SyncPlan, head: Option<&Commit
     let inner = usize::from(width.saturating_sub(2)).max(1);
     let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
     let height = (wrapped as u16 + 2).min(area.height);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [rect] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = pane(" sync plan ", true);
     frame.render_widget(

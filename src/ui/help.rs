@@ -1,9 +1,9 @@
 //! `?` overlay: every binding, generated from the keymap table.
 
-use super::style::{bold, dim, pane};
+use super::style::{bold, centered, dim, pane};
 use crate::app::{Action, State, display_key};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
@@ -34,12 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     ));
     lines.push(Line::styled("press any key to close", bold()));
     let height = (lines.len() as u16 + 2).min(area.height);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [rect] = Layout::horizontal([Constraint::Length(56.min(area.width))])
-        .flex(Flex::Center)
-        .areas(row);
+    let rect = centered(area, 56.min(area.width), height);
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(pane(" help ", true)), rect);
 }

@@ -1,12 +1,12 @@
 //! Per-resource history overlay: every commit that changed the selected object's desired state,
 //! newest first, each with that object's diff.
 
-use super::style::{bold, dim, pane};
+use super::style::{bold, centered, dim, pane};
 use crate::app::HistoryView;
 use crate::drift::DiffLineKind;
 use crate::text::sanitize;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
@@ -14,12 +14,7 @@ use ratatui::widgets::{Clear, Paragraph};
 pub fn draw(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let width = area.width.saturating_sub(4).min(110);
     let height = area.height.saturating_sub(2);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [rect] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let rect = centered(area, width, height);
     let mut lines: Vec<Line> = Vec::new();
     let count = match &view.entries {
         None => {

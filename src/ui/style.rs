@@ -2,6 +2,7 @@
 
 use crate::app::Pane;
 use crate::model::DriftStatus;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, BorderType};
 
@@ -49,4 +50,15 @@ pub fn bold() -> Style {
 
 pub fn dim() -> Style {
     Style::new().fg(Color::DarkGray)
+}
+
+/// A `width` × `height` rectangle centred in `area` (clamped to it), for overlays.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [rect] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    rect
 }
