@@ -7,7 +7,7 @@ use common::demo;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Keymap, Msg, NoticeKind, RepoMsg, State, update};
 use kdrift::model::DriftStatus;
-use kdrift::repo::{RepoFile, RepoSpec, spawn_follower, write_history};
+use kdrift::repo::{RepoFile, spawn_follower, write_history};
 use kdrift::tui::{CHANNEL_CAPACITY, Executor};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -146,15 +146,7 @@ async fn logs_of_the_selected_workload_stream_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_commit_updates_the_drift_table_within_two_seconds() {
     let (mut e, demo) = engine().await;
-    let follower = spawn_follower(
-        RepoSpec {
-            path: demo.repo.clone(),
-            rev: None,
-            subdir: None,
-            namespace: None,
-        },
-        e.tx.clone(),
-    );
+    let follower = spawn_follower(demo.repo_spec(), e.tx.clone());
     // git now agrees with the hand-scaled redis (3) and declares one more ConfigMap.
     let redis3 = include_str!("../assets/demo/redis.yaml").replace("replicas: 4", "replicas: 3");
     let extra = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: shop\ndata:\n  dark_mode: \"on\"\n";
@@ -205,15 +197,7 @@ async fn a_new_commit_updates_the_drift_table_within_two_seconds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_commit_keeps_good_files_and_never_offers_to_prune() {
     let (mut e, demo) = engine().await;
-    let _follower = spawn_follower(
-        RepoSpec {
-            path: demo.repo.clone(),
-            rev: None,
-            subdir: None,
-            namespace: None,
-        },
-        e.tx.clone(),
-    );
+    let _follower = spawn_follower(demo.repo_spec(), e.tx.clone());
     write_history(
         &demo.repo,
         &[(

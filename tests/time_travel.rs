@@ -7,7 +7,7 @@ use common::{NOW_MS, demo, demo_state};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Cmd, Keymap, Msg, RepoMsg, State, update};
 use kdrift::model::DriftStatus;
-use kdrift::repo::{RepoSpec, read_snapshot};
+use kdrift::repo::read_snapshot;
 use kdrift::tui::{CHANNEL_CAPACITY, Executor};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -119,12 +119,7 @@ async fn traveling_compares_against_the_old_commit_until_head_is_asked_for() {
 async fn the_executor_reads_the_chosen_commit() {
     let demo = demo().await;
     let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let spec = RepoSpec {
-        path: demo.repo.clone(),
-        rev: None,
-        subdir: None,
-        namespace: None,
-    };
+    let spec = demo.repo_spec();
     let mut executor = Executor::new(demo.resolver.clone(), tx).with_repo(spec);
     let mut state = State::new("t", Keymap::defaults());
     update(&mut state, Msg::Tick(NOW_MS));
@@ -170,12 +165,7 @@ fn select(state: &mut State, want: &str) {
 async fn history_shows_the_commits_that_changed_a_resource_with_its_diff() {
     let (mut state, demo) = demo_state().await;
     let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let spec = RepoSpec {
-        path: demo.repo.clone(),
-        rev: None,
-        subdir: None,
-        namespace: None,
-    };
+    let spec = demo.repo_spec();
     let mut executor = Executor::new(demo.resolver.clone(), tx).with_repo(spec);
     select(&mut state, "shop/StatefulSet/redis");
     let cmds = key(&mut state, KeyCode::Char('h'));

@@ -21,6 +21,18 @@ pub struct Demo {
     pub _dir: tempfile::TempDir,
 }
 
+impl Demo {
+    /// The demo repo as the TUI follows it: HEAD, all paths, namespaces from the manifests.
+    pub fn repo_spec(&self) -> kdrift::repo::RepoSpec {
+        kdrift::repo::RepoSpec {
+            path: self.repo.clone(),
+            rev: None,
+            subdir: None,
+            namespace: None,
+        }
+    }
+}
+
 /// Builds the demo repo and a seeded simulated cluster (controllers not running).
 pub async fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
