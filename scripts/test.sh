@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs kdrift's whole test suite: unit, update, snapshot, simulated-cluster, engine, tmux end-to-end,
 # and the tests against a real kube-apiserver + etcd (+ controller-manager, scheduler, kwok).
-# Installs what the tests need (tmux, openssl), builds the control plane from Go modules once into
+# Installs what the tests need (tmux, openssl, git), builds the control plane and helm from Go modules once into
 # ~/.cache/kdrift-testbed (10-25 min cold, seconds warm), starts it on loopback, stops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."

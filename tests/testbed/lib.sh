@@ -7,6 +7,8 @@ source "$testbed_here/versions.sh"
 
 DIR=$KDRIFT_TESTBED_DIR
 BIN=$KDRIFT_TESTBED_BIN
+# shellcheck disable=SC2034 # used by up.sh
+HELM_BIN=$KDRIFT_HELM_BIN
 PIDS=$DIR/pids
 LOGS=$DIR/logs
 # shellcheck disable=SC2034 # used by the sourcing scripts

@@ -19,14 +19,43 @@ command -v setsid >/dev/null || die "setsid is not installed (apt-get install ut
 for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl; do
   [[ -x $BIN/$b ]] || die "$BIN/$b is missing: run tests/testbed/build.sh first"
 done
+[[ -x $HELM_BIN/helm ]] || die "$HELM_BIN/helm is missing: run tests/testbed/build.sh first"
 STAGES=$(dirname "$BIN")/kwok-stages
 [[ -f $STAGES/pod-ready.yaml ]] || die "kwok stages missing in $STAGES: run tests/testbed/build.sh first"
+
+# env_line KEY VALUE: `export KEY=VALUE`, quoted only when VALUE has characters a shell would
+# interpret, so the file is both sourceable and trivially parseable.
+env_line() {
+  if [[ $2 =~ ^[A-Za-z0-9_./:,=@+-]*$ ]]; then printf 'export %s=%s\n' "$1" "$2"
+  else printf 'export %s=%q\n' "$1" "$2"; fi
+}
+# tool_env_lines: the testbed's client tools, by absolute path and on PATH.
+tool_env_lines() {
+  env_line KDRIFT_KUBECTL "$BIN/kubectl"
+  env_line KDRIFT_HELM "$HELM_BIN/helm"
+  env_line KDRIFT_TESTBED_HELM_VERSION "$KDRIFT_HELM_VERSION"
+  # The one line that is not a plain KEY=VALUE: prepend both bin dirs so that `helm` and
+  # `kubectl` are found by name after sourcing (a line parser should treat it as a prepend).
+  # shellcheck disable=SC2016 # $PATH is meant to expand when the file is sourced
+  if [[ $HELM_BIN == *:* || $BIN == *:* ]]; then
+    say "WARNING: a bin dir contains ':', so env does not extend PATH; use KDRIFT_HELM / KDRIFT_KUBECTL"
+  elif [[ $HELM_BIN:$BIN =~ ^[A-Za-z0-9_./:,=@+-]*$ ]]; then
+    printf 'export PATH="%s:$PATH"\n' "$HELM_BIN:$BIN"
+  else
+    printf 'export PATH=%q:"$PATH"\n' "$HELM_BIN:$BIN"
+  fi
+}
 
 # Already up?
 if [[ -f $DIR/env ]]; then
   all=1
   for c in "${TESTBED_COMPONENTS[@]}"; do pid_of "$c" >/dev/null || all=0; done
   if ((all)) && apiserver_ready; then
+    # An env written before helm was added lacks the tool lines: add them, keep the testbed.
+    if ! grep -q '^export KDRIFT_HELM=' "$DIR/env"; then
+      tool_env_lines >> "$DIR/env"
+      say "added KDRIFT_KUBECTL, KDRIFT_HELM and PATH to $DIR/env"
+    fi
     say "already up in $DIR (run down.sh first for a fresh one)"
     exit 0
   fi
@@ -309,12 +338,6 @@ wait_for kube-controller-manager 60 "ServiceAccount default/default" \
   kubectl_admin -n default get serviceaccount default
 
 # ---------------------------------------------------------------- env
-# env_line KEY VALUE: `export KEY=VALUE`, quoted only when VALUE has characters a shell would
-# interpret, so the file is both sourceable and trivially parseable.
-env_line() {
-  if [[ $2 =~ ^[A-Za-z0-9_./:,=@+-]*$ ]]; then printf 'export %s=%s\n' "$1" "$2"
-  else printf 'export %s=%q\n' "$1" "$2"; fi
-}
 {
   echo "# Written by tests/testbed/up.sh on $(date -u +%FT%TZ). Use: source this file."
   env_line KDRIFT_TESTBED 1
@@ -332,6 +355,7 @@ env_line() {
   for c in "${TESTBED_COMPONENTS[@]}"; do
     env_line "$(pid_var "$c")" "$(<"$PIDS/$c.pid")"
   done
+  tool_env_lines
 } > "$DIR/env"
 
 trap - EXIT

@@ -4,7 +4,10 @@
 KDRIFT_K8S_VERSION=${KDRIFT_K8S_VERSION:-v1.36.5}   # k8s.io/kubernetes (staging modules at v0.36.5)
 KDRIFT_ETCD_VERSION=${KDRIFT_ETCD_VERSION:-v3.6.16} # go.etcd.io/etcd/server/v3
 KDRIFT_KWOK_VERSION=${KDRIFT_KWOK_VERSION:-v0.8.0}  # sigs.k8s.io/kwok
+KDRIFT_HELM_VERSION=${KDRIFT_HELM_VERSION:-v3.22.0} # helm.sh/helm/v3 (a client tool for tests; own cache dir)
 
 KDRIFT_TESTBED_CACHE=${KDRIFT_TESTBED_CACHE:-$HOME/.cache/kdrift-testbed}
 KDRIFT_TESTBED_BIN=${KDRIFT_TESTBED_BIN:-$KDRIFT_TESTBED_CACHE/$KDRIFT_K8S_VERSION-$KDRIFT_ETCD_VERSION-$KDRIFT_KWOK_VERSION/bin}
+# helm has a cache dir of its own, so that changing its version does not rebuild Kubernetes (~10 min).
+KDRIFT_HELM_BIN=${KDRIFT_HELM_BIN:-$KDRIFT_TESTBED_CACHE/helm-$KDRIFT_HELM_VERSION/bin}
 KDRIFT_TESTBED_DIR=${KDRIFT_TESTBED_DIR:-/tmp/kdrift-testbed}
