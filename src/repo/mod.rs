@@ -5,9 +5,13 @@ mod follow;
 mod history;
 mod manifests;
 mod read;
+mod remote;
 
 pub use demo_repo::{RepoFile, write_history};
 pub use follow::{RepoSpec, spawn_follower};
 pub use history::{HistoryEntry, object_history};
 pub use manifests::{merge_parsed, parse_file, parse_manifests};
 pub use read::{CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, resolve_commit};
+pub use remote::{
+    FetchOutcome, cache_dir_for, default_cache_root, fetch_mirror, is_url, redact_url, scrub,
+};
