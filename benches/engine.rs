@@ -2,11 +2,13 @@
 //! from git, judging one object, its text diff, and drawing a frame over many rows.
 //! Run: `cargo bench --bench engine`. Numbers go to docs/performance.md.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use kdrift::app::{Keymap, KubeMsg, Msg, RepoMsg, State, update};
 use kdrift::drift::{assess, diff_text};
 use kdrift::model::{Desired, ResourceKey};
-use kdrift::repo::{RepoFile, read_snapshot, write_history};
+use kdrift::repo::{
+    ReadCache, ReadOptions, RepoFile, read_snapshot, read_snapshot_with, write_history,
+};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
@@ -23,19 +25,99 @@ fn deployment(i: usize) -> String {
 }
 
 fn repo_with(n: usize) -> tempfile::TempDir {
+    repo_with_history(n).0
+}
+
+/// `n` manifests in a first commit, and a second commit that changes three of them.
+fn repo_with_history(n: usize) -> (tempfile::TempDir, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let texts: Vec<(String, String)> = (0..n)
         .map(|i| (format!("apps/app-{i}.yaml"), deployment(i)))
         .collect();
-    let files = texts
+    let changed: Vec<(String, String)> = [1, n / 2, n - 1]
         .iter()
+        .map(|&i| (texts[i].0.clone(), texts[i].1.replace("1.", "2.")))
+        .collect();
+    let ids = write_history(
+        dir.path(),
+        &[
+            ("many apps", files(&texts)),
+            ("bump three", files(&changed)),
+        ],
+    )
+    .unwrap();
+    (dir, ids)
+}
+
+fn files(list: &[(String, String)]) -> Vec<RepoFile<'_>> {
+    list.iter()
         .map(|(p, c)| RepoFile {
             path: p,
             contents: Some(c),
         })
+        .collect()
+}
+
+/// A commit that touches three of 10k files, read with the cache the follower keeps: only those
+/// three are parsed again. Alternating between the two commits makes every read a "new" one.
+fn new_commit(c: &mut Criterion) {
+    let (dir, ids) = repo_with_history(10_000);
+    let options = ReadOptions::default();
+    let mut cache = ReadCache::default();
+    read_snapshot_with(dir.path(), Some(&ids[0]), &options, &mut cache).unwrap();
+    let mut flip = 0;
+    let mut g = c.benchmark_group("new commit");
+    g.sample_size(20);
+    g.bench_function("read, 3 of 10k files changed", |b| {
+        b.iter(|| {
+            flip = 1 - flip;
+            let snap = read_snapshot_with(dir.path(), Some(&ids[flip]), &options, &mut cache);
+            black_box(snap.unwrap().desired.len())
+        })
+    });
+    // The rest of the way to an updated drift table: fold the snapshot into a state that holds
+    // 10k live objects (every row is judged again).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let snaps: Vec<_> = ids
+        .iter()
+        .map(|id| read_snapshot_with(dir.path(), Some(id), &options, &mut cache).unwrap())
         .collect();
-    write_history(dir.path(), &[("many apps", files)]).unwrap();
-    dir
+    let mut state = State::new("bench", Keymap::defaults());
+    let live: Vec<Value> = snaps[0]
+        .desired
+        .iter()
+        .map(|d| live_of(&d.manifest, 3))
+        .collect();
+    update(
+        &mut state,
+        Msg::Repo(RepoMsg::Snapshot(Box::new(snaps[0].clone()))),
+    );
+    update(
+        &mut state,
+        Msg::Kube(KubeMsg::Listed {
+            gvk: snaps[0].desired[0].key.gvk(),
+            namespace: None,
+            objects: live,
+        }),
+    );
+    g.bench_function("update drift table, 10k rows", |b| {
+        // the clone is setup, not measured: the follower hands its snapshot over by value
+        b.iter_batched(
+            || {
+                flip = 1 - flip;
+                Box::new(snaps[flip].clone())
+            },
+            |snap| {
+                update(&mut state, Msg::Repo(RepoMsg::Snapshot(snap)));
+                black_box(state.reports.len())
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
 }
 
 fn manifests(c: &mut Criterion) {
@@ -123,5 +205,5 @@ fn frame(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, manifests, one_object, frame);
+criterion_group!(benches, manifests, new_commit, one_object, frame);
 criterion_main!(benches);

@@ -61,6 +61,10 @@ pub struct TargetArgs {
     /// Namespace for manifests that name none (default: `default`).
     #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
+    /// Helm values file, relative to each chart directory; applied to charts that have it.
+    /// Repeatable; later files win. A chart's own values.yaml always applies.
+    #[arg(long = "helm-values", value_name = "FILE")]
+    pub helm_values: Vec<String>,
     /// Kubeconfig context (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
@@ -70,4 +74,17 @@ pub struct TargetArgs {
     /// Disable every action that changes the cluster.
     #[arg(long)]
     pub read_only: bool,
+}
+
+impl TargetArgs {
+    /// What to read from git, as the follower and every read take it.
+    pub fn repo_spec(&self) -> crate::repo::RepoSpec {
+        crate::repo::RepoSpec {
+            path: self.repo.clone().unwrap_or_default(),
+            rev: self.rev.clone(),
+            subdir: self.path.clone(),
+            namespace: self.namespace.clone(),
+            helm_values: self.helm_values.clone(),
+        }
+    }
 }

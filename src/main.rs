@@ -5,7 +5,7 @@ use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, TargetArgs};
 use kdrift::cluster::{Resolver, connect};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::headless::run_check;
-use kdrift::repo::{Snapshot, read_snapshot};
+use kdrift::repo::{ReadCache, RepoSpec, Snapshot, read_snapshot, read_snapshot_with};
 use kdrift::sim::SimCluster;
 use kdrift::tui::{TuiConfig, run};
 use std::path::PathBuf;
@@ -60,10 +60,10 @@ async fn demo(args: DemoArgs) -> Result<()> {
     });
     let config = TuiConfig {
         context: DEMO_CONTEXT.into(),
-        repo,
-        rev: None,
-        path: None,
-        namespace: None,
+        repo: RepoSpec {
+            path: repo,
+            ..RepoSpec::default()
+        },
         read_only: args.read_only,
         keymap: load_keymap()?,
     };
@@ -82,11 +82,12 @@ async fn open_target(target: &TargetArgs) -> Result<(Snapshot, Resolver, String)
         .repo
         .as_ref()
         .ok_or_else(|| anyhow!("no --repo given (try `kdrift demo`, or `kdrift --repo PATH`)"))?;
-    let snapshot = read_snapshot(
+    let spec = target.repo_spec();
+    let snapshot = read_snapshot_with(
         repo,
-        target.rev.as_deref(),
-        target.path.as_deref(),
-        target.namespace.as_deref(),
+        spec.rev.as_deref(),
+        &spec.read_options(),
+        &mut ReadCache::default(),
     )?;
     let (client, context) =
         connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
@@ -97,10 +98,7 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
     let (_, resolver, context) = open_target(&target).await?;
     let config = TuiConfig {
         context,
-        repo: target.repo.unwrap_or_default(),
-        rev: target.rev,
-        path: target.path,
-        namespace: target.namespace,
+        repo: target.repo_spec(),
         read_only: target.read_only,
         keymap: load_keymap()?,
     };

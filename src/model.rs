@@ -116,15 +116,18 @@ pub enum DriftStatus {
     Missing,
     Orphan,
     Error,
+    /// Left out on purpose (a submodule): shown so nothing is silently missing, blocks nothing.
+    Skipped,
 }
 
 impl DriftStatus {
-    pub const ALL: [DriftStatus; 5] = [
+    pub const ALL: [DriftStatus; 6] = [
         DriftStatus::InSync,
         DriftStatus::Modified,
         DriftStatus::Missing,
         DriftStatus::Orphan,
         DriftStatus::Error,
+        DriftStatus::Skipped,
     ];
 
     pub fn label(self) -> &'static str {
@@ -134,6 +137,7 @@ impl DriftStatus {
             DriftStatus::Missing => "missing",
             DriftStatus::Orphan => "orphan",
             DriftStatus::Error => "error",
+            DriftStatus::Skipped => "skipped",
         }
     }
 

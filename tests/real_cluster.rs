@@ -24,7 +24,7 @@ fn check_is_clean_after_kubectl_apply() {
     assert_eq!(code, 0, "{json:#}\n{stderr}");
     assert_eq!(
         json["summary"],
-        serde_json::json!({"in_sync": 4, "modified": 0, "missing": 0, "orphan": 0, "error": 0})
+        serde_json::json!({"in_sync": 4, "modified": 0, "missing": 0, "orphan": 0, "error": 0, "skipped": 0})
     );
     assert!(
         json["resources"]
@@ -75,7 +75,7 @@ fn check_reports_exactly_the_objects_changed_by_hand() {
     assert_eq!(code, 1, "{json:#}\n{stderr}");
     assert_eq!(
         json["summary"],
-        serde_json::json!({"in_sync": 1, "modified": 2, "missing": 1, "orphan": 1, "error": 0}),
+        serde_json::json!({"in_sync": 1, "modified": 2, "missing": 1, "orphan": 1, "error": 0, "skipped": 0}),
         "{json:#}"
     );
     let web = resource(&json, "Deployment", "web");

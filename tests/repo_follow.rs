@@ -36,8 +36,7 @@ fn spec(dir: &Path, rev: Option<&str>) -> RepoSpec {
     RepoSpec {
         path: dir.to_path_buf(),
         rev: rev.map(str::to_string),
-        subdir: None,
-        namespace: None,
+        ..Default::default()
     }
 }
 

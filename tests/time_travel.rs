@@ -223,9 +223,14 @@ async fn secret_history_names_changed_keys_without_values() {
     let (mut state, demo) = demo_state().await;
     select(&mut state, "shop/Secret/api-credentials");
     let key_ = state.selected_key().cloned().unwrap();
-    let entries =
-        kdrift::repo::object_history(&demo.repo, None, &key_, "shop/api-credentials.yaml", None)
-            .unwrap();
+    let entries = kdrift::repo::object_history(
+        &demo.repo,
+        None,
+        &key_,
+        "shop/api-credentials.yaml",
+        &Default::default(),
+    )
+    .unwrap();
     let text: String = entries
         .iter()
         .flat_map(|e| e.diff.iter().map(|l| l.text.clone() + "\n"))

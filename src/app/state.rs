@@ -102,6 +102,8 @@ pub struct State {
     pub repo_error: Option<String>,
     pub desired: BTreeMap<ResourceKey, Desired>,
     pub manifest_errors: Vec<ManifestError>,
+    /// Parts of the repo skipped on purpose (submodules): rows that block nothing.
+    pub manifest_notes: Vec<ManifestError>,
     pub live: BTreeMap<ResourceKey, Value>,
     /// One verdict per row; rows are exactly these keys.
     pub reports: BTreeMap<ResourceKey, DriftReport>,

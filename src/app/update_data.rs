@@ -85,6 +85,7 @@ fn apply_snapshot(state: &mut State, snap: Snapshot, cmds: &mut Vec<Cmd>) {
         .map(|d| (d.key.clone(), d))
         .collect();
     state.manifest_errors = snap.errors;
+    state.manifest_notes = snap.notes;
     let mut kinds: BTreeMap<Gvk, BTreeSet<String>> = BTreeMap::new();
     for key in state.desired.keys() {
         let namespaces = kinds.entry(key.gvk()).or_default();
@@ -432,7 +433,19 @@ fn rebuild_all(state: &mut State) {
     for key in keys {
         recompute(state, &key);
     }
-    for err in state.manifest_errors.clone() {
+    let errors = state
+        .manifest_errors
+        .iter()
+        .map(|e| (e, DriftStatus::Error));
+    let notes = state
+        .manifest_notes
+        .iter()
+        .map(|e| (e, DriftStatus::Skipped));
+    for (err, status) in errors
+        .chain(notes)
+        .map(|(e, s)| (e.clone(), s))
+        .collect::<Vec<_>>()
+    {
         let name = match err.line {
             Some(line) => format!("{}:{line}", err.source),
             None => err.source.clone(),
@@ -444,7 +457,7 @@ fn rebuild_all(state: &mut State) {
             group: MANIFEST_GROUP.into(),
             version: "v1".into(),
         };
-        let mut r = DriftReport::new(DriftStatus::Error);
+        let mut r = DriftReport::new(status);
         r.message = Some(err.message);
         state.reports.insert(key, r);
     }

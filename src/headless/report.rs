@@ -12,6 +12,7 @@ pub struct Summary {
     pub missing: usize,
     pub orphan: usize,
     pub error: usize,
+    pub skipped: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +60,7 @@ pub fn build_report(state: &State, repo: &str) -> CheckReport {
             DriftStatus::Missing => summary.missing += 1,
             DriftStatus::Orphan => summary.orphan += 1,
             DriftStatus::Error => summary.error += 1,
+            DriftStatus::Skipped => summary.skipped += 1,
         }
         let source = state
             .desired

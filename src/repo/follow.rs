@@ -1,7 +1,9 @@
 //! Follows the branch live: the refs are watched with inotify (no polling), and a new commit at the
 //! followed revision is read and sent as a fresh snapshot. A read that fails keeps the last good state.
 
-use super::read::{read_snapshot, resolve_commit};
+use super::cache::{ReadCache, ReadOptions};
+use super::read::{read_snapshot_with, resolve_commit};
+use super::render::RenderOptions;
 use crate::app::{Msg, RepoMsg};
 use notify::{RecursiveMode, Watcher};
 use std::path::PathBuf;
@@ -12,12 +14,26 @@ use tokio::task::JoinHandle;
 /// Ref updates come in bursts (lock file, rename, reflog): wait this long for the burst to end.
 const SETTLE: Duration = Duration::from_millis(50);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RepoSpec {
     pub path: PathBuf,
     pub rev: Option<String>,
     pub subdir: Option<String>,
     pub namespace: Option<String>,
+    /// Values files applied to every Helm chart that has them (`--helm-values`).
+    pub helm_values: Vec<String>,
+}
+
+impl RepoSpec {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            subdir: self.subdir.clone(),
+            namespace: self.namespace.clone(),
+            render: RenderOptions {
+                helm_values: self.helm_values.clone(),
+            },
+        }
+    }
 }
 
 pub fn spawn_follower(spec: RepoSpec, tx: Sender<Msg>) -> JoinHandle<()> {
@@ -37,6 +53,9 @@ pub fn spawn_follower(spec: RepoSpec, tx: Sender<Msg>) -> JoinHandle<()> {
             }
         };
         let mut last: Option<String> = None;
+        let options = spec.read_options();
+        // Parsed files and renders carry over, so a commit costs only what it changed.
+        let mut cache = Some(ReadCache::default());
         loop {
             let current = {
                 let spec = spec.clone();
@@ -46,22 +65,24 @@ pub fn spawn_follower(spec: RepoSpec, tx: Sender<Msg>) -> JoinHandle<()> {
             let msg = match current {
                 Ok(Ok(id)) if last.as_ref() == Some(&id) => None,
                 Ok(Ok(id)) => {
-                    let spec = spec.clone();
+                    let path = spec.path.clone();
+                    let options = options.clone();
+                    let mut taken = cache.take().unwrap_or_default();
                     let read = tokio::task::spawn_blocking(move || {
-                        read_snapshot(
-                            &spec.path,
-                            Some(&id),
-                            spec.subdir.as_deref(),
-                            spec.namespace.as_deref(),
-                        )
+                        let snap = read_snapshot_with(&path, Some(&id), &options, &mut taken);
+                        (snap, taken)
                     })
                     .await;
                     match read {
-                        Ok(Ok(snap)) => {
+                        Ok((Ok(snap), kept)) => {
+                            cache = Some(kept);
                             last = Some(snap.commit.id.clone());
                             Some(RepoMsg::Snapshot(Box::new(snap)))
                         }
-                        Ok(Err(e)) => Some(RepoMsg::Failed(format!("{e:#}"))),
+                        Ok((Err(e), kept)) => {
+                            cache = Some(kept);
+                            Some(RepoMsg::Failed(format!("{e:#}")))
+                        }
                         Err(e) => Some(RepoMsg::Failed(e.to_string())),
                     }
                 }
@@ -84,8 +105,8 @@ pub fn spawn_follower(spec: RepoSpec, tx: Sender<Msg>) -> JoinHandle<()> {
 
 /// HEAD and packed-refs live in the git dir itself; loose refs below `refs/`.
 fn watch_refs(watcher: &mut notify::RecommendedWatcher, spec: &RepoSpec) -> notify::Result<()> {
-    let repo = gix::open_opts(&spec.path, gix::open::Options::isolated())
-        .map_err(|e| notify::Error::generic(&e.to_string()))?;
+    let repo =
+        super::trust::open(&spec.path).map_err(|e| notify::Error::generic(&format!("{e:#}")))?;
     let git_dir = repo.git_dir().to_path_buf();
     watcher.watch(&git_dir, RecursiveMode::NonRecursive)?;
     watcher.watch(&git_dir.join("refs"), RecursiveMode::Recursive)

@@ -1,12 +1,17 @@
 //! Per-resource history: the commits that changed one object's desired state, newest first, each
 //! with the diff of that object. Follows the object's current source file back through first parents.
 
+use super::cache::ReadOptions;
 use super::manifests::parse_file;
 use super::read::{CommitInfo, LOG_LIMIT, commit_info};
+use super::render::{KUSTOMIZATION_FILES, Tools, export, find_roots, fingerprint, render_root};
+use super::tree_index::{TreeIndex, parent};
 use crate::drift::{DiffLine, version_diff};
 use crate::model::ResourceKey;
 use anyhow::{Context, Result, anyhow};
+use gix::ObjectId;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -18,35 +23,29 @@ pub struct HistoryEntry {
 }
 
 /// Commits (reachable from `rev`, at most `LOG_LIMIT`) whose version of `source` declares `key`
-/// differently from their parent's.
+/// differently from their parent's. A rendered object's source is its kustomization or
+/// Chart.yaml: its version is the render of that commit's inputs.
 pub fn object_history(
     path: &Path,
     rev: Option<&str>,
     key: &ResourceKey,
     source: &str,
-    namespace: Option<&str>,
+    options: &ReadOptions,
 ) -> Result<Vec<HistoryEntry>> {
-    let repo = gix::open_opts(path, gix::open::Options::isolated())
-        .with_context(|| format!("{} is not a git repository", path.display()))?;
+    let repo = super::trust::open(path)?;
     let rev = rev.unwrap_or("HEAD");
     let tip = repo
         .rev_parse_single(rev)
         .map_err(|e| anyhow!("cannot resolve revision {rev:?}: {e}"))?
         .detach();
-    let namespace = namespace.unwrap_or("default");
-    // The object as each commit declares it; blob ids make unchanged files free to skip.
-    let version_at = |commit: &gix::Commit<'_>| -> Result<(Option<gix::ObjectId>, Option<Value>)> {
-        let tree = commit.tree()?;
-        let Some(entry) = tree.lookup_entry_by_path(source)? else {
-            return Ok((None, None));
-        };
-        let blob = repo.find_object(entry.object_id())?;
-        let (objects, _) = parse_file(source, &blob.data, namespace);
-        let manifest = objects
-            .into_iter()
-            .find(|d| &d.key == key)
-            .map(|d| d.manifest);
-        Ok((Some(entry.object_id()), manifest))
+    let mut versions = Versions {
+        repo: &repo,
+        key,
+        source,
+        options,
+        rendered: is_render_file(source),
+        tools: None,
+        memo: HashMap::new(),
     };
     let mut out = Vec::new();
     for info in repo
@@ -57,12 +56,24 @@ pub fn object_history(
     {
         let info = info?;
         let commit = repo.find_commit(info.id)?;
-        let (blob, now) = version_at(&commit)?;
-        let (parent_blob, before) = match commit.parent_ids().next() {
-            Some(p) => version_at(&repo.find_commit(p.detach())?)?,
-            None => (None, None),
+        let parent = match commit.parent_ids().next() {
+            Some(p) => Some(repo.find_commit(p.detach())?),
+            None => None,
         };
-        if blob == parent_blob || now == before {
+        let id_now = versions.inputs(&commit)?;
+        let id_before = match &parent {
+            Some(p) => versions.inputs(p)?,
+            None => None,
+        };
+        if id_now == id_before {
+            continue; // nothing this object is made from changed: skip without parsing
+        }
+        let now = versions.manifest(&commit, id_now)?;
+        let before = match &parent {
+            Some(p) => versions.manifest(p, id_before)?,
+            None => None,
+        };
+        if now == before {
             continue;
         }
         let change = match (&before, &now) {
@@ -77,6 +88,87 @@ pub fn object_history(
         });
     }
     Ok(out)
+}
+
+fn is_render_file(source: &str) -> bool {
+    let name = source.rsplit('/').next().unwrap_or(source);
+    name == "Chart.yaml" || KUSTOMIZATION_FILES.contains(&name)
+}
+
+/// The object as each commit declares it, memoised by the ids of what it is made from.
+struct Versions<'a> {
+    repo: &'a gix::Repository,
+    key: &'a ResourceKey,
+    source: &'a str,
+    options: &'a ReadOptions,
+    rendered: bool,
+    tools: Option<Tools>,
+    memo: HashMap<Vec<ObjectId>, Option<Value>>,
+}
+
+impl Versions<'_> {
+    fn namespace(&self) -> &str {
+        self.options.namespace.as_deref().unwrap_or("default")
+    }
+
+    /// The ids that decide the object at `commit`: the source blob, or a render's input trees.
+    fn inputs(&self, commit: &gix::Commit<'_>) -> Result<Option<Vec<ObjectId>>> {
+        let tree = commit.tree()?;
+        if !self.rendered {
+            return Ok(tree
+                .lookup_entry_by_path(self.source)?
+                .map(|e| vec![e.object_id()]));
+        }
+        let index = TreeIndex::read(&tree)?;
+        let Some(root) = self.root(&index) else {
+            return Ok(None);
+        };
+        Ok(Some(fingerprint(&index, &root, tree.id)))
+    }
+
+    fn root(&self, index: &TreeIndex) -> Option<super::render::RenderRoot> {
+        let read = |p: &str| Some(self.repo.find_object(index.get(p)?.oid).ok()?.detach().data);
+        find_roots(index, parent(self.source), &read)
+            .roots
+            .into_iter()
+            .find(|r| r.file == self.source)
+    }
+
+    fn manifest(
+        &mut self,
+        commit: &gix::Commit<'_>,
+        inputs: Option<Vec<ObjectId>>,
+    ) -> Result<Option<Value>> {
+        let Some(inputs) = inputs else {
+            return Ok(None);
+        };
+        if let Some(hit) = self.memo.get(&inputs) {
+            return Ok(hit.clone());
+        }
+        let objects = if self.rendered {
+            let index = TreeIndex::read(&commit.tree()?)?;
+            let Some(root) = self.root(&index) else {
+                return Ok(None);
+            };
+            let dir = tempfile::Builder::new()
+                .prefix("kdrift-history-")
+                .tempdir()
+                .context("creating a temp dir to render in")?;
+            export(self.repo, &index, &root.inputs, dir.path())?;
+            let tools = self.tools.get_or_insert_with(Tools::detect);
+            let ns = self.options.namespace.as_deref().unwrap_or("default");
+            render_root(dir.path(), &root, tools, &self.options.render, ns).0
+        } else {
+            let blob = self.repo.find_object(inputs[0])?;
+            parse_file(self.source, &blob.data, self.namespace()).0
+        };
+        let manifest = objects
+            .into_iter()
+            .find(|d| &d.key == self.key)
+            .map(|d| d.manifest);
+        self.memo.insert(inputs, manifest.clone());
+        Ok(manifest)
+    }
 }
 
 #[cfg(test)]
@@ -140,7 +232,7 @@ mod tests {
             group: String::new(),
             version: "v1".into(),
         };
-        let h = object_history(dir.path(), None, &key, "c.yaml", None).unwrap();
+        let h = object_history(dir.path(), None, &key, "c.yaml", &ReadOptions::default()).unwrap();
         let subjects: Vec<_> = h
             .iter()
             .map(|e| (e.commit.subject.as_str(), e.change))

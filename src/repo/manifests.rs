@@ -33,7 +33,7 @@ pub fn parse_manifests(
     files: &[(String, Vec<u8>)],
     default_namespace: &str,
 ) -> (Vec<Desired>, Vec<ManifestError>) {
-    merge_parsed(parse_parallel(files, default_namespace))
+    merge_parsed(parse_all(files, default_namespace))
 }
 
 /// What one file parses into.
@@ -64,7 +64,7 @@ pub fn merge_parsed(parsed: Vec<Parsed>) -> (Vec<Desired>, Vec<ManifestError>) {
 }
 
 /// Parses files on every core, keeping the input order (so "declared twice" names files in order).
-fn parse_parallel(files: &[(String, Vec<u8>)], default_namespace: &str) -> Vec<Parsed> {
+pub(crate) fn parse_all(files: &[(String, Vec<u8>)], default_namespace: &str) -> Vec<Parsed> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || files.len() < 64 {
         return files
@@ -116,7 +116,7 @@ pub fn parse_file(
         Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
         Err(e) => return (vec![], vec![err(None, format!("not UTF-8 text: {e}"))]),
     };
-    let docs: Vec<Value> = match serde_saphyr::from_multiple(text) {
+    let docs: Vec<Value> = match serde_saphyr::from_multiple_with_options(text, yaml_options()) {
         Ok(d) => d,
         Err(e) => {
             let msg = e.to_string();
@@ -210,6 +210,20 @@ fn push_object(
     }
 }
 
+/// The parser's budget, tightened to the per-file bound: anchors and aliases may not expand a
+/// file past what its size would allow (YAML bombs), and error messages carry no snippet of the
+/// input (it could hold a Secret's value).
+fn yaml_options() -> serde_saphyr::Options {
+    let budget = serde_saphyr::budget! {
+        max_total_scalar_bytes: MAX_FILE_BYTES,
+        max_recorded_anchor_bytes: MAX_FILE_BYTES,
+    };
+    serde_saphyr::options! {
+        budget: budget,
+        with_snippet: false,
+    }
+}
+
 /// 1-based line where each document starts (after a `---` separator or at the top).
 fn document_start_lines(text: &str) -> Vec<usize> {
     let mut starts = vec![1];
@@ -269,6 +283,36 @@ mod tests {
         assert!(errs[0].message.starts_with("invalid YAML"), "{errs:?}");
         let (_, errs) = parse_file("bin.yaml", &[0xff, 0xfe, 0x00], "default");
         assert!(errs[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn yaml_bomb_is_refused_with_the_file_named() {
+        let mut y = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+            let refs = vec![format!("*{prev}"); 9].join(",");
+            y.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        y.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: boom\n");
+        let (objs, errs) = parse_file("bomb.yaml", y.as_bytes(), "default");
+        assert!(objs.is_empty());
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].source, "bomb.yaml");
+        assert!(errs[0].message.starts_with("invalid YAML"), "{errs:?}");
+        assert!(errs[0].message.contains("budget"), "{errs:?}");
+    }
+
+    #[test]
+    fn parse_errors_quote_no_input() {
+        let secret = "s3cr3t-value-should-not-leak";
+        let y = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n  p: {secret}: x: y\n"
+        );
+        let (_, errs) = parse_file("s.yaml", y.as_bytes(), "default");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(!errs[0].message.contains(secret), "{errs:?}");
+        assert_eq!(errs[0].source, "s.yaml");
     }
 
     #[test]

@@ -1,17 +1,26 @@
 //! Git as the source of truth: reads the desired state at a commit without touching any worktree.
 
+mod cache;
 mod demo_repo;
 mod follow;
 mod history;
 mod manifests;
 mod read;
 mod remote;
+mod render;
+mod tree_index;
+mod trust;
 
+pub use cache::{ReadCache, ReadOptions};
 pub use demo_repo::{RepoFile, write_history};
 pub use follow::{RepoSpec, spawn_follower};
 pub use history::{HistoryEntry, object_history};
 pub use manifests::{merge_parsed, parse_file, parse_manifests};
-pub use read::{CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, resolve_commit};
+pub use read::{
+    CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, read_snapshot_with, resolve_commit,
+};
 pub use remote::{
     FetchOutcome, cache_dir_for, default_cache_root, fetch_mirror, is_url, redact_url, scrub,
 };
+pub use render::RenderOptions;
+pub use trust::trust_of;

@@ -1,6 +1,9 @@
 //! Reads the manifests at a commit straight from git's object database (never the worktree).
 
-use super::manifests::{MAX_FILE_BYTES, is_manifest_path, parse_manifests};
+use super::cache::{ReadCache, ReadOptions};
+use super::manifests::{MAX_FILE_BYTES, Parsed, is_manifest_path, merge_parsed, parse_all};
+use super::render::{Layout, Tools, export, find_roots, fingerprint, is_under, render_root};
+use super::tree_index::{EntryKind, LinkTarget, TreeIndex};
 use crate::model::{Desired, ManifestError};
 use anyhow::{Context, Result, anyhow};
 use std::path::Path;
@@ -23,6 +26,8 @@ pub struct Snapshot {
     pub commit: CommitInfo,
     pub desired: Vec<Desired>,
     pub errors: Vec<ManifestError>,
+    /// Things skipped on purpose (submodules): shown, but they block nothing.
+    pub notes: Vec<ManifestError>,
     /// The branch's history from this commit back, newest first (bounded by `LOG_LIMIT`).
     pub log: Vec<CommitInfo>,
 }
@@ -55,11 +60,9 @@ fn read_log(repo: &gix::Repository, tip: gix::ObjectId, limit: usize) -> Result<
     Ok(out)
 }
 
-/// Opens the repo with reduced trust and resolves `rev` (default: HEAD) to a commit id.
-/// Isolated: the user's and system git config are ignored, so an untrusted repo cannot run anything.
-fn open_at(path: &Path, rev: Option<&str>) -> Result<(gix::Repository, gix::ObjectId)> {
-    let repo = gix::open_opts(path, gix::open::Options::isolated())
-        .with_context(|| format!("{} is not a git repository", path.display()))?;
+/// Opens the repo and resolves `rev` (default: HEAD) to a commit id.
+pub(crate) fn open_at(path: &Path, rev: Option<&str>) -> Result<(gix::Repository, gix::ObjectId)> {
+    let repo = super::trust::open(path)?;
     let rev = rev.unwrap_or("HEAD");
     let id = repo
         .rev_parse_single(rev)
@@ -83,6 +86,22 @@ pub fn read_snapshot(
     subdir: Option<&str>,
     namespace: Option<&str>,
 ) -> Result<Snapshot> {
+    let options = ReadOptions {
+        subdir: subdir.map(str::to_string),
+        namespace: namespace.map(str::to_string),
+        ..ReadOptions::default()
+    };
+    read_snapshot_with(path, rev, &options, &mut ReadCache::default())
+}
+
+/// Reads the commit at `rev`, reusing whatever `cache` parsed or rendered before: a new commit
+/// costs one tree walk plus the blobs and renders whose inputs it changed.
+pub fn read_snapshot_with(
+    path: &Path,
+    rev: Option<&str>,
+    options: &ReadOptions,
+    cache: &mut ReadCache,
+) -> Result<Snapshot> {
     let (repo, id) = open_at(path, rev)?;
     let branch = repo
         .head_name()
@@ -92,57 +111,171 @@ pub fn read_snapshot(
     let commit = repo.find_commit(id)?;
     let info = commit_info(&commit);
     let log = read_log(&repo, commit.id, LOG_LIMIT).context("reading the branch's history")?;
-
     let tree = commit.tree().context("reading the commit's tree")?;
-    let mut recorder = gix::traverse::tree::Recorder::default();
-    tree.traverse()
-        .breadthfirst(&mut recorder)
-        .context("walking the tree")?;
-    let prefix = subdir
-        .map(|s| s.trim_matches('/'))
-        .filter(|s| !s.is_empty() && *s != ".")
-        .map(|s| format!("{s}/"));
-    let mut files = Vec::new();
+    let index = TreeIndex::read(&tree)?;
+    let namespace = options.namespace.as_deref().unwrap_or("default");
+    cache.begin(options);
+
+    let prefix = options.prefix();
     let mut errors = Vec::new();
-    for entry in recorder.records {
-        let file = entry.filepath.to_string();
-        if prefix
-            .as_ref()
-            .is_some_and(|p| !file.starts_with(p.as_str()))
-            || !is_manifest_path(&file)
-        {
-            continue;
-        }
-        if !entry.mode.is_blob() {
-            if entry.mode.is_link() {
-                errors.push(ManifestError {
-                    source: file,
-                    line: None,
-                    message: "symlinks are not followed".into(),
-                });
-            }
-            continue;
-        }
-        let header = repo.find_header(entry.oid)?;
-        if header.size() as usize > MAX_FILE_BYTES {
-            errors.push(ManifestError {
-                source: file,
-                line: None,
-                message: format!("file is larger than {MAX_FILE_BYTES} bytes"),
-            });
-            continue;
-        }
-        let blob = repo.find_object(entry.oid)?;
-        files.push((file, blob.data.clone()));
+    let mut notes = Vec::new();
+    if !index.is_dir(&prefix) {
+        errors.push(ManifestError {
+            source: prefix.clone(),
+            line: None,
+            message: "the --path directory does not exist at this commit".into(),
+        });
     }
-    let (desired, parse_errors) = parse_manifests(&files, namespace.unwrap_or("default"));
+    let read_path = |p: &str| -> Option<Vec<u8>> {
+        let e = index.get(p)?;
+        Some(repo.find_object(e.oid).ok()?.data.clone())
+    };
+    let layout = find_roots(&index, &prefix, &read_path);
+    let files = plain_files(&repo, &index, &prefix, &layout, &mut errors, &mut notes)?;
+
+    let mut parsed: Vec<Parsed> = Vec::with_capacity(files.len() + layout.roots.len());
+    let mut misses = Vec::new();
+    for (i, (file, oid)) in files.iter().enumerate() {
+        match cache.file(*oid, file) {
+            Some(hit) => parsed.push(hit),
+            None => {
+                parsed.push(Default::default());
+                misses.push((i, *oid));
+            }
+        }
+    }
+    let mut inputs = Vec::with_capacity(misses.len());
+    let mut too_big = Vec::with_capacity(misses.len());
+    for (i, oid) in &misses {
+        // the header alone says how big a blob is, so an oversized one is never inflated
+        let big = repo.find_header(*oid)?.size() as usize > MAX_FILE_BYTES;
+        let data = if big {
+            Vec::new()
+        } else {
+            repo.find_object(*oid)?.detach().data
+        };
+        too_big.push(big);
+        inputs.push((files[*i].0.clone(), data));
+    }
+    let results = parse_all(&inputs, namespace);
+    for (((i, oid), result), big) in misses.iter().zip(results).zip(too_big) {
+        let result = if big {
+            let message = format!("file is larger than {MAX_FILE_BYTES} bytes");
+            let source = files[*i].0.clone();
+            (
+                vec![],
+                vec![ManifestError {
+                    source,
+                    line: None,
+                    message,
+                }],
+            )
+        } else {
+            result
+        };
+        cache.keep_file(*oid, &files[*i].0, result.clone());
+        parsed[*i] = result;
+    }
+
+    parsed.extend(render_all(&repo, &index, tree.id, &layout, options, cache)?);
+    errors.extend(layout.errors.iter().cloned());
+    let (desired, parse_errors) = merge_parsed(parsed);
     errors.extend(parse_errors);
+    cache.end();
     Ok(Snapshot {
         repo: path.display().to_string(),
         branch,
         commit: info,
         desired,
         errors,
+        notes,
         log,
     })
+}
+
+/// Manifest files under `prefix` that no renderer owns, with symlinks resolved inside the tree.
+fn plain_files(
+    repo: &gix::Repository,
+    index: &TreeIndex,
+    prefix: &str,
+    layout: &Layout,
+    errors: &mut Vec<ManifestError>,
+    notes: &mut Vec<ManifestError>,
+) -> Result<Vec<(String, gix::ObjectId)>> {
+    let mut files = Vec::new();
+    for path in &index.paths {
+        if !is_under(path, prefix) || layout.owns(path) {
+            continue;
+        }
+        let Some(entry) = index.get(path) else {
+            continue;
+        };
+        match entry.kind {
+            EntryKind::Submodule => notes.push(ManifestError {
+                source: path.clone(),
+                line: None,
+                message: "submodule skipped: only this repository's own files are read".into(),
+            }),
+            EntryKind::Blob if is_manifest_path(path) => files.push((path.clone(), entry.oid)),
+            EntryKind::Link if is_manifest_path(path) => {
+                match index.follow_link(path, |oid| Ok(repo.find_object(oid)?.data.clone())) {
+                    LinkTarget::Blob { oid, .. } => files.push((path.clone(), oid)),
+                    LinkTarget::Refused(message) => errors.push(ManifestError {
+                        source: path.clone(),
+                        line: None,
+                        message,
+                    }),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(files)
+}
+
+/// Renders every root whose inputs changed since the cache saw them; one export serves them all.
+fn render_all(
+    repo: &gix::Repository,
+    index: &TreeIndex,
+    top: gix::ObjectId,
+    layout: &Layout,
+    options: &ReadOptions,
+    cache: &mut ReadCache,
+) -> Result<Vec<Parsed>> {
+    let namespace = options.namespace.as_deref().unwrap_or("default");
+    let keyed: Vec<_> = layout
+        .roots
+        .iter()
+        .map(|r| (r, fingerprint(index, r, top)))
+        .collect();
+    let missing: Vec<String> = keyed
+        .iter()
+        .filter(|(r, fp)| cache.render(&r.file, fp).is_none())
+        .flat_map(|(r, _)| r.inputs.iter().cloned())
+        .collect();
+    let export_dir = if missing.is_empty() {
+        None
+    } else {
+        let dir = tempfile::Builder::new()
+            .prefix("kdrift-render-")
+            .tempdir()
+            .context("creating a temp dir to render in")?;
+        export(repo, index, &missing, dir.path())?;
+        Some(dir)
+    };
+    let tools = export_dir
+        .as_ref()
+        .map(|_| Tools::detect())
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(keyed.len());
+    for (root, fp) in keyed {
+        let result = match (cache.render(&root.file, &fp), &export_dir) {
+            (Some(hit), _) => hit,
+            (None, Some(dir)) => render_root(dir.path(), root, &tools, &options.render, namespace),
+            (None, None) => unreachable!("an export exists whenever a render is missing"),
+        };
+        cache.keep_render(&root.file, fp, result.clone());
+        out.push(result);
+    }
+    Ok(out)
 }

@@ -302,6 +302,9 @@ fn open_or_init(url: &str, dir: &Path) -> Result<(gix::Repository, bool)> {
 /// The URL is used for this connection only; the cache repo's config does not record it.
 /// Every error message is scrubbed of the URL's credentials.
 pub fn fetch_mirror(url: &str, dir: &Path) -> Result<FetchOutcome> {
+    // https goes through reqwest's rustls, which has no provider of its own: use kube's (ring).
+    // Installing twice is harmless (the first one stays).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // Parse first, so that a malformed URL does not leave an empty cache repo behind.
     let parsed = gix::Url::try_from(url).map_err(|e| failure("invalid repo URL", url, &e))?;
     let (repo, created) = open_or_init(url, dir)?;

@@ -85,6 +85,7 @@ pub fn plan_sync(
                 }
             }
             DriftStatus::Orphan => PlanOp::Prune,
+            DriftStatus::Skipped => continue,
             DriftStatus::Error => {
                 let why = report.message.clone().unwrap_or_else(|| "error".into());
                 plan.blocked.push((key.clone(), why));

@@ -3,7 +3,7 @@
 use crate::app::{Cmd, Msg, RepoMsg};
 use crate::cluster::{Resolver, follow_logs, spawn_watch};
 use crate::model::Gvk;
-use crate::repo::{RepoSpec, object_history, read_snapshot};
+use crate::repo::{ReadCache, RepoSpec, object_history, read_snapshot_with};
 use crate::sync::run_sync;
 use std::collections::HashMap;
 use tokio::sync::mpsc::Sender;
@@ -64,13 +64,13 @@ impl Executor {
                 };
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let rev = commit.or(spec.rev);
+                    let rev = commit.or(spec.rev.clone());
                     let read = tokio::task::spawn_blocking(move || {
-                        read_snapshot(
+                        read_snapshot_with(
                             &spec.path,
                             rev.as_deref(),
-                            spec.subdir.as_deref(),
-                            spec.namespace.as_deref(),
+                            &spec.read_options(),
+                            &mut ReadCache::default(),
                         )
                     })
                     .await;
@@ -98,7 +98,7 @@ impl Executor {
                             Some(&commit),
                             &key,
                             &source,
-                            spec.namespace.as_deref(),
+                            &spec.read_options(),
                         )
                         .map(|entries| RepoMsg::History { key, entries })
                     })

@@ -12,7 +12,6 @@ use crate::app::{Keymap, Msg, State, update};
 use crate::cluster::Resolver;
 use crate::repo::{RepoSpec, spawn_follower};
 use anyhow::Result;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -23,11 +22,7 @@ const MAX_BATCH: usize = 512;
 
 pub struct TuiConfig {
     pub context: String,
-    pub repo: PathBuf,
-    pub rev: Option<String>,
-    pub path: Option<String>,
-    /// Namespace for manifests that name none.
-    pub namespace: Option<String>,
+    pub repo: RepoSpec,
     pub read_only: bool,
     pub keymap: Keymap,
 }
@@ -37,12 +32,7 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
     let mut state = State::new(config.context, config.keymap);
     state.read_only = config.read_only;
-    let spec = RepoSpec {
-        path: config.repo,
-        rev: config.rev,
-        subdir: config.path,
-        namespace: config.namespace,
-    };
+    let spec = config.repo;
     let follower = spawn_follower(spec.clone(), tx.clone());
 
     let mut guard = TerminalGuard::enter()?;

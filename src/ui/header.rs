@@ -53,6 +53,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let mut second = vec![Span::raw(" ")];
     for status in DriftStatus::ALL {
         let n = state.count(status);
+        if n == 0 && status == DriftStatus::Skipped {
+            continue; // a note, not a verdict: only worth space when there is one
+        }
         let style = if n == 0 { dim() } else { status_style(status) };
         second.push(Span::styled(format!("{} {n}", status.label()), style));
         second.push(Span::styled("  ", dim()));

@@ -135,7 +135,9 @@ fn summary(report: &DriftReport) -> String {
         }
         DriftStatus::Missing => "not in cluster".into(),
         DriftStatus::Orphan => "not in git".into(),
-        DriftStatus::Error => sanitize(report.message.as_deref().unwrap_or("error")),
+        DriftStatus::Error | DriftStatus::Skipped => {
+            sanitize(report.message.as_deref().unwrap_or("error"))
+        }
         DriftStatus::InSync => String::new(),
     }
 }

@@ -13,6 +13,7 @@ pub fn status_style(status: DriftStatus) -> Style {
         DriftStatus::Missing => Color::LightRed,
         DriftStatus::Orphan => Color::Magenta,
         DriftStatus::Error => Color::Red,
+        DriftStatus::Skipped => Color::DarkGray,
     };
     Style::new().fg(color)
 }
@@ -24,6 +25,7 @@ pub fn badge(status: DriftStatus) -> &'static str {
         DriftStatus::Missing => "+ missing",
         DriftStatus::Orphan => "- orphan",
         DriftStatus::Error => "! error",
+        DriftStatus::Skipped => "· skipped",
     }
 }
 

@@ -1,6 +1,7 @@
 //! Shared fixtures: the demo scenario on the simulated cluster, folded into a `State` through `update`.
 #![allow(dead_code)]
 
+pub mod render_repo;
 pub mod testbed;
 pub mod tmux;
 
@@ -26,9 +27,7 @@ impl Demo {
     pub fn repo_spec(&self) -> kdrift::repo::RepoSpec {
         kdrift::repo::RepoSpec {
             path: self.repo.clone(),
-            rev: None,
-            subdir: None,
-            namespace: None,
+            ..Default::default()
         }
     }
 }

@@ -75,11 +75,22 @@ impl Testbed {
     }
 
     pub fn check(&self, repo: &Path, kubeconfig: &Path) -> (i32, Value, String) {
+        self.check_with(repo, kubeconfig, &[])
+    }
+
+    /// `kdrift check --output json` with more flags (`--namespace`, `--helm-values`, ...).
+    pub fn check_with(
+        &self,
+        repo: &Path,
+        kubeconfig: &Path,
+        extra: &[&str],
+    ) -> (i32, Value, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_kdrift"))
             .args(["check", "--output", "json", "--repo"])
             .arg(repo)
             .arg("--kubeconfig")
             .arg(kubeconfig)
+            .args(extra)
             .env("XDG_STATE_HOME", self.dir.join("kdrift-state"))
             .output()
             .unwrap();
