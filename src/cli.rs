@@ -49,9 +49,13 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// Git repository holding the desired state.
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
+    /// Git repository holding the desired state: a local path (worktree or bare), or a URL
+    /// (https://, ssh://, git://, file://, user@host:path) mirrored into ~/.cache/kdrift/repos.
+    #[arg(long, value_name = "PATH|URL")]
+    pub repo: Option<String>,
+    /// For a URL repo: seconds between fetches (`f` fetches at once).
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub fetch_interval: u64,
     /// Directory inside the repo with the manifests.
     #[arg(long, value_name = "DIR")]
     pub path: Option<String>,
@@ -79,8 +83,16 @@ pub struct TargetArgs {
 impl TargetArgs {
     /// What to read from git, as the follower and every read take it.
     pub fn repo_spec(&self) -> crate::repo::RepoSpec {
+        let given = self.repo.clone().unwrap_or_default();
+        let (path, url) = if crate::repo::is_url(&given) {
+            let root = crate::repo::default_cache_root();
+            (crate::repo::cache_dir_for(&root, &given), Some(given))
+        } else {
+            (PathBuf::from(given), None)
+        };
         crate::repo::RepoSpec {
-            path: self.repo.clone().unwrap_or_default(),
+            path,
+            url,
             rev: self.rev.clone(),
             subdir: self.path.clone(),
             namespace: self.namespace.clone(),

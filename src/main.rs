@@ -5,7 +5,7 @@ use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, TargetArgs};
 use kdrift::cluster::{Resolver, connect};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::headless::run_check;
-use kdrift::repo::{ReadCache, RepoSpec, Snapshot, read_snapshot, read_snapshot_with};
+use kdrift::repo::{ReadCache, RepoSpec, Snapshot, fetch_mirror, read_snapshot};
 use kdrift::sim::SimCluster;
 use kdrift::tui::{TuiConfig, run};
 use std::path::PathBuf;
@@ -64,6 +64,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
             path: repo,
             ..RepoSpec::default()
         },
+        fetch_interval: Duration::MAX,
         read_only: args.read_only,
         keymap: load_keymap()?,
     };
@@ -78,17 +79,19 @@ async fn demo(args: DemoArgs) -> Result<()> {
 /// The repo (read once, so a bad one fails here) and a reachable cluster: everything that must
 /// work before the TUI or a check starts, each failure one clear line.
 async fn open_target(target: &TargetArgs) -> Result<(Snapshot, Resolver, String)> {
-    let repo = target
-        .repo
-        .as_ref()
-        .ok_or_else(|| anyhow!("no --repo given (try `kdrift demo`, or `kdrift --repo PATH`)"))?;
+    if target.repo.is_none() {
+        return Err(anyhow!(
+            "no --repo given (try `kdrift demo`, or `kdrift --repo PATH|URL`)"
+        ));
+    }
     let spec = target.repo_spec();
-    let snapshot = read_snapshot_with(
-        repo,
-        spec.rev.as_deref(),
-        &spec.read_options(),
-        &mut ReadCache::default(),
-    )?;
+    if let Some(url) = spec.url.clone() {
+        let mirror = spec.path.clone();
+        tokio::task::spawn_blocking(move || fetch_mirror(&url, &mirror))
+            .await
+            .context("fetching the repo")??;
+    }
+    let snapshot = spec.read(None, &mut ReadCache::default())?;
     let (client, context) =
         connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
     Ok((snapshot, Resolver::new(client), context))
@@ -99,6 +102,7 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
     let config = TuiConfig {
         context,
         repo: target.repo_spec(),
+        fetch_interval: Duration::from_secs(target.fetch_interval.max(1)),
         read_only: target.read_only,
         keymap: load_keymap()?,
     };

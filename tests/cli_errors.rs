@@ -7,6 +7,7 @@ fn kdrift(args: &[&str], home: &std::path::Path) -> (i32, String, String) {
         .args(args)
         .env("HOME", home)
         .env_remove("KUBECONFIG")
+        .env_remove("XDG_CACHE_HOME")
         .env("XDG_STATE_HOME", home.join("state"))
         .output()
         .unwrap();
@@ -123,4 +124,27 @@ fn unreachable_server() {
         kdrift(&["--repo", &r, "--kubeconfig", &kc], home.path()),
         "cannot reach",
     );
+}
+
+#[test]
+fn a_url_repo_that_cannot_be_fetched_names_the_url_without_its_credentials() {
+    let home = tempfile::tempdir().unwrap();
+    // nothing listens on port 1: the fetch fails after the URL (with its token) was handed to gix
+    let url = "https://alice:s3cr3t-token@127.0.0.1:1/team/gitops.git";
+    let result = kdrift(&["check", "--repo", url], home.path());
+    assert!(!result.2.contains("s3cr3t"), "token printed: {}", result.2);
+    assert!(!result.2.contains("alice"), "user printed: {}", result.2);
+    one_line_exit_2(result, "https://127.0.0.1:1/team/gitops.git");
+    let log = std::fs::read_to_string(home.path().join("state/kdrift/kdrift.log")).unwrap();
+    assert!(log.contains("127.0.0.1:1"), "{log}");
+    assert!(!log.contains("s3cr3t") && !log.contains("alice"), "{log}");
+    // the mirror lives in the cache, named without the credentials
+    let cache = home.path().join(".cache/kdrift/repos");
+    for entry in std::fs::read_dir(&cache).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            !name.contains("s3cr3t") && !name.contains("alice"),
+            "{name}"
+        );
+    }
 }

@@ -2,88 +2,13 @@
 //! loopback (nothing here touches the internet), following new commits, force-pushes, deleted
 //! branches and the remote's default branch; and credentials never reaching errors or the disk.
 
+mod common;
+
+use common::upstream::{Daemon, Upstream, git};
 use kdrift::repo::{cache_dir_for, fetch_mirror, read_snapshot, redact_url, resolve_commit, scrub};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Runs git with no user or system config (so the machine's git setup cannot interfere).
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "test")
-        .env("GIT_AUTHOR_EMAIL", "test@kdrift.invalid")
-        .env("GIT_COMMITTER_NAME", "test")
-        .env("GIT_COMMITTER_EMAIL", "test@kdrift.invalid")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn configmap(value: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x\ndata:\n  v: \"{value}\"\n"
-    )
-}
-
-/// A bare repo `<root>/repo.git` (the remote) fed from a worktree `<root>/work` by pushing.
-struct Upstream {
-    dir: tempfile::TempDir,
-}
-
-impl Upstream {
-    /// The remote's default branch is `branch` (deliberately not `main` in most tests).
-    fn new(branch: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        git(dir.path(), &["init", "-q", "-b", branch, "work"]);
-        let up = Upstream { dir };
-        up.commit("first", "1");
-        git(
-            up.dir.path(),
-            &["clone", "-q", "--bare", "work", "repo.git"],
-        );
-        git(&up.work(), &["remote", "add", "origin", "../repo.git"]);
-        up
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn work(&self) -> PathBuf {
-        self.root().join("work")
-    }
-
-    fn bare(&self) -> PathBuf {
-        self.root().join("repo.git")
-    }
-
-    fn file_url(&self) -> String {
-        format!("file://{}", self.bare().display())
-    }
-
-    /// Commits `c.yaml` with `value` in the worktree (not pushed); returns the commit id.
-    fn commit(&self, subject: &str, value: &str) -> String {
-        std::fs::write(self.work().join("c.yaml"), configmap(value)).unwrap();
-        git(&self.work(), &["add", "c.yaml"]);
-        git(&self.work(), &["commit", "-q", "-m", subject]);
-        git(&self.work(), &["rev-parse", "HEAD"])
-    }
-
-    fn push(&self, refspec: &str) {
-        git(&self.work(), &["push", "-q", "--force", "origin", refspec]);
-    }
-}
+use std::time::Duration;
 
 /// The value of `data.v` of the single ConfigMap at HEAD of the cache repo.
 fn head_value(cache: &Path) -> (String, String) {
@@ -176,60 +101,6 @@ fn force_push_deleted_branch_and_new_default_branch_are_followed() {
     let snap = read_snapshot(&cache, None, None, None).unwrap();
     assert_eq!(snap.branch.as_deref(), Some("feature"));
     assert_eq!(snap.commit.id, old);
-}
-
-/// `git daemon` serving `base` on a free loopback port; killed (and reaped) on drop.
-struct Daemon {
-    child: Child,
-    port: u16,
-}
-
-impl Daemon {
-    fn start(base: &Path) -> Daemon {
-        let port = {
-            let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-            probe.local_addr().unwrap().port()
-        };
-        // The daemon binary itself: `git daemon` would run it as a grandchild that outlives a kill.
-        let exec_path = PathBuf::from(git(base, &["--exec-path"]));
-        let child = Command::new(exec_path.join("git-daemon"))
-            .arg("--reuseaddr")
-            .arg("--export-all")
-            .arg(format!("--base-path={}", base.display()))
-            .arg("--listen=127.0.0.1")
-            .arg(format!("--port={port}"))
-            .arg(base)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("git daemon starts");
-        let mut daemon = Daemon { child, port };
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return daemon;
-            }
-            if let Some(status) = daemon.child.try_wait().unwrap() {
-                panic!("git daemon exited before accepting connections on port {port}: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "git daemon did not accept connections on 127.0.0.1:{port} within 10 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

@@ -497,3 +497,33 @@ async fn a_failed_repo_read_keeps_the_last_good_desired_state() {
         "the header still names the commit being compared"
     );
 }
+
+#[tokio::test]
+async fn f_fetches_a_url_repo_and_tells_a_local_one_needs_nothing() {
+    let (mut state, _demo) = demo_state().await;
+    assert!(!key(&mut state, 'f').iter().any(|c| matches!(c, Cmd::Fetch)));
+    let last = state.notices.last().unwrap().text.clone();
+    assert!(last.contains("local repo"), "{last}");
+
+    state.remote_repo = true;
+    assert!(key(&mut state, 'f').iter().any(|c| matches!(c, Cmd::Fetch)));
+    update(
+        &mut state,
+        Msg::Repo(kdrift::app::RepoMsg::Failed(
+            "fetching git://h/r: refused".into(),
+        )),
+    );
+    assert!(state.repo_error.is_some());
+    update(
+        &mut state,
+        Msg::Repo(kdrift::app::RepoMsg::Fetched {
+            manual: true,
+            changed: false,
+        }),
+    );
+    assert_eq!(
+        state.repo_error, None,
+        "a fetch that works clears the error"
+    );
+    assert_eq!(state.notices.last().unwrap().text, "fetched: up to date");
+}

@@ -29,6 +29,8 @@ pub enum Action {
     Head,
     /// The commits that changed the selected resource's desired state.
     History,
+    /// Fetch a URL repo now.
+    Fetch,
 }
 
 impl Action {
@@ -55,6 +57,7 @@ impl Action {
             Action::Open => "compare against the selected commit",
             Action::Head => "back to the branch HEAD",
             Action::History => "history of the selected resource in git",
+            Action::Fetch => "fetch the repo now (URL repos)",
         }
     }
 

@@ -31,6 +31,11 @@ pub enum RepoMsg {
         entries: Vec<HistoryEntry>,
     },
     Failed(String),
+    /// A URL repo's mirror was fetched (new commits arrive as a `Snapshot` from the follower).
+    Fetched {
+        manual: bool,
+        changed: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -119,6 +124,8 @@ pub enum Cmd {
     /// Follow logs of a workload's pods, replacing the current stream; `None` stops following.
     FollowLogs(Option<LogTarget>),
     Sync(SyncPlan),
+    /// Fetch a URL repo now.
+    Fetch,
     /// Read the desired state at this commit (`None` = the followed revision) for time travel.
     ReadCommit(Option<String>),
     /// Read the history of one resource from its source file, back from `commit`.

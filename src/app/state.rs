@@ -90,6 +90,8 @@ pub struct State {
     pub now_ms: u64,
     pub context: String,
     pub read_only: bool,
+    /// The repo is a URL kdrift mirrors and fetches (so `f` means something).
+    pub remote_repo: bool,
     /// The commit being compared against (HEAD, or an older one while time traveling).
     pub repo: Option<RepoView>,
     /// The followed revision's newest commit, and its history for the commits pane.

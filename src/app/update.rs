@@ -131,6 +131,17 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
                 }
             }
         }
+        Action::Fetch => {
+            if state.remote_repo {
+                state.notify(NoticeKind::Info, "fetching…");
+                cmds.push(Cmd::Fetch);
+            } else {
+                state.notify(
+                    NoticeKind::Info,
+                    "a local repo needs no fetch: its new commits show up by themselves",
+                );
+            }
+        }
         Action::History => {
             let Some(key) = state.selected_key().cloned() else {
                 return;

@@ -15,6 +15,24 @@ pub const MANIFEST_GROUP: &str = "kdrift.dev";
 
 pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
     match msg {
+        RepoMsg::Fetched { manual, changed } => {
+            // a fetch that works again clears the last fetch error
+            if state
+                .repo_error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("fetching "))
+            {
+                state.repo_error = None;
+            }
+            if manual {
+                let text = if changed {
+                    "fetched: new commits"
+                } else {
+                    "fetched: up to date"
+                };
+                state.notify(NoticeKind::Info, text);
+            }
+        }
         RepoMsg::Failed(e) => {
             state.notify(NoticeKind::Error, format!("repo: {e}"));
             state.repo_error = Some(e);

@@ -2,7 +2,7 @@
 //! followed revision is read and sent as a fresh snapshot. A read that fails keeps the last good state.
 
 use super::cache::{ReadCache, ReadOptions};
-use super::read::{read_snapshot_with, resolve_commit};
+use super::read::{Snapshot, read_snapshot_with, resolve_commit};
 use super::render::RenderOptions;
 use crate::app::{Msg, RepoMsg};
 use notify::{RecursiveMode, Watcher};
@@ -22,9 +22,28 @@ pub struct RepoSpec {
     pub namespace: Option<String>,
     /// Values files applied to every Helm chart that has them (`--helm-values`).
     pub helm_values: Vec<String>,
+    /// For a URL repo: the URL as given (it may carry credentials, so it is never shown);
+    /// `path` is then its mirror in the cache.
+    pub url: Option<String>,
 }
 
 impl RepoSpec {
+    /// How the repo is named on screen, in logs and in JSON: the URL without credentials.
+    pub fn display(&self) -> String {
+        match &self.url {
+            Some(url) => super::remote::redact_url(url),
+            None => self.path.display().to_string(),
+        }
+    }
+
+    /// Reads `rev` (default: the followed revision), named as `display` says.
+    pub fn read(&self, rev: Option<&str>, cache: &mut ReadCache) -> anyhow::Result<Snapshot> {
+        let rev = rev.or(self.rev.as_deref());
+        let mut snap = read_snapshot_with(&self.path, rev, &self.read_options(), cache)?;
+        snap.repo = self.display();
+        Ok(snap)
+    }
+
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
             subdir: self.subdir.clone(),
@@ -53,7 +72,6 @@ pub fn spawn_follower(spec: RepoSpec, tx: Sender<Msg>) -> JoinHandle<()> {
             }
         };
         let mut last: Option<String> = None;
-        let options = spec.read_options();
         // Parsed files and renders carry over, so a commit costs only what it changed.
         let mut cache = Some(ReadCache::default());
         loop {
@@ -65,11 +83,10 @@ pub fn spawn_follower(spec: RepoSpec, tx: Sender<Msg>) -> JoinHandle<()> {
             let msg = match current {
                 Ok(Ok(id)) if last.as_ref() == Some(&id) => None,
                 Ok(Ok(id)) => {
-                    let path = spec.path.clone();
-                    let options = options.clone();
+                    let spec = spec.clone();
                     let mut taken = cache.take().unwrap_or_default();
                     let read = tokio::task::spawn_blocking(move || {
-                        let snap = read_snapshot_with(&path, Some(&id), &options, &mut taken);
+                        let snap = spec.read(Some(&id), &mut taken);
                         (snap, taken)
                     })
                     .await;

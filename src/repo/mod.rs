@@ -2,6 +2,7 @@
 
 mod cache;
 mod demo_repo;
+mod fetcher;
 mod follow;
 mod history;
 mod manifests;
@@ -13,6 +14,7 @@ mod trust;
 
 pub use cache::{ReadCache, ReadOptions};
 pub use demo_repo::{RepoFile, write_history};
+pub use fetcher::spawn_fetcher;
 pub use follow::{RepoSpec, spawn_follower};
 pub use history::{HistoryEntry, object_history};
 pub use manifests::{merge_parsed, parse_file, parse_manifests};

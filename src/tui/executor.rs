@@ -3,7 +3,7 @@
 use crate::app::{Cmd, Msg, RepoMsg};
 use crate::cluster::{Resolver, follow_logs, spawn_watch};
 use crate::model::Gvk;
-use crate::repo::{ReadCache, RepoSpec, object_history, read_snapshot_with};
+use crate::repo::{ReadCache, RepoSpec, object_history};
 use crate::sync::run_sync;
 use std::collections::HashMap;
 use tokio::sync::mpsc::Sender;
@@ -17,6 +17,8 @@ pub struct Executor {
     sync: Option<JoinHandle<()>>,
     /// Where commits are read from for time travel; `None` when there is no repo (tests).
     repo: Option<RepoSpec>,
+    /// Asks a URL repo's fetcher to fetch now.
+    fetch_now: Option<Sender<()>>,
 }
 
 impl Executor {
@@ -28,6 +30,7 @@ impl Executor {
             logs: None,
             sync: None,
             repo: None,
+            fetch_now: None,
         }
     }
 
@@ -36,9 +39,20 @@ impl Executor {
         self
     }
 
+    pub fn with_fetcher(mut self, now: Sender<()>) -> Self {
+        self.fetch_now = Some(now);
+        self
+    }
+
     pub fn run(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Quit => {}
+            Cmd::Fetch => {
+                if let Some(now) = &self.fetch_now {
+                    // a full channel means a fetch is already asked for
+                    let _ = now.try_send(());
+                }
+            }
             Cmd::Watch(requests) => {
                 for req in requests {
                     if req.restart
@@ -64,14 +78,8 @@ impl Executor {
                 };
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let rev = commit.or(spec.rev.clone());
                     let read = tokio::task::spawn_blocking(move || {
-                        read_snapshot_with(
-                            &spec.path,
-                            rev.as_deref(),
-                            &spec.read_options(),
-                            &mut ReadCache::default(),
-                        )
+                        spec.read(commit.as_deref(), &mut ReadCache::default())
                     })
                     .await;
                     let msg = match read {

@@ -10,7 +10,7 @@ pub use terminal::TerminalGuard;
 
 use crate::app::{Keymap, Msg, State, update};
 use crate::cluster::Resolver;
-use crate::repo::{RepoSpec, spawn_follower};
+use crate::repo::{RepoSpec, spawn_fetcher, spawn_follower};
 use anyhow::Result;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -23,6 +23,8 @@ const MAX_BATCH: usize = 512;
 pub struct TuiConfig {
     pub context: String,
     pub repo: RepoSpec,
+    /// For a URL repo: how often its mirror is fetched.
+    pub fetch_interval: Duration,
     pub read_only: bool,
     pub keymap: Keymap,
 }
@@ -33,11 +35,24 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     let mut state = State::new(config.context, config.keymap);
     state.read_only = config.read_only;
     let spec = config.repo;
+    state.remote_repo = spec.url.is_some();
     let follower = spawn_follower(spec.clone(), tx.clone());
+    let (fetcher, fetch_now) = match spec.url.clone() {
+        Some(url) => {
+            let (now_tx, now_rx) = mpsc::channel(1);
+            let every = config.fetch_interval;
+            let task = spawn_fetcher(url, spec.path.clone(), every, now_rx, tx.clone());
+            (Some(task), Some(now_tx))
+        }
+        None => (None, None),
+    };
+    let mut executor = Executor::new(resolver, tx.clone()).with_repo(spec);
+    if let Some(now) = fetch_now {
+        executor = executor.with_fetcher(now);
+    }
 
     let mut guard = TerminalGuard::enter()?;
     input::spawn_input(tx.clone());
-    let mut executor = Executor::new(resolver, tx.clone()).with_repo(spec);
     // Every wake-up below is a change, so each loop turn draws exactly one frame.
     loop {
         let size = guard.terminal.size()?;
@@ -70,6 +85,9 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
         }
     }
     follower.abort();
+    if let Some(f) = fetcher {
+        f.abort();
+    }
     executor.shutdown();
     guard.leave()?;
     Ok(())

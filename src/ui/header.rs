@@ -105,7 +105,12 @@ fn watch_summary(state: &State) -> Span<'static> {
 }
 
 /// Temp-dir paths are long and meaningless: show the last component.
+/// A local repo by its directory name; a URL repo by host and path (the name is already free of
+/// credentials: see `RepoSpec::display`).
 fn short_repo(name: &str) -> String {
     let trimmed = name.trim_end_matches('/');
+    if let Some((_, rest)) = trimmed.split_once("://") {
+        return sanitize(rest);
+    }
     sanitize(trimmed.rsplit('/').next().unwrap_or(trimmed))
 }

@@ -4,6 +4,7 @@
 pub mod render_repo;
 pub mod testbed;
 pub mod tmux;
+pub mod upstream;
 
 use kdrift::app::{Keymap, LogLine, LogMsg, Msg, State, update};
 use kdrift::cluster::Resolver;

@@ -92,6 +92,7 @@ impl Testbed {
             .arg(kubeconfig)
             .args(extra)
             .env("XDG_STATE_HOME", self.dir.join("kdrift-state"))
+            .env("XDG_CACHE_HOME", self.dir.join("kdrift-cache"))
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

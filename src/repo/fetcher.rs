@@ -1,0 +1,44 @@
+//! Keeps a URL repo's mirror fresh: a fetch every interval and whenever the user asks. New
+//! commits then reach the screen the same way local ones do: the fetch moves the mirror's refs
+//! and the follower, watching those refs, reads the new commit.
+
+use super::remote::{fetch_mirror, redact_url};
+use crate::app::{Msg, RepoMsg};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc::{Receiver, Sender};
+use tokio::task::JoinHandle;
+
+pub fn spawn_fetcher(
+    url: String,
+    mirror: PathBuf,
+    every: Duration,
+    mut now: Receiver<()>,
+    tx: Sender<Msg>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let manual = tokio::select! {
+                () = tokio::time::sleep(every) => false,
+                asked = now.recv() => match asked {
+                    Some(()) => true,
+                    None => return,
+                },
+            };
+            let (u, m) = (url.clone(), mirror.clone());
+            let result = tokio::task::spawn_blocking(move || fetch_mirror(&u, &m)).await;
+            let msg = match result {
+                Ok(Ok(outcome)) => RepoMsg::Fetched {
+                    manual,
+                    changed: outcome.changed(),
+                },
+                // fetch_mirror's errors are already scrubbed of credentials
+                Ok(Err(e)) => RepoMsg::Failed(format!("fetching {}: {e:#}", redact_url(&url))),
+                Err(e) => RepoMsg::Failed(format!("fetching {}: {e}", redact_url(&url))),
+            };
+            if tx.send(Msg::Repo(msg)).await.is_err() {
+                return;
+            }
+        }
+    })
+}
