@@ -49,7 +49,13 @@ async fn commits_pane_lists_the_branch_and_enter_asks_for_the_commit() {
     key(&mut state, KeyCode::Char('j'));
     key(&mut state, KeyCode::Char('j'));
     let cmds = key(&mut state, KeyCode::Enter);
-    assert_eq!(cmds, vec![Cmd::ReadCommit(Some(state.log[2].id.clone()))]);
+    assert_eq!(
+        cmds,
+        vec![
+            Cmd::ReadCommit(Some(state.log[2].id.clone())),
+            Cmd::ReadCommitFiles(state.log[2].clone()),
+        ]
+    );
     key(&mut state, KeyCode::Char('c'));
     assert!(!state.show_commits);
 }
@@ -138,6 +144,38 @@ async fn the_executor_reads_the_chosen_commit() {
     assert_eq!(snap.commit.subject, "scale redis to 4 replicas");
     update(&mut state, Msg::Repo(RepoMsg::Travel(snap)));
     assert!(state.traveling());
+    executor.shutdown();
+}
+
+/// Enter on a commit lists the files it changed under the history (read by the executor from git).
+#[tokio::test]
+async fn enter_on_a_commit_shows_the_files_it_changed() {
+    let (mut state, demo) = demo_state().await;
+    let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let mut executor = Executor::new(demo.resolver.clone(), tx).with_repo(demo.repo_spec());
+    key(&mut state, KeyCode::Char('c'));
+    key(&mut state, KeyCode::Char('j'));
+    for cmd in key(&mut state, KeyCode::Enter) {
+        executor.run(cmd);
+    }
+    for _ in 0..2 {
+        let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        update(&mut state, msg);
+    }
+    let files = state.commit_files.as_ref().expect("files arrived");
+    assert_eq!(files.commit.subject, "scale redis to 4 replicas");
+    let mut t = Terminal::new(TestBackend::new(90, 12)).unwrap();
+    t.draw(|f| kdrift::ui::commits::draw(f, f.area(), &state))
+        .unwrap();
+    insta::assert_snapshot!(t.backend());
+    key(&mut state, KeyCode::Char('c'));
+    assert_eq!(
+        state.commit_files, None,
+        "closing the pane forgets the list"
+    );
     executor.shutdown();
 }
 

@@ -54,7 +54,7 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
             Action::Commits => "commits / logs",
-            Action::Open => "compare against the selected commit",
+            Action::Open => "compare against the selected commit; list its files",
             Action::Head => "back to the branch HEAD",
             Action::History => "history of the selected resource in git",
             Action::Fetch => "fetch the repo now (URL repos)",

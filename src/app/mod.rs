@@ -12,6 +12,7 @@ pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER};
 pub use keymap::{KeySpec, Keymap, display_key, parse_key};
 pub use msg::{Cmd, KubeMsg, LogLine, LogMsg, LogTarget, Msg, RepoMsg, SyncMsg, WatchRequest};
 pub use state::{
-    HistoryView, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, RepoView, State, SyncProgress,
+    CommitFiles, HistoryView, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, RepoView, State,
+    SyncProgress,
 };
 pub use update::update;

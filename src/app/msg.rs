@@ -1,7 +1,7 @@
 //! Messages from tasks to the core, and commands from the core to the executor. All owned data.
 
 use crate::model::{Gvk, ResourceKey, WatchState};
-use crate::repo::{HistoryEntry, Snapshot};
+use crate::repo::{CommitInfo, FileChange, HistoryEntry, Snapshot};
 use crate::sync::SyncPlan;
 use crossterm::event::KeyEvent;
 use serde_json::Value;
@@ -31,6 +31,13 @@ pub enum RepoMsg {
         entries: Vec<HistoryEntry>,
     },
     Failed(String),
+    /// The files a commit changed (Enter on a commit).
+    Files {
+        commit: CommitInfo,
+        files: Vec<FileChange>,
+        /// More than `MAX_CHANGED_FILES` changed; the list is cut.
+        cut: bool,
+    },
     /// A URL repo's mirror was fetched (new commits arrive as a `Snapshot` from the follower).
     Fetched {
         manual: bool,
@@ -126,6 +133,8 @@ pub enum Cmd {
     Sync(SyncPlan),
     /// Fetch a URL repo now.
     Fetch,
+    /// List the files this commit changed.
+    ReadCommitFiles(CommitInfo),
     /// Read the desired state at this commit (`None` = the followed revision) for time travel.
     ReadCommit(Option<String>),
     /// Read the history of one resource from its source file, back from `commit`.

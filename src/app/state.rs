@@ -92,6 +92,8 @@ pub struct State {
     pub read_only: bool,
     /// The repo is a URL kdrift mirrors and fetches (so `f` means something).
     pub remote_repo: bool,
+    /// Files changed by the commit last opened with Enter in the commits pane.
+    pub commit_files: Option<CommitFiles>,
     /// The commit being compared against (HEAD, or an older one while time traveling).
     pub repo: Option<RepoView>,
     /// The followed revision's newest commit, and its history for the commits pane.
@@ -195,4 +197,12 @@ impl State {
 
 fn row_matches(key: &ResourceKey, report: &DriftReport, needle: &str) -> bool {
     key.to_string().to_lowercase().contains(needle) || report.status.label().contains(needle)
+}
+
+/// The files one commit changed, shown under the commits list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitFiles {
+    pub commit: crate::repo::CommitInfo,
+    pub files: Vec<crate::repo::FileChange>,
+    pub cut: bool,
 }

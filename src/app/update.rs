@@ -118,6 +118,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         Action::Help => state.help = true,
         Action::Commits => {
             state.show_commits = !state.show_commits;
+            state.commit_files = None;
             if state.show_commits {
                 state.focus = Pane::Logs;
             }
@@ -128,6 +129,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
                 if let Some(commit) = state.log.get(state.commit_selected) {
                     let at_head = head.as_deref() == Some(commit.id.as_str());
                     cmds.push(Cmd::ReadCommit((!at_head).then(|| commit.id.clone())));
+                    cmds.push(Cmd::ReadCommitFiles(commit.clone()));
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Folding repo snapshots, watch events and log batches into State, and judging drift as they arrive.
 
 use super::msg::{Cmd, KubeMsg, LogMsg, RepoMsg, WatchRequest};
-use super::state::{LOG_CAPACITY, NoticeKind, RepoView, State};
+use super::state::{CommitFiles, LOG_CAPACITY, NoticeKind, RepoView, State};
 use crate::drift::{assess, is_owned_by_kdrift};
 use crate::model::{
     DriftReport, DriftStatus, Gvk, ORPHAN_KINDS, OWNER_LABEL, OWNER_VALUE, ResourceKey, WatchState,
@@ -15,6 +15,9 @@ pub const MANIFEST_GROUP: &str = "kdrift.dev";
 
 pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
     match msg {
+        RepoMsg::Files { commit, files, cut } => {
+            state.commit_files = Some(CommitFiles { commit, files, cut });
+        }
         RepoMsg::Fetched { manual, changed } => {
             // a fetch that works again clears the last fetch error
             if state

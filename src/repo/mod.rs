@@ -1,6 +1,7 @@
 //! Git as the source of truth: reads the desired state at a commit without touching any worktree.
 
 mod cache;
+mod changes;
 mod demo_repo;
 mod fetcher;
 mod follow;
@@ -13,6 +14,7 @@ mod tree_index;
 mod trust;
 
 pub use cache::{ReadCache, ReadOptions};
+pub use changes::{FileChange, MAX_CHANGED_FILES, commit_files};
 pub use demo_repo::{RepoFile, write_history};
 pub use fetcher::spawn_fetcher;
 pub use follow::{RepoSpec, spawn_follower};

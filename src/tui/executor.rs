@@ -3,7 +3,7 @@
 use crate::app::{Cmd, Msg, RepoMsg};
 use crate::cluster::{Resolver, follow_logs, spawn_watch};
 use crate::model::Gvk;
-use crate::repo::{ReadCache, RepoSpec, object_history};
+use crate::repo::{ReadCache, RepoSpec, commit_files, object_history};
 use crate::sync::run_sync;
 use std::collections::HashMap;
 use tokio::sync::mpsc::Sender;
@@ -47,6 +47,23 @@ impl Executor {
     pub fn run(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Quit => {}
+            Cmd::ReadCommitFiles(commit) => {
+                let Some(spec) = self.repo.clone() else {
+                    return;
+                };
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let id = commit.id.clone();
+                    let read =
+                        tokio::task::spawn_blocking(move || commit_files(&spec.path, &id)).await;
+                    let msg = match read {
+                        Ok(Ok((files, cut))) => RepoMsg::Files { commit, files, cut },
+                        Ok(Err(e)) => RepoMsg::Failed(format!("files of {}: {e:#}", commit.short)),
+                        Err(e) => RepoMsg::Failed(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::Repo(msg)).await;
+                });
+            }
             Cmd::Fetch => {
                 if let Some(now) = &self.fetch_now {
                     // a full channel means a fetch is already asked for

@@ -2,17 +2,31 @@
 //! `◆` the one the cluster was last synced from (kdrift's `kdrift.dev/commit` annotation).
 
 use super::style::{dim, is_focused, pane};
-use crate::app::{Pane, State};
+use crate::app::{CommitFiles, Pane, State};
 use crate::text::sanitize;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::Line;
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use serde_json::Value;
 use std::collections::HashMap;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    // Enter on a commit lists its files under the history, taking at most half the pane.
+    let area = match &state.commit_files {
+        Some(files) if area.height >= 10 => {
+            let want = files.files.len() as u16 + 2 + u16::from(files.cut);
+            let [list, below] = Layout::vertical([
+                Constraint::Min(5),
+                Constraint::Length(want.min(area.height / 2)),
+            ])
+            .areas(area);
+            draw_files(frame, below, files);
+            list
+        }
+        _ => area,
+    };
     let focused = is_focused(state.focus, Pane::Logs);
     let branch = state
         .repo
@@ -76,6 +90,42 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Constraint::Fill(1),
     ];
     frame.render_widget(Table::new(rows, widths).block(block), area);
+}
+
+fn draw_files(frame: &mut Frame, area: Rect, files: &CommitFiles) {
+    let title = format!(
+        " files changed in {} ({}{}) ",
+        files.commit.short,
+        files.files.len(),
+        if files.cut { "+" } else { "" }
+    );
+    let height = area.height.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = files
+        .files
+        .iter()
+        .take(height)
+        .map(|f| {
+            let color = match f.status {
+                'A' => Color::Green,
+                'D' => Color::LightRed,
+                _ => Color::Yellow,
+            };
+            Line::from(vec![
+                Span::styled(format!("{} ", f.status), Style::new().fg(color)),
+                Span::raw(sanitize(&f.path)),
+            ])
+        })
+        .collect();
+    if files.files.is_empty() {
+        lines.push(Line::styled(
+            "no files changed (an empty or merge commit)",
+            dim(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(pane(Line::from(title), false)),
+        area,
+    );
 }
 
 /// The commit most live objects were applied from, by kdrift's annotation.
