@@ -136,6 +136,23 @@ fn manifests(c: &mut Criterion) {
             })
         });
     }
+    // The same 10k after `git gc`, as a cloned or long-lived repo is: one pack of deltas.
+    let dir = repo_with(10_000);
+    let gc = std::process::Command::new("git")
+        .args(["gc", "-q", "--aggressive"])
+        .current_dir(dir.path())
+        .status();
+    assert!(gc.is_ok_and(|s| s.success()), "git gc failed");
+    g.bench_function("10000 manifests, packed", |b| {
+        b.iter(|| {
+            black_box(
+                read_snapshot(dir.path(), None, None, None)
+                    .unwrap()
+                    .desired
+                    .len(),
+            )
+        })
+    });
     g.finish();
 }
 
@@ -152,7 +169,7 @@ fn one_object(c: &mut Criterion) {
     let manifest: Value = serde_saphyr::from_str(&deployment(7)).unwrap();
     let d = Desired {
         key: ResourceKey::from_object(&manifest).unwrap(),
-        manifest: manifest.clone(),
+        manifest: manifest.clone().into(),
         source: "a.yaml".into(),
     };
     let equal = live_of(&manifest, manifest["spec"]["replicas"].as_i64().unwrap());

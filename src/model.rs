@@ -95,7 +95,9 @@ impl fmt::Display for ResourceKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Desired {
     pub key: ResourceKey,
-    pub manifest: Value,
+    /// Shared: a commit that leaves a file alone hands the same parsed object on (parse cache,
+    /// snapshot, state), so nothing is deep-copied and "unchanged" is a pointer comparison.
+    pub manifest: std::sync::Arc<Value>,
     /// Path of the file inside the repo that declared it.
     pub source: String,
 }

@@ -4,11 +4,13 @@ use super::msg::{Cmd, KubeMsg, LogMsg, RepoMsg, WatchRequest};
 use super::state::{CommitFiles, LOG_CAPACITY, NoticeKind, RepoView, State};
 use crate::drift::{assess, is_owned_by_kdrift};
 use crate::model::{
-    DriftReport, DriftStatus, Gvk, ORPHAN_KINDS, OWNER_LABEL, OWNER_VALUE, ResourceKey, WatchState,
+    Desired, DriftReport, DriftStatus, Gvk, ORPHAN_KINDS, OWNER_LABEL, OWNER_VALUE, ResourceKey,
+    WatchState,
 };
 use crate::repo::Snapshot;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Group used for synthetic rows that stand for bad manifests.
 pub const MANIFEST_GROUP: &str = "kdrift.dev";
@@ -94,17 +96,18 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
 fn apply_snapshot(state: &mut State, snap: Snapshot, cmds: &mut Vec<Cmd>) {
     // Kinds whose declared objects changed need a fresh list: objects git now declares were
     // not kept before (only declared or kdrift-owned objects are).
-    let before: BTreeSet<ResourceKey> = state.desired.keys().cloned().collect();
     state.repo = Some(RepoView {
         name: snap.repo.clone(),
         branch: snap.branch.clone(),
         commit: snap.commit.clone(),
     });
-    state.desired = snap
-        .desired
-        .into_iter()
-        .map(|d| (d.key.clone(), d))
-        .collect();
+    let old = std::mem::replace(
+        &mut state.desired,
+        snap.desired
+            .into_iter()
+            .map(|d| (d.key.clone(), d))
+            .collect(),
+    );
     state.manifest_errors = snap.errors;
     state.manifest_notes = snap.notes;
     let mut kinds: BTreeMap<Gvk, BTreeSet<String>> = BTreeMap::new();
@@ -120,7 +123,7 @@ fn apply_snapshot(state: &mut State, snap: Snapshot, cmds: &mut Vec<Cmd>) {
         state.orphan_kinds.remove(gvk);
     }
     state.settled = false;
-    rebuild_all(state);
+    refresh_after_snapshot(state, &old);
     let all_namespaces: BTreeSet<String> = kinds.values().flatten().cloned().collect();
     let mut requests: Vec<WatchRequest> = Vec::new();
     for (group, version, kind) in ORPHAN_KINDS {
@@ -142,9 +145,10 @@ fn apply_snapshot(state: &mut State, snap: Snapshot, cmds: &mut Vec<Cmd>) {
             });
         }
     }
-    let after: BTreeSet<ResourceKey> = state.desired.keys().cloned().collect();
-    let changed: BTreeSet<Gvk> = before
-        .symmetric_difference(&after)
+    let changed: BTreeSet<Gvk> = old
+        .keys()
+        .filter(|k| !state.desired.contains_key(*k))
+        .chain(state.desired.keys().filter(|k| !old.contains_key(*k)))
         .map(ResourceKey::gvk)
         .collect();
     for gvk in &changed {
@@ -429,8 +433,7 @@ fn unscope_cluster_kind(state: &mut State, gvk: &Gvk) {
     }
     for key in keys {
         if let Some(mut d) = state.desired.remove(&key) {
-            if let Some(meta) = d
-                .manifest
+            if let Some(meta) = std::sync::Arc::make_mut(&mut d.manifest)
                 .get_mut("metadata")
                 .and_then(Value::as_object_mut)
             {
@@ -441,6 +444,41 @@ fn unscope_cluster_kind(state: &mut State, gvk: &Gvk) {
         }
     }
     rebuild_all(state);
+}
+
+/// After a new commit only rows whose desired object changed are judged again (a commit touching
+/// a few files of 10k costs a few `assess` calls, not 10k). When the set of namespaces the repo
+/// declares changes, which objects count as orphans may change too: then everything is rebuilt.
+fn refresh_after_snapshot(state: &mut State, old: &BTreeMap<ResourceKey, Desired>) {
+    if managed_namespaces(old) != managed_namespaces(&state.desired) {
+        rebuild_all(state);
+        return;
+    }
+    let same = |a: &Desired, b: &Desired| Arc::ptr_eq(&a.manifest, &b.manifest) || a == b;
+    let changed: Vec<ResourceKey> = old
+        .iter()
+        .filter(|(k, d)| state.desired.get(*k).is_none_or(|n| !same(n, d)))
+        .map(|(k, _)| k)
+        .chain(state.desired.keys().filter(|k| !old.contains_key(*k)))
+        .cloned()
+        .collect();
+    for key in changed {
+        recompute(state, &key);
+    }
+    state.reports.retain(|k, _| k.group != MANIFEST_GROUP);
+    add_manifest_rows(state);
+}
+
+/// The namespaces that make a kdrift-labelled object an orphan here (see `in_managed_namespace`).
+fn managed_namespaces(desired: &BTreeMap<ResourceKey, Desired>) -> BTreeSet<&str> {
+    desired
+        .keys()
+        .filter_map(|k| match &k.namespace {
+            Some(ns) => Some(ns.as_str()),
+            None if k.kind == "Namespace" && k.group.is_empty() => Some(k.name.as_str()),
+            None => None,
+        })
+        .collect()
 }
 
 fn rebuild_all(state: &mut State) {
@@ -454,6 +492,11 @@ fn rebuild_all(state: &mut State) {
     for key in keys {
         recompute(state, &key);
     }
+    add_manifest_rows(state);
+}
+
+/// One row per manifest error (and per skipped part), named by file and line.
+fn add_manifest_rows(state: &mut State) {
     let errors = state
         .manifest_errors
         .iter()

@@ -118,7 +118,7 @@ fn log_target(state: &State, key: &ResourceKey) -> Option<LogTarget> {
     let source = state
         .live
         .get(key)
-        .or_else(|| state.desired.get(key).map(|d| &d.manifest))?;
+        .or_else(|| state.desired.get(key).map(|d| d.manifest.as_ref()))?;
     let labels = source.pointer("/spec/selector/matchLabels")?.as_object()?;
     let selector: BTreeMap<String, String> = labels
         .iter()

@@ -229,7 +229,7 @@ mod tests {
     fn desired(v: Value) -> Desired {
         Desired {
             key: ResourceKey::from_object(&v).unwrap(),
-            manifest: v,
+            manifest: v.into(),
             source: "x.yaml".into(),
         }
     }

@@ -10,7 +10,7 @@ mod secrets;
 
 pub use compare::{Segment, compare};
 pub use diff_text::{DiffLine, DiffLineKind, diff_text, version_diff};
-pub use normalize::{normalize_desired, strip_server_fields};
+pub use normalize::{normalize_desired, normalized_desired, strip_server_fields};
 pub use provenance::{manager_for, manager_for_segments};
 pub use secrets::{MASK, mask_secret};
 
@@ -34,7 +34,7 @@ pub fn assess(desired: Option<&Desired>, live: Option<&Value>) -> Option<DriftRe
             is_owned_by_kdrift(live).then(|| DriftReport::new(DriftStatus::Orphan))
         }
         (Some(desired), Some(live)) => {
-            let want = normalize_desired(&desired.manifest);
+            let want = normalized_desired(&desired.manifest);
             let secret = desired.key.is_secret();
             let changes = compare(&want, live, secret);
             let status = if changes.is_empty() {

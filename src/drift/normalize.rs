@@ -2,6 +2,7 @@
 
 use base64::Engine;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Metadata the API server sets; never part of what git declares.
 const SERVER_METADATA: &[&str] = &[
@@ -16,6 +17,35 @@ const SERVER_METADATA: &[&str] = &[
     "ownerReferences",
 ];
 
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// `normalize_desired` without the copy when it would change nothing, which is what git usually
+/// holds: judging an object then allocates nothing for the desired side.
+pub fn normalized_desired(manifest: &Value) -> Cow<'_, Value> {
+    if needs_normalizing(manifest) {
+        Cow::Owned(normalize_desired(manifest))
+    } else {
+        Cow::Borrowed(manifest)
+    }
+}
+
+fn needs_normalizing(manifest: &Value) -> bool {
+    let Some(map) = manifest.as_object() else {
+        return false;
+    };
+    if map.contains_key("status") || map.contains_key("stringData") {
+        return true;
+    }
+    let Some(meta) = map.get("metadata").and_then(Value::as_object) else {
+        return false;
+    };
+    SERVER_METADATA.iter().any(|f| meta.contains_key(*f))
+        || meta
+            .get("annotations")
+            .and_then(Value::as_object)
+            .is_some_and(|a| a.is_empty() || a.contains_key(LAST_APPLIED))
+}
+
 /// Removes status and server-set metadata, e.g. to show an orphan's content.
 pub fn strip_server_fields(obj: &Value) -> Value {
     let mut out = obj.clone();
@@ -26,7 +56,7 @@ pub fn strip_server_fields(obj: &Value) -> Value {
                 meta.remove(*field);
             }
             if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
-                ann.remove("kubectl.kubernetes.io/last-applied-configuration");
+                ann.remove(LAST_APPLIED);
                 if ann.is_empty() {
                     meta.remove("annotations");
                 }
@@ -66,6 +96,27 @@ pub fn normalize_desired(manifest: &Value) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_borrowed_form_equals_the_copied_one() {
+        let cases = [
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}}),
+            json!({"kind": "ConfigMap", "metadata": {"name": "a", "uid": "x"}}),
+            json!({"kind": "ConfigMap", "metadata": {"name": "a", "annotations": {}}}),
+            json!({"kind": "ConfigMap", "metadata": {"name": "a", "annotations": {LAST_APPLIED: "{}", "b": "c"}}}),
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"p": "x"}}),
+            json!({"kind": "Deployment", "metadata": {"name": "d"}, "status": {"replicas": 1}}),
+        ];
+        for case in cases {
+            let cow = normalized_desired(&case);
+            assert_eq!(*cow, normalize_desired(&case), "{case}");
+            assert_eq!(
+                matches!(cow, Cow::Borrowed(_)),
+                normalize_desired(&case) == case,
+                "{case}"
+            );
+        }
+    }
 
     #[test]
     fn folds_string_data_into_data() {

@@ -165,7 +165,7 @@ impl Versions<'_> {
         let manifest = objects
             .into_iter()
             .find(|d| &d.key == self.key)
-            .map(|d| d.manifest);
+            .map(|d| std::sync::Arc::unwrap_or_clone(d.manifest));
         self.memo.insert(inputs, manifest.clone());
         Ok(manifest)
     }

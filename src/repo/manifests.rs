@@ -204,7 +204,7 @@ fn push_object(
     if let Some(key) = ResourceKey::from_object(&doc) {
         out.push(Desired {
             key,
-            manifest: doc,
+            manifest: doc.into(),
             source: path.to_string(),
         });
     }

@@ -189,7 +189,8 @@ mod tests {
                 k.clone(),
                 Desired {
                     key: k.clone(),
-                    manifest: json!({"apiVersion":"v1","kind":k.kind,"metadata":{"name":k.name}}),
+                    manifest: json!({"apiVersion":"v1","kind":k.kind,"metadata":{"name":k.name}})
+                        .into(),
                     source: "f.yaml".into(),
                 },
             );
