@@ -527,3 +527,53 @@ async fn f_fetches_a_url_repo_and_tells_a_local_one_needs_nothing() {
     );
     assert_eq!(state.notices.last().unwrap().text, "fetched: up to date");
 }
+
+/// A new commit re-judges only the rows whose desired object changed, yet the table ends up exactly
+/// as a full rebuild would make it (here checked against a fresh evaluation of the same commit).
+#[tokio::test]
+async fn a_new_snapshot_updates_changed_rows_and_keeps_the_rest() {
+    let (mut state, demo) = demo_state().await;
+    let mut next = demo.snapshot.clone();
+    let redis = next
+        .desired
+        .iter_mut()
+        .find(|d| d.key.name == "redis" && d.key.kind == "StatefulSet")
+        .unwrap();
+    std::sync::Arc::make_mut(&mut redis.manifest)["spec"]["replicas"] = serde_json::json!(3);
+    next.desired
+        .retain(|d| d.key.name != "api" || d.key.kind != "Service");
+    next.commit.id = "f".repeat(40);
+    update(
+        &mut state,
+        Msg::Repo(kdrift::app::RepoMsg::Snapshot(Box::new(next.clone()))),
+    );
+    let status = |state: &State, kind: &str, name: &str| {
+        state
+            .reports
+            .iter()
+            .find(|(k, _)| k.kind == kind && k.name == name)
+            .map(|(_, r)| r.status)
+    };
+    assert_eq!(
+        status(&state, "StatefulSet", "redis"),
+        Some(DriftStatus::InSync)
+    );
+    assert_eq!(
+        status(&state, "Service", "api"),
+        None,
+        "no longer declared, not in the cluster"
+    );
+    assert_eq!(
+        status(&state, "ConfigMap", "frontend-config"),
+        Some(DriftStatus::Modified),
+        "untouched rows keep their verdict"
+    );
+    let fresh = kdrift::headless::evaluate(&demo.resolver, next, "x").await;
+    let verdicts = |s: &State| -> Vec<(String, DriftStatus)> {
+        s.reports
+            .iter()
+            .map(|(k, r)| (k.to_string(), r.status))
+            .collect()
+    };
+    assert_eq!(verdicts(&state), verdicts(&fresh));
+}
