@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::testbed::{testbed, unique};
+use common::testbed::{Testbed, testbed, unique};
 use common::upstream::{Daemon, Upstream, git};
 use std::time::Duration;
 
@@ -14,17 +14,23 @@ fn config(ns: &str, mode: &str) -> String {
     )
 }
 
-#[test]
-fn a_commit_pushed_to_the_remote_reaches_the_screen_and_f_fetches_now() {
-    let tb = testbed();
-    let ns = unique("t-remote");
+/// A remote whose `main` holds `app.yaml` (mode a), applied to the cluster with kubectl.
+fn applied_upstream(tb: &Testbed, ns: &str) -> Upstream {
     let up = Upstream::new("main");
     git(&up.work(), &["rm", "-q", "c.yaml"]);
-    std::fs::write(up.work().join("app.yaml"), config(&ns, "a")).unwrap();
+    std::fs::write(up.work().join("app.yaml"), config(ns, "a")).unwrap();
     git(&up.work(), &["add", "app.yaml"]);
     git(&up.work(), &["commit", "-q", "-m", "web config, mode a"]);
     up.push("main");
     tb.kubectl(&["apply", "-f", up.work().join("app.yaml").to_str().unwrap()]);
+    up
+}
+
+#[test]
+fn a_commit_pushed_to_the_remote_reaches_the_screen_and_f_fetches_now() {
+    let tb = testbed();
+    let ns = unique("t-remote");
+    let up = applied_upstream(&tb, &ns);
 
     let daemon = Daemon::start(up.root());
     let url = format!("git://127.0.0.1:{}/repo.git", daemon.port);
@@ -70,13 +76,7 @@ fn a_commit_pushed_to_the_remote_reaches_the_screen_and_f_fetches_now() {
 fn check_on_a_file_url_reads_the_remote_and_names_it() {
     let tb = testbed();
     let ns = unique("t-fileurl");
-    let up = Upstream::new("main");
-    git(&up.work(), &["rm", "-q", "c.yaml"]);
-    std::fs::write(up.work().join("app.yaml"), config(&ns, "a")).unwrap();
-    git(&up.work(), &["add", "app.yaml"]);
-    git(&up.work(), &["commit", "-q", "-m", "web config"]);
-    up.push("main");
-    tb.kubectl(&["apply", "-f", up.work().join("app.yaml").to_str().unwrap()]);
+    let up = applied_upstream(&tb, &ns);
 
     let url = up.file_url();
     let (code, json, stderr) = tb.check_with(std::path::Path::new(&url), &tb.admin, &[]);

@@ -3,14 +3,12 @@
 
 mod common;
 
-use common::render_repo::{commit_all, render_files, write_files};
+use common::render_repo::{error_for, layout_repo};
 use kdrift::repo::read_snapshot;
 
 #[test]
 fn a_missing_tool_is_an_error_row_per_directory_not_a_crash() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &render_files("shop"));
-    commit_all(dir.path(), "layout");
+    let dir = layout_repo("shop");
     // SAFETY: this binary has one test, so nothing else reads the environment concurrently.
     unsafe {
         std::env::set_var("PATH", "/nonexistent");
@@ -19,14 +17,7 @@ fn a_missing_tool_is_an_error_row_per_directory_not_a_crash() {
         }
     }
     let snap = read_snapshot(dir.path(), None, None, Some("shop")).unwrap();
-    let row = |file: &str| {
-        snap.errors
-            .iter()
-            .find(|e| e.source == file)
-            .unwrap_or_else(|| panic!("no error row for {file}: {:?}", snap.errors))
-            .message
-            .clone()
-    };
+    let row = |file: &str| error_for(&snap, file);
     assert!(row("apps/overlays/prod/kustomization.yaml").contains("kustomize"));
     assert!(row("charts/web/Chart.yaml").contains("helm"));
     assert_eq!(snap.errors.len(), 2, "{:?}", snap.errors);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::render_repo::{commit_all, git, render_files, write_files};
+use common::render_repo::{commit_all, git, layout_repo, render_files, write_files};
 use kdrift::model::ResourceKey;
 use kdrift::repo::{ReadCache, ReadOptions, RenderOptions, Snapshot, read_snapshot_with};
 use std::path::Path;
@@ -97,9 +97,7 @@ fn overlays_and_charts_render_once_each_beside_plain_files() {
 #[test]
 fn path_pointing_at_an_overlay_renders_just_it() {
     require_tools();
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &render_files("shop"));
-    commit_all(dir.path(), "layout");
+    let dir = layout_repo("shop");
     let snap = read(
         dir.path(),
         &options(Some("apps/overlays/prod"), "shop"),
@@ -162,9 +160,7 @@ fn a_broken_render_is_an_error_row_for_that_directory_and_the_rest_still_compare
 #[test]
 fn a_new_commit_re_renders_only_what_it_touched() {
     require_tools();
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &render_files("shop"));
-    commit_all(dir.path(), "layout");
+    let dir = layout_repo("shop");
     let opts = options(None, "shop");
     let mut cache = ReadCache::default();
     let first = read(dir.path(), &opts, &mut cache);
@@ -201,9 +197,7 @@ fn a_new_commit_re_renders_only_what_it_touched() {
 #[test]
 fn history_of_a_rendered_object_follows_its_inputs() {
     require_tools();
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &render_files("shop"));
-    commit_all(dir.path(), "layout");
+    let dir = layout_repo("shop");
     write_files(
         dir.path(),
         &[("charts/web/values-prod.yaml", "replicas: 5\n".into())],

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::render_repo::{commit_all, git, write_files};
+use common::render_repo::{commit_all, error_for, git, write_files};
 use kdrift::repo::{read_snapshot, trust_of};
 use std::os::unix::fs::symlink;
 
@@ -25,14 +25,7 @@ fn symlinks_inside_the_tree_are_read_and_ones_leaving_it_are_refused() {
     assert_eq!(snap.desired.len(), 1, "{:?}", snap.desired);
     assert_eq!(snap.desired[0].key.name, "real");
     assert_eq!(snap.desired[0].source, "linked/inside.yaml");
-    let message = |file: &str| {
-        snap.errors
-            .iter()
-            .find(|e| e.source == file)
-            .unwrap_or_else(|| panic!("no error row for {file}: {:?}", snap.errors))
-            .message
-            .clone()
-    };
+    let message = |file: &str| error_for(&snap, file);
     assert!(message("linked/escape.yaml").contains("outside the repository"));
     assert!(message("linked/absolute.yaml").contains("outside the repository"));
     assert!(message("linked/dir.yaml").contains("directory"));

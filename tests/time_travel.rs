@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{NOW_MS, demo, demo_state};
+use common::{NOW_MS, demo, demo_state, status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Cmd, Keymap, Msg, RepoMsg, State, update};
 use kdrift::model::DriftStatus;
@@ -16,14 +16,6 @@ use tokio::sync::mpsc;
 
 fn key(state: &mut State, code: KeyCode) -> Vec<Cmd> {
     update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn status(state: &State, kind: &str, name: &str) -> Option<DriftStatus> {
-    state
-        .reports
-        .iter()
-        .find(|(k, _)| k.kind == kind && k.name == name)
-        .map(|(_, r)| r.status)
 }
 
 fn screen(state: &State, w: u16, h: u16) -> String {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::demo_state;
+use common::{demo_state, status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Cmd, KubeMsg, Msg, NoticeKind, Pane, State, SyncMsg, update};
 use kdrift::model::DriftStatus;
@@ -370,13 +370,6 @@ async fn quit_with_q_and_ctrl_c() {
 async fn a_relist_replaces_one_kind_atomically_and_objects_deleted_meanwhile_go_missing() {
     use kdrift::model::Gvk;
     let (mut state, _demo) = demo_state().await;
-    let status = |state: &State, kind: &str, name: &str| {
-        state
-            .reports
-            .iter()
-            .find(|(k, _)| k.kind == kind && k.name == name)
-            .map(|(_, r)| r.status)
-    };
     let live_before = state.live.len();
     // After a 410 the watcher lists again; frontend-config was deleted while it was disconnected.
     let gvk = Gvk {
@@ -547,13 +540,6 @@ async fn a_new_snapshot_updates_changed_rows_and_keeps_the_rest() {
         &mut state,
         Msg::Repo(kdrift::app::RepoMsg::Snapshot(Box::new(next.clone()))),
     );
-    let status = |state: &State, kind: &str, name: &str| {
-        state
-            .reports
-            .iter()
-            .find(|(k, _)| k.kind == kind && k.name == name)
-            .map(|(_, r)| r.status)
-    };
     assert_eq!(
         status(&state, "StatefulSet", "redis"),
         Some(DriftStatus::InSync)

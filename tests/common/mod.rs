@@ -74,3 +74,12 @@ pub fn feed_logs(state: &mut State) {
         update(state, Msg::Logs(LogMsg::Lines { target, lines }));
     }
 }
+
+/// The verdict on the row of `kind`/`name`, if there is one.
+pub fn status(state: &State, kind: &str, name: &str) -> Option<kdrift::model::DriftStatus> {
+    state
+        .reports
+        .iter()
+        .find(|(k, _)| k.kind == kind && k.name == name)
+        .map(|(_, r)| r.status)
+}

@@ -92,3 +92,21 @@ pub fn render_files(ns: &str) -> Vec<(&'static str, String)> {
         ),
     ]
 }
+
+/// The message of the error row that names `file`; panics listing every error when there is none.
+pub fn error_for(snap: &kdrift::repo::Snapshot, file: &str) -> String {
+    snap.errors
+        .iter()
+        .find(|e| e.source == file)
+        .unwrap_or_else(|| panic!("no error row for {file}: {:?}", snap.errors))
+        .message
+        .clone()
+}
+
+/// A committed repo holding `render_files(ns)`.
+pub fn layout_repo(ns: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &render_files(ns));
+    commit_all(dir.path(), "layout");
+    dir
+}
