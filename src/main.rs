@@ -5,7 +5,7 @@ use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, TargetArgs};
 use kdrift::cluster::{Resolver, connect};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::headless::run_check;
-use kdrift::repo::{ReadCache, RepoSpec, Snapshot, fetch_mirror, read_snapshot};
+use kdrift::repo::{ReadCache, RepoSpec, Snapshot, fetch_mirror, read_snapshot, resolve_commit};
 use kdrift::sim::SimCluster;
 use kdrift::tui::{TuiConfig, run};
 use std::path::PathBuf;
@@ -65,6 +65,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
             ..RepoSpec::default()
         },
         fetch_interval: Duration::MAX,
+        startup_error: None,
         read_only: args.read_only,
         keymap: load_keymap()?,
     };
@@ -76,31 +77,61 @@ async fn demo(args: DemoArgs) -> Result<()> {
     result
 }
 
+/// The repo and a cluster, as `open_target` found them.
+struct Target {
+    snapshot: Snapshot,
+    resolver: Resolver,
+    context: String,
+    /// A URL repo could not be fetched, but its mirror from an earlier run is there (TUI only).
+    stale: Option<String>,
+}
+
 /// The repo (read once, so a bad one fails here) and a reachable cluster: everything that must
-/// work before the TUI or a check starts, each failure one clear line.
-async fn open_target(target: &TargetArgs) -> Result<(Snapshot, Resolver, String)> {
+/// work before the TUI or a check starts, each failure one clear line. `offline_ok`: a URL repo
+/// that cannot be fetched may be shown from its mirror (the TUI keeps fetching; `check` must not
+/// judge a cluster against stale git).
+async fn open_target(target: &TargetArgs, offline_ok: bool) -> Result<Target> {
     if target.repo.is_none() {
         return Err(anyhow!(
             "no --repo given (try `kdrift demo`, or `kdrift --repo PATH|URL`)"
         ));
     }
     let spec = target.repo_spec();
+    let mut stale = None;
     if let Some(url) = spec.url.clone() {
         let mirror = spec.path.clone();
-        tokio::task::spawn_blocking(move || fetch_mirror(&url, &mirror))
+        let fetched = tokio::task::spawn_blocking(move || fetch_mirror(&url, &mirror))
             .await
-            .context("fetching the repo")??;
+            .context("fetching the repo")?;
+        if let Err(e) = fetched {
+            let cached = resolve_commit(&spec.path, spec.rev.as_deref()).is_ok();
+            if !(offline_ok && cached) {
+                return Err(e);
+            }
+            stale = Some(format!("{}: {e:#}", kdrift::repo::STALE));
+        }
     }
     let snapshot = spec.read(None, &mut ReadCache::default())?;
     let (client, context) =
         connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
-    Ok((snapshot, Resolver::new(client), context))
+    Ok(Target {
+        snapshot,
+        resolver: Resolver::new(client),
+        context,
+        stale,
+    })
 }
 
 async fn real_cluster(target: TargetArgs) -> Result<()> {
-    let (_, resolver, context) = open_target(&target).await?;
+    let Target {
+        resolver,
+        context,
+        stale,
+        ..
+    } = open_target(&target, true).await?;
     let config = TuiConfig {
         context,
+        startup_error: stale,
         repo: target.repo_spec(),
         fetch_interval: Duration::from_secs(target.fetch_interval.max(1)),
         read_only: target.read_only,
@@ -110,7 +141,12 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
 }
 
 async fn check(args: CheckArgs) -> Result<u8> {
-    let (snapshot, resolver, context) = open_target(&args.target).await?;
+    let Target {
+        snapshot,
+        resolver,
+        context,
+        ..
+    } = open_target(&args.target, false).await?;
     Ok(run_check(&resolver, snapshot, &context, args.output).await)
 }
 

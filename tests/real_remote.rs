@@ -69,6 +69,20 @@ fn a_commit_pushed_to_the_remote_reaches_the_screen_and_f_fetches_now() {
     );
     tmux.keys("q");
     tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
+
+    // the remote goes away: the next start shows the mirror from the last fetch, and says so
+    drop(daemon);
+    let tmux = common::tmux::Tmux::start(&cmd, state.path());
+    tmux.wait_for(
+        &[
+            "switch web to mode b",
+            "modified 1",
+            "showing the mirror from the last successful fetch",
+        ],
+        Duration::from_secs(20),
+    );
+    tmux.keys("q");
+    tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
     tb.kubectl(&["delete", "namespace", &ns, "--wait=false"]);
 }
 

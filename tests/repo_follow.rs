@@ -1,6 +1,8 @@
 //! The repo follower on real temp repos: new commits arrive (inotify, no polling), a pinned revision
 //! stays put, and a followed ref that breaks reports an error instead of replacing the desired state.
 
+mod common;
+
 use kdrift::app::{Msg, RepoMsg};
 use kdrift::repo::{RepoFile, RepoSpec, spawn_follower, write_history};
 use std::path::Path;
@@ -113,3 +115,83 @@ async fn a_followed_ref_that_disappears_is_an_error_not_an_empty_state() {
     }
     task.abort();
 }
+
+/// A URL repo force-pushed twice while kdrift follows it: first to an unrelated history whose
+/// manifest is broken (the good file still compares, the broken one is an error row, the old
+/// history is gone from the log), then to a good commit again (errors clear).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_force_pushed_url_repo_is_followed_and_a_broken_push_keeps_what_still_parses() {
+    use common::upstream::{Upstream, git};
+    let up = Upstream::new("main");
+    std::fs::write(up.work().join("other.yaml"), OTHER).unwrap();
+    git(&up.work(), &["add", "other.yaml"]);
+    git(&up.work(), &["commit", "-q", "-m", "other"]);
+    let before = up.commit("before the force-push", "2");
+    up.push("main");
+
+    let cache = tempfile::tempdir().unwrap();
+    let url = up.file_url();
+    let mirror = kdrift::repo::cache_dir_for(cache.path(), &url);
+    kdrift::repo::fetch_mirror(&url, &mirror).unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let (now_tx, now_rx) = mpsc::channel(1);
+    let spec = RepoSpec {
+        path: mirror.clone(),
+        url: Some(url.clone()),
+        ..Default::default()
+    };
+    let follower = spawn_follower(spec, tx.clone());
+    let fetcher = kdrift::repo::spawn_fetcher(url, mirror, Duration::from_secs(3600), now_rx, tx);
+    let Some(RepoMsg::Snapshot(s)) = next(&mut rx, Duration::from_secs(5)).await else {
+        panic!("no first snapshot")
+    };
+    assert_eq!(s.commit.id, before);
+
+    // an unrelated history, with c.yaml broken
+    git(&up.work(), &["checkout", "-q", "--orphan", "rewrite"]);
+    std::fs::write(
+        up.work().join("c.yaml"),
+        "apiVersion: v1\nkind: [unclosed\n",
+    )
+    .unwrap();
+    git(&up.work(), &["add", "-A"]);
+    git(&up.work(), &["commit", "-q", "-m", "rewritten history"]);
+    up.push("rewrite:main");
+    now_tx.send(()).await.unwrap();
+    let snap = loop {
+        match next(&mut rx, Duration::from_secs(5)).await {
+            Some(RepoMsg::Snapshot(s)) => break s,
+            Some(RepoMsg::Fetched { .. }) => continue,
+            other => panic!("expected the force-pushed commit, got {other:?}"),
+        }
+    };
+    assert_eq!(snap.commit.subject, "rewritten history");
+    assert_eq!(snap.log.len(), 1, "the old history is gone from the log");
+    assert_eq!(snap.errors.len(), 1, "{:?}", snap.errors);
+    assert_eq!(snap.errors[0].source, "c.yaml");
+    let names: Vec<_> = snap.desired.iter().map(|d| d.key.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["other"],
+        "the file that still parses still compares"
+    );
+
+    // and back to a good commit
+    std::fs::write(up.work().join("c.yaml"), common::upstream::configmap("3")).unwrap();
+    git(&up.work(), &["commit", "-q", "-am", "fixed"]);
+    up.push("rewrite:main");
+    now_tx.send(()).await.unwrap();
+    let snap = loop {
+        match next(&mut rx, Duration::from_secs(5)).await {
+            Some(RepoMsg::Snapshot(s)) => break s,
+            Some(RepoMsg::Fetched { .. }) => continue,
+            other => panic!("expected the fixed commit, got {other:?}"),
+        }
+    };
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    assert_eq!(snap.desired.len(), 2);
+    follower.abort();
+    fetcher.abort();
+}
+
+const OTHER: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  namespace: x\n";

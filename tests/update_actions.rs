@@ -502,9 +502,10 @@ async fn f_fetches_a_url_repo_and_tells_a_local_one_needs_nothing() {
     assert!(key(&mut state, 'f').iter().any(|c| matches!(c, Cmd::Fetch)));
     update(
         &mut state,
-        Msg::Repo(kdrift::app::RepoMsg::Failed(
-            "fetching git://h/r: refused".into(),
-        )),
+        Msg::Repo(kdrift::app::RepoMsg::Failed(format!(
+            "{}: git://h/r refused",
+            kdrift::repo::STALE
+        ))),
     );
     assert!(state.repo_error.is_some());
     update(

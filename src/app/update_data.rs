@@ -25,7 +25,7 @@ pub fn on_repo(state: &mut State, msg: RepoMsg, cmds: &mut Vec<Cmd>) {
             if state
                 .repo_error
                 .as_deref()
-                .is_some_and(|e| e.starts_with("fetching "))
+                .is_some_and(|e| e.starts_with(crate::repo::STALE))
             {
                 state.repo_error = None;
             }

@@ -9,6 +9,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::{Receiver, Sender};
 use tokio::task::JoinHandle;
 
+/// How a failed fetch is reported; the core clears it when a fetch works again.
+pub const STALE: &str = "fetching failed, showing the mirror from the last successful fetch";
+
 pub fn spawn_fetcher(
     url: String,
     mirror: PathBuf,
@@ -32,9 +35,9 @@ pub fn spawn_fetcher(
                     manual,
                     changed: outcome.changed(),
                 },
-                // fetch_mirror's errors are already scrubbed of credentials
-                Ok(Err(e)) => RepoMsg::Failed(format!("fetching {}: {e:#}", redact_url(&url))),
-                Err(e) => RepoMsg::Failed(format!("fetching {}: {e}", redact_url(&url))),
+                // fetch_mirror's errors are already scrubbed of credentials (and name the URL)
+                Ok(Err(e)) => RepoMsg::Failed(format!("{STALE}: {e:#}")),
+                Err(e) => RepoMsg::Failed(format!("{STALE}: {}: {e}", redact_url(&url))),
             };
             if tx.send(Msg::Repo(msg)).await.is_err() {
                 return;

@@ -16,7 +16,7 @@ mod trust;
 pub use cache::{ReadCache, ReadOptions};
 pub use changes::{FileChange, MAX_CHANGED_FILES, commit_files};
 pub use demo_repo::{RepoFile, write_history};
-pub use fetcher::spawn_fetcher;
+pub use fetcher::{STALE, spawn_fetcher};
 pub use follow::{RepoSpec, spawn_follower};
 pub use history::{HistoryEntry, object_history};
 pub use manifests::{merge_parsed, parse_file, parse_manifests};

@@ -25,6 +25,8 @@ pub struct TuiConfig {
     pub repo: RepoSpec,
     /// For a URL repo: how often its mirror is fetched.
     pub fetch_interval: Duration,
+    /// Shown as a repo error when the TUI opens (e.g. the first fetch failed; the mirror is used).
+    pub startup_error: Option<String>,
     pub read_only: bool,
     pub keymap: Keymap,
 }
@@ -36,6 +38,10 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     state.read_only = config.read_only;
     let spec = config.repo;
     state.remote_repo = spec.url.is_some();
+    if let Some(e) = config.startup_error {
+        tracing::warn!(error = %e, "starting from the repo's mirror");
+        crate::app::update(&mut state, Msg::Repo(crate::app::RepoMsg::Failed(e)));
+    }
     let follower = spawn_follower(spec.clone(), tx.clone());
     let (fetcher, fetch_now) = match spec.url.clone() {
         Some(url) => {
