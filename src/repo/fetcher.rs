@@ -2,7 +2,8 @@
 //! commits then reach the screen the same way local ones do: the fetch moves the mirror's refs
 //! and the follower, watching those refs, reads the new commit.
 
-use super::remote::{fetch_mirror, redact_url};
+use super::remote::fetch_mirror;
+use super::repo_url::redact_url;
 use crate::app::{Msg, RepoMsg};
 use std::path::PathBuf;
 use std::time::Duration;

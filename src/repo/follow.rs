@@ -31,7 +31,7 @@ impl RepoSpec {
     /// How the repo is named on screen, in logs and in JSON: the URL without credentials.
     pub fn display(&self) -> String {
         match &self.url {
-            Some(url) => super::remote::redact_url(url),
+            Some(url) => super::repo_url::redact_url(url),
             None => self.path.display().to_string(),
         }
     }

@@ -10,6 +10,7 @@ mod manifests;
 mod read;
 mod remote;
 mod render;
+mod repo_url;
 mod tree_index;
 mod trust;
 
@@ -23,8 +24,7 @@ pub use manifests::{merge_parsed, parse_file, parse_manifests};
 pub use read::{
     CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, read_snapshot_with, resolve_commit,
 };
-pub use remote::{
-    FetchOutcome, cache_dir_for, default_cache_root, fetch_mirror, is_url, redact_url, scrub,
-};
+pub use remote::{FetchOutcome, fetch_mirror};
 pub use render::RenderOptions;
+pub use repo_url::{cache_dir_for, default_cache_root, is_url, redact_url, scrub};
 pub use trust::trust_of;
