@@ -564,3 +564,32 @@ async fn a_new_snapshot_updates_changed_rows_and_keeps_the_rest() {
     };
     assert_eq!(verdicts(&state), verdicts(&fresh));
 }
+
+/// After a new commit (or time travel) that keeps every watch running, a hand edit still raises
+/// "drift detected": the new desired state must not leave the table waiting for watch news.
+#[tokio::test]
+async fn drift_alerts_keep_working_after_a_new_commit() {
+    let (mut state, demo) = demo_state().await;
+    let mut next = demo.snapshot.clone();
+    next.commit.id = "e".repeat(40);
+    update(
+        &mut state,
+        Msg::Repo(kdrift::app::RepoMsg::Snapshot(Box::new(next))),
+    );
+    assert!(state.settled, "no kind waits for a list");
+    state.notices.clear();
+    let mut api = state
+        .live
+        .iter()
+        .find(|(k, _)| k.name == "frontend" && k.kind == "Deployment")
+        .unwrap()
+        .1
+        .clone();
+    api["spec"]["replicas"] = serde_json::json!(7);
+    update(&mut state, Msg::Kube(KubeMsg::Applied(api)));
+    assert!(
+        state.notices.iter().any(|n| n.kind == NoticeKind::Drift),
+        "{:?}",
+        state.notices
+    );
+}

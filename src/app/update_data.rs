@@ -163,6 +163,19 @@ fn apply_snapshot(state: &mut State, snap: Snapshot, cmds: &mut Vec<Cmd>) {
         namespaces: ns.into_iter().collect(),
     }));
     cmds.push(Cmd::Watch(requests));
+    // Rows were re-judged above without notices (a commit is not cluster drift). From here on
+    // the cluster's changes raise them again, unless a kind still waits for its first list:
+    // watches that keep running send no new state, so this must not wait for one.
+    state.settled = watches_settled(state);
+}
+
+/// Every declared kind has been listed (no watch is still connecting).
+fn watches_settled(state: &State) -> bool {
+    state.repo.is_some()
+        && state
+            .watches
+            .values()
+            .all(|w| !matches!(w, WatchState::Connecting))
 }
 
 pub fn on_kube(state: &mut State, msg: KubeMsg) {
@@ -255,11 +268,7 @@ pub fn on_kube(state: &mut State, msg: KubeMsg) {
                 }
             }
             state.watches.insert(gvk, ws);
-            state.settled = state.repo.is_some()
-                && state
-                    .watches
-                    .values()
-                    .all(|w| !matches!(w, WatchState::Connecting));
+            state.settled = watches_settled(state);
         }
     }
     if state.settled && drifted_before > 0 && drift_count(state) == 0 {
