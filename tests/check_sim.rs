@@ -203,3 +203,40 @@ async fn orphans_are_found_in_kinds_git_no_longer_declares() {
         "{orphans:?}"
     );
 }
+
+/// A submodule is a "skipped" row: counted and named, but it neither fails the check nor blocks a
+/// prune the way a bad manifest does.
+#[tokio::test]
+async fn a_submodule_is_skipped_and_the_check_still_passes() {
+    use common::render_repo::{commit_all, git, write_files};
+    let demo = demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    write_files(&lib, &[("x.yaml", "a: b\n".to_string())]);
+    commit_all(&lib, "lib");
+    let app = dir.path().join("app");
+    let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n";
+    write_files(&app, &[("ns.yaml", ns.to_string())]);
+    commit_all(&app, "namespace");
+    git(
+        &app,
+        &["submodule", "add", "-q", lib.to_str().unwrap(), "vendor"],
+    );
+    git(&app, &["commit", "-q", "-m", "vendor"]);
+    let snap = read_snapshot(&app, None, None, None).unwrap();
+    let state = evaluate(&demo.resolver, snap, "sim").await;
+    let report = build_report(&state, "x");
+    assert_eq!(report.summary.skipped, 1);
+    assert_eq!(report.summary.error, 0);
+    let row = report
+        .resources
+        .iter()
+        .find(|r| r.status == DriftStatus::Skipped)
+        .unwrap();
+    assert_eq!(row.name, "vendor");
+    assert!(row.message.as_deref().unwrap_or("").contains("submodule"));
+    let text = render_text(&report);
+    assert!(text.contains("1 skipped"), "{text}");
+    // the demo's labelled objects in `shop` are orphans here, and the check says drift, not error
+    assert_eq!(report.exit_code(), 1);
+}

@@ -135,8 +135,12 @@ pub fn render_text(report: &CheckReport) -> String {
         .as_deref()
         .map(|c| &c[..7.min(c.len())])
         .unwrap_or("?");
+    let skipped = match s.skipped {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
     out.push_str(&format!(
-        "{}: {} in sync, {} modified, {} missing, {} orphan, {} error (git {commit}, context {})\n",
+        "{}: {} in sync, {} modified, {} missing, {} orphan, {} error{skipped} (git {commit}, context {})\n",
         if report.exit_code() == 0 {
             "in sync"
         } else {
