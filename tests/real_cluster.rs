@@ -45,15 +45,7 @@ fn check_reports_exactly_the_objects_changed_by_hand() {
         repo,
     } = applied_app(&tb, "t-drift");
     tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=5"]);
-    tb.kubectl(&[
-        "-n",
-        ns.as_str(),
-        "patch",
-        "configmap/cfg",
-        "--type=merge",
-        "-p",
-        r#"{"data":{"mode":"slow"}}"#,
-    ]);
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"mode":"slow"}}"#);
     tb.kubectl(&["-n", &ns, "delete", "service/web"]);
     tb.kubectl(&[
         "-n",
@@ -131,15 +123,7 @@ async fn a_live_edit_shows_within_two_seconds_and_reverting_returns_to_in_sync()
     .await;
 
     // And converging through kdrift itself works on a real server (SSA with force over kubectl's field).
-    tb.kubectl(&[
-        "-n",
-        ns.as_str(),
-        "patch",
-        "configmap/cfg",
-        "--type=merge",
-        "-p",
-        r#"{"data":{"k":"by-hand"}}"#,
-    ]);
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"k":"by-hand"}}"#);
     e.pump_until(Duration::from_secs(2), |s| s.drifted_keys().len() == 1)
         .await;
     e.send(Msg::Key(KeyEvent::new(

@@ -42,15 +42,27 @@ fn spec(dir: &Path, rev: Option<&str>) -> RepoSpec {
     }
 }
 
+/// A running follower, its messages, and the first snapshot it sent.
+async fn follow(
+    spec: RepoSpec,
+) -> (
+    tokio::task::JoinHandle<()>,
+    mpsc::Receiver<Msg>,
+    Box<kdrift::repo::Snapshot>,
+) {
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = spawn_follower(spec, tx);
+    match next(&mut rx, Duration::from_secs(5)).await {
+        Some(RepoMsg::Snapshot(s)) => (task, rx, s),
+        other => panic!("expected a first snapshot, got {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follows_new_commits_on_the_branch() {
     let dir = tempfile::tempdir().unwrap();
     let first = commit(dir.path(), "one", "1");
-    let (tx, mut rx) = mpsc::channel(16);
-    let task = spawn_follower(spec(dir.path(), None), tx);
-    let Some(RepoMsg::Snapshot(s)) = next(&mut rx, Duration::from_secs(5)).await else {
-        panic!("no first snapshot")
-    };
+    let (task, mut rx, s) = follow(spec(dir.path(), None)).await;
     assert_eq!(s.commit.id, first);
     for (i, value) in ["2", "3"].iter().enumerate() {
         let start = Instant::now();
@@ -73,12 +85,7 @@ async fn follows_new_commits_on_the_branch() {
 async fn a_pinned_revision_does_not_move() {
     let dir = tempfile::tempdir().unwrap();
     let first = commit(dir.path(), "one", "1");
-    let (tx, mut rx) = mpsc::channel(16);
-    let task = spawn_follower(spec(dir.path(), Some(&first)), tx);
-    assert!(matches!(
-        next(&mut rx, Duration::from_secs(5)).await,
-        Some(RepoMsg::Snapshot(_))
-    ));
+    let (task, mut rx, _) = follow(spec(dir.path(), Some(&first))).await;
     commit(dir.path(), "two", "2");
     assert!(
         next(&mut rx, Duration::from_secs(1)).await.is_none(),
@@ -99,12 +106,7 @@ async fn a_followed_ref_that_disappears_is_an_error_not_an_empty_state() {
         "test",
     )
     .unwrap();
-    let (tx, mut rx) = mpsc::channel(16);
-    let task = spawn_follower(spec(dir.path(), Some("feature")), tx);
-    assert!(matches!(
-        next(&mut rx, Duration::from_secs(5)).await,
-        Some(RepoMsg::Snapshot(_))
-    ));
+    let (task, mut rx, _) = follow(spec(dir.path(), Some("feature"))).await;
     repo.find_reference("refs/heads/feature")
         .unwrap()
         .delete()

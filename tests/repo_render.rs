@@ -186,6 +186,26 @@ fn a_new_commit_re_renders_only_what_it_touched() {
         (1, 2),
         "only what the latest commit uses is kept"
     );
+    // untouched: the chart's render and the plain file come from the cache (the very same objects);
+    // the overlay, whose base changed, was rendered again
+    let same = |kind: &str, name: &str| {
+        std::sync::Arc::ptr_eq(
+            &find(&first, kind, name).manifest,
+            &find(&second, kind, name).manifest,
+        )
+    };
+    assert!(
+        same("Deployment", "web"),
+        "the chart was not rendered again"
+    );
+    assert!(
+        same("Namespace", "shop"),
+        "the plain file was not parsed again"
+    );
+    assert!(
+        !same("Deployment", "prod-api"),
+        "the overlay was rendered again"
+    );
     // the same answer as a read without any cache
     let fresh = read(dir.path(), &opts, &mut ReadCache::default());
     assert_eq!(keys(&fresh), keys(&second));

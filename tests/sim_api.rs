@@ -39,6 +39,19 @@ fn dyn_api(client: &Client, gvk: (&str, &str, &str), plural: &str, ns: &str) -> 
     Api::namespaced_with(client.clone(), ns, &ar)
 }
 
+/// The next watch event, failing the test after `WAIT` or on a stream error or end.
+async fn next_event<S, T, E>(stream: &mut S) -> T
+where
+    S: futures::Stream<Item = Result<T, E>> + Unpin,
+    E: std::fmt::Debug,
+{
+    tokio::time::timeout(WAIT, stream.try_next())
+        .await
+        .expect("a watch event within WAIT")
+        .expect("the watch stream works")
+        .expect("the watch stream has not ended")
+}
+
 fn rv_of<K: ResourceExt>(k: &K) -> u64 {
     k.resource_version().unwrap().parse().unwrap()
 }
@@ -140,31 +153,18 @@ async fn list_with_resource_version_and_selectors() {
     let names = |l: kube::core::ObjectList<ConfigMap>| {
         l.items.iter().map(|c| c.name_any()).collect::<Vec<_>>()
     };
-    let web = cms
-        .list(&ListParams::default().labels("app=web"))
-        .await
-        .unwrap();
-    assert_eq!(names(web), ["web-a", "web-b"]);
-    let not_web = cms
-        .list(&ListParams::default().labels("app!=web"))
-        .await
-        .unwrap();
-    assert_eq!(names(not_web), ["db"]);
-    let tiered = cms
-        .list(&ListParams::default().labels("app=web,tier"))
-        .await
-        .unwrap();
-    assert_eq!(names(tiered), ["web-a"]);
-    let set = cms
-        .list(&ListParams::default().labels("app in (db,cache)"))
-        .await
-        .unwrap();
-    assert_eq!(names(set), ["db"]);
-    let by_name = cms
-        .list(&ListParams::default().fields("metadata.name=web-b"))
-        .await
-        .unwrap();
-    assert_eq!(names(by_name), ["web-b"]);
+    let lp = ListParams::default;
+    let selections = [
+        (lp().labels("app=web"), vec!["web-a", "web-b"]),
+        (lp().labels("app!=web"), vec!["db"]),
+        (lp().labels("app=web,tier"), vec!["web-a"]),
+        (lp().labels("app in (db,cache)"), vec!["db"]),
+        (lp().fields("metadata.name=web-b"), vec!["web-b"]),
+    ];
+    for (params, want) in selections {
+        let got = cms.list(&params).await.unwrap();
+        assert_eq!(names(got), want, "{params:?}");
+    }
 
     // Pagination: limit + continue returns everything exactly once.
     let page1 = cms.list(&ListParams::default().limit(2)).await.unwrap();
@@ -391,17 +391,9 @@ async fn watch_from_resource_version_sees_later_changes_in_order() {
     cms.patch("a", &PatchParams::default(), &Patch::Merge(&label("y")))
         .await
         .unwrap();
-    let first = tokio::time::timeout(WAIT, sel.try_next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let first = next_event(&mut sel).await;
     assert!(matches!(first, WatchEvent::Added(_)), "{first:?}");
-    let second = tokio::time::timeout(WAIT, sel.try_next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let second = next_event(&mut sel).await;
     assert!(matches!(second, WatchEvent::Deleted(_)), "{second:?}");
 }
 
@@ -429,11 +421,7 @@ async fn watch_with_expired_resource_version_gets_410() {
         .await
         .unwrap()
         .boxed();
-    let ev = tokio::time::timeout(WAIT, stream.try_next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let ev = next_event(&mut stream).await;
     match ev {
         WatchEvent::Error(status) => {
             assert_eq!(status.code, 410);
@@ -455,11 +443,7 @@ async fn watch_with_expired_resource_version_gets_410() {
     )
     .await
     .unwrap();
-    let ev = tokio::time::timeout(WAIT, ok.try_next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let ev = next_event(&mut ok).await;
     assert!(matches!(ev, WatchEvent::Modified(_)), "{ev:?}");
 }
 
@@ -905,27 +889,34 @@ fn pod(name: &str, containers: Value) -> Pod {
     .unwrap()
 }
 
+/// Creates the pod and waits until the simulated kubelet runs it.
+async fn start_pod(pods: &Api<Pod>, name: &str, containers: Value) {
+    pods.create(&PostParams::default(), &pod(name, containers))
+        .await
+        .unwrap();
+    let running = |p: Option<&Pod>| {
+        p.and_then(|p| p.status.as_ref())
+            .and_then(|s| s.phase.as_deref())
+            == Some("Running")
+    };
+    tokio::time::timeout(WAIT, await_condition(pods.clone(), name, running))
+        .await
+        .expect("the pod runs within WAIT")
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_logs_tail_and_follow() {
     let sim = SimCluster::new();
     let _controllers = sim.spawn_controllers();
     let client = sim.client();
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
-    pods.create(
-        &PostParams::default(),
-        &pod("redis", json!([{"name": "redis", "image": "redis:7"}])),
+    start_pod(
+        &pods,
+        "redis",
+        json!([{"name": "redis", "image": "redis:7"}]),
     )
-    .await
-    .unwrap();
-    let running = |p: Option<&Pod>| {
-        p.and_then(|p| p.status.as_ref())
-            .and_then(|s| s.phase.as_deref())
-            == Some("Running")
-    };
-    tokio::time::timeout(WAIT, await_condition(pods.clone(), "redis", running))
-        .await
-        .unwrap()
-        .unwrap();
+    .await;
 
     let all = pods.logs("redis", &LogParams::default()).await.unwrap();
     assert!(all.contains("Ready to accept connections"), "{all}");
@@ -1002,18 +993,7 @@ async fn multi_container_logs_need_a_container_name() {
     let client = sim.client();
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
     let containers = json!([{"name": "app", "image": "example/shop-api:1.0"}, {"name": "proxy", "image": "nginx:1.27"}]);
-    pods.create(&PostParams::default(), &pod("shop", containers))
-        .await
-        .unwrap();
-    let running = |p: Option<&Pod>| {
-        p.and_then(|p| p.status.as_ref())
-            .and_then(|s| s.phase.as_deref())
-            == Some("Running")
-    };
-    tokio::time::timeout(WAIT, await_condition(pods.clone(), "shop", running))
-        .await
-        .unwrap()
-        .unwrap();
+    start_pod(&pods, "shop", containers).await;
 
     let err = api_err(pods.logs("shop", &LogParams::default()).await.unwrap_err());
     assert_eq!(err.code, 400);
@@ -1138,11 +1118,7 @@ async fn streaming_list_watcher_and_metadata_watcher() {
     .await
     .expect("metadata events");
     assert!(names.contains(&"two".to_string()), "{names:?}");
-    let next = tokio::time::timeout(WAIT, events.try_next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let next = next_event(&mut events).await;
     assert!(matches!(next, watcher::Event::Apply(ref o) if o.name_any() == "two"));
 }
 

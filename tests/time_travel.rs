@@ -52,6 +52,11 @@ async fn commits_pane_lists_the_branch_and_enter_asks_for_the_commit() {
     assert!(!state.show_commits);
 }
 
+fn redis_key(state: &State) -> kdrift::model::ResourceKey {
+    let key = state.reports.keys().find(|k| k.kind == "StatefulSet");
+    key.expect("a redis row").clone()
+}
+
 #[tokio::test]
 async fn traveling_compares_against_the_old_commit_until_head_is_asked_for() {
     let (mut state, demo) = demo_state().await;
@@ -59,12 +64,7 @@ async fn traveling_compares_against_the_old_commit_until_head_is_asked_for() {
     let old = read_snapshot(&demo.repo, Some(&first), None, None).unwrap();
     update(&mut state, Msg::Repo(RepoMsg::Travel(Box::new(old))));
     assert!(state.traveling());
-    let redis = state
-        .reports
-        .iter()
-        .find(|(k, _)| k.kind == "StatefulSet")
-        .unwrap()
-        .1;
+    let redis = &state.reports[&redis_key(&state)];
     assert_eq!(
         redis.changes[0].desired,
         Some(serde_json::json!(2)),
@@ -104,12 +104,7 @@ async fn traveling_compares_against_the_old_commit_until_head_is_asked_for() {
         status(&state, "StatefulSet", "redis"),
         Some(DriftStatus::Modified)
     );
-    let redis = state
-        .reports
-        .iter()
-        .find(|(k, _)| k.kind == "StatefulSet")
-        .unwrap()
-        .1;
+    let redis = &state.reports[&redis_key(&state)];
     assert_eq!(redis.changes[0].desired, Some(serde_json::json!(4)));
 }
 

@@ -303,6 +303,24 @@ mod tests {
         assert!(errs[0].message.contains("budget"), "{errs:?}");
     }
 
+    /// 1 MiB read 20 times through aliases: small on disk, 20 MiB once expanded. The default
+    /// parser budget (64 MiB) would let it through; the per-file bound must not be dodged this way.
+    #[test]
+    fn aliases_cannot_expand_a_file_past_the_file_bound() {
+        let big = "x".repeat(1024 * 1024);
+        let mut y = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wide\ndata:\n  a0: &big {big}\n"
+        );
+        for i in 1..20 {
+            y.push_str(&format!("  a{i}: *big\n"));
+        }
+        let (objs, errs) = parse_file("wide.yaml", y.as_bytes(), "default");
+        assert!(objs.is_empty(), "{} objects", objs.len());
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].source, "wide.yaml");
+        assert!(errs[0].message.contains("budget"), "{:?}", errs[0].message);
+    }
+
     #[test]
     fn parse_errors_quote_no_input() {
         let secret = "s3cr3t-value-should-not-leak";

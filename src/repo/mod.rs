@@ -27,4 +27,3 @@ pub use read::{
 pub use remote::{FetchOutcome, fetch_mirror};
 pub use render::RenderOptions;
 pub use repo_url::{cache_dir_for, default_cache_root, is_url, redact_url, scrub};
-pub use trust::trust_of;

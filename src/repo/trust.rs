@@ -5,8 +5,10 @@
 use anyhow::{Context, Result};
 use std::path::Path;
 
+/// gix decides the trust from the directory's owner (see the test below); `isolated` keeps the
+/// user's and the system's git config out.
 pub fn open(path: &Path) -> Result<gix::Repository> {
-    let options = gix::open::Options::isolated().with(trust_of(path));
+    let options = gix::open::Options::isolated();
     let mut repo = gix::open_opts(path, options)
         .with_context(|| format!("{} is not a git repository", path.display()))?;
     set_delta_base_cache(&mut repo);
@@ -33,7 +35,33 @@ fn set_delta_base_cache(repo: &mut gix::Repository) {
     });
 }
 
-/// Owned by the current user → full trust; anyone else's (or unknown) → reduced.
-pub fn trust_of(path: &Path) -> gix::sec::Trust {
-    gix::sec::Trust::from_path_ownership(path).unwrap_or(gix::sec::Trust::Reduced)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repo::{RepoFile, write_history};
+
+    /// What `open` hands to every reader carries the trust the owner deserves.
+    #[test]
+    fn opened_repos_carry_the_owners_trust() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = RepoFile {
+            path: "a.yaml",
+            contents: Some("a: b\n"),
+        };
+        write_history(dir.path(), &[("one", vec![file])]).unwrap();
+        assert_eq!(
+            open(dir.path()).unwrap().git_dir_trust(),
+            gix::sec::Trust::Full
+        );
+        // CI runs as root: hand the repo to `nobody`, as a shared checkout would be
+        let chowned = std::process::Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if chowned {
+            let repo = open(dir.path()).unwrap();
+            assert_eq!(repo.git_dir_trust(), gix::sec::Trust::Reduced);
+        }
+    }
 }

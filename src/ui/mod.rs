@@ -32,19 +32,14 @@ pub fn layout(area: Rect) -> Areas {
         Constraint::Length(2),
     ])
     .areas(area);
-    if area.width >= 110 {
+    // wide: resources left, diff over logs right; narrow: the three stacked
+    let (resources, diff, logs) = if area.width >= 110 {
         let [resources, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .areas(body);
         let [diff, logs] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
-        Areas {
-            header,
-            resources,
-            diff,
-            logs,
-            footer,
-        }
+        (resources, diff, logs)
     } else {
         let [resources, diff, logs] = Layout::vertical([
             Constraint::Percentage(35),
@@ -52,13 +47,14 @@ pub fn layout(area: Rect) -> Areas {
             Constraint::Percentage(25),
         ])
         .areas(body);
-        Areas {
-            header,
-            resources,
-            diff,
-            logs,
-            footer,
-        }
+        (resources, diff, logs)
+    };
+    Areas {
+        header,
+        resources,
+        diff,
+        logs,
+        footer,
     }
 }
 

@@ -63,6 +63,11 @@ impl Testbed {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// `kubectl -n NS patch TARGET --type=merge -p PATCH`, as a person fixing something by hand.
+    pub fn merge_patch(&self, ns: &str, target: &str, patch: &str) {
+        self.kubectl(&["-n", ns, "patch", target, "--type=merge", "-p", patch]);
+    }
+
     /// Requests the API server's authorizer has refused so far (RBAC "no opinion" = denied).
     pub fn denied_requests(&self) -> u64 {
         self.kubectl(&["get", "--raw", "/metrics"])
