@@ -46,6 +46,7 @@ pub fn object_history(
         rendered: is_render_file(source),
         tools: None,
         memo: HashMap::new(),
+        last_inputs: None,
     };
     let mut out = Vec::new();
     for info in repo
@@ -104,6 +105,8 @@ struct Versions<'a> {
     rendered: bool,
     tools: Option<Tools>,
     memo: HashMap<Vec<ObjectId>, Option<Value>>,
+    /// The last commit whose inputs were worked out (the walk asks for each one twice).
+    last_inputs: Option<(ObjectId, Option<Vec<ObjectId>>)>,
 }
 
 impl Versions<'_> {
@@ -112,7 +115,19 @@ impl Versions<'_> {
     }
 
     /// The ids that decide the object at `commit`: the source blob, or a render's input trees.
-    fn inputs(&self, commit: &gix::Commit<'_>) -> Result<Option<Vec<ObjectId>>> {
+    /// Each commit is asked twice (as itself, then as the next one's parent): answer once.
+    fn inputs(&mut self, commit: &gix::Commit<'_>) -> Result<Option<Vec<ObjectId>>> {
+        if let Some((id, known)) = &self.last_inputs
+            && *id == commit.id
+        {
+            return Ok(known.clone());
+        }
+        let found = self.inputs_uncached(commit)?;
+        self.last_inputs = Some((commit.id, found.clone()));
+        Ok(found)
+    }
+
+    fn inputs_uncached(&self, commit: &gix::Commit<'_>) -> Result<Option<Vec<ObjectId>>> {
         let tree = commit.tree()?;
         if !self.rendered {
             return Ok(tree
