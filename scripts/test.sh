@@ -14,4 +14,4 @@ bash tests/testbed/up.sh
 # shellcheck disable=SC1091
 source "$KDRIFT_TESTBED_DIR/env"
 
-cargo test --locked --all-targets "$@"
+cargo test --locked --workspace --all-targets "$@"

@@ -31,7 +31,7 @@ pub struct CheckArgs {
     pub target: TargetArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub output: crate::headless::Output,
+    pub output: crate::check::Output,
 }
 
 #[derive(Debug, Args)]
@@ -82,15 +82,18 @@ pub struct TargetArgs {
 
 impl TargetArgs {
     /// What to read from git, as the follower and every read take it.
-    pub fn repo_spec(&self) -> crate::repo::RepoSpec {
+    pub fn repo_spec(&self) -> kdrift_engine::repo::RepoSpec {
         let given = self.repo.clone().unwrap_or_default();
-        let (path, url) = if crate::repo::is_url(&given) {
-            let root = crate::repo::default_cache_root();
-            (crate::repo::cache_dir_for(&root, &given), Some(given))
+        let (path, url) = if kdrift_engine::repo::is_url(&given) {
+            let root = kdrift_engine::repo::default_cache_root();
+            (
+                kdrift_engine::repo::cache_dir_for(&root, &given),
+                Some(given),
+            )
         } else {
             (PathBuf::from(given), None)
         };
-        crate::repo::RepoSpec {
+        kdrift_engine::repo::RepoSpec {
             path,
             url,
             rev: self.rev.clone(),

@@ -1,15 +1,10 @@
-//! kdrift: live GitOps drift inspection and convergence.
+//! kdrift: live GitOps drift inspection and convergence. This crate is the front end (the TUI,
+//! the demo, `kdrift check`'s output); everything it shows comes from `kdrift_engine`.
 
 pub mod app;
+pub mod check;
 pub mod cli;
-pub mod cluster;
 pub mod demo;
-pub mod drift;
-pub mod headless;
-pub mod model;
-pub mod repo;
-pub mod sim;
-pub mod sync;
-pub mod text;
+pub mod runtime;
 pub mod tui;
 pub mod ui;

@@ -1,13 +1,15 @@
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use kdrift::app::Keymap;
+use kdrift::check::run_check;
 use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, TargetArgs};
-use kdrift::cluster::{Resolver, connect};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
-use kdrift::headless::run_check;
-use kdrift::repo::{ReadCache, RepoSpec, Snapshot, fetch_mirror, read_snapshot, resolve_commit};
-use kdrift::sim::SimCluster;
 use kdrift::tui::{TuiConfig, run};
+use kdrift_engine::cluster::{Resolver, connect};
+use kdrift_engine::repo::{
+    ReadCache, RepoError, RepoSpec, Snapshot, fetch_mirror, read_snapshot, resolve_commit,
+};
+use kdrift_sim::SimCluster;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -65,7 +67,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
             ..RepoSpec::default()
         },
         fetch_interval: Duration::MAX,
-        startup_error: None,
+        startup_fetch_error: None,
         read_only: args.read_only,
         keymap: load_keymap()?,
     };
@@ -83,7 +85,7 @@ struct Target {
     resolver: Resolver,
     context: String,
     /// A URL repo could not be fetched, but its mirror from an earlier run is there (TUI only).
-    stale: Option<String>,
+    stale: Option<RepoError>,
 }
 
 /// The repo (read once, so a bad one fails here) and a reachable cluster: everything that must
@@ -106,9 +108,9 @@ async fn open_target(target: &TargetArgs, offline_ok: bool) -> Result<Target> {
         if let Err(e) = fetched {
             let cached = resolve_commit(&spec.path, spec.rev.as_deref()).is_ok();
             if !(offline_ok && cached) {
-                return Err(e);
+                return Err(e.into());
             }
-            stale = Some(format!("{}: {e:#}", kdrift::repo::STALE));
+            stale = Some(e);
         }
     }
     let snapshot = spec.read(None, &mut ReadCache::default())?;
@@ -131,7 +133,7 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
     } = open_target(&target, true).await?;
     let config = TuiConfig {
         context,
-        startup_error: stale,
+        startup_fetch_error: stale,
         repo: target.repo_spec(),
         fetch_interval: Duration::from_secs(target.fetch_interval.max(1)),
         read_only: target.read_only,
@@ -157,9 +159,9 @@ fn load_keymap() -> Result<Keymap> {
     match path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
         Some(text) => {
             let name = path.map(|p| p.display().to_string()).unwrap_or_default();
-            Keymap::from_toml(base, Some((&name, &text)))
+            Ok(Keymap::from_toml(base, Some((&name, &text)))?)
         }
-        None => Keymap::from_toml(base, None),
+        None => Ok(Keymap::from_toml(base, None)?),
     }
 }
 

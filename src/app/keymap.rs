@@ -1,12 +1,23 @@
 //! Keymap as data: TOML with defaults embedded, user file merged on top, keys parsed to crossterm events.
 
 use super::action::Action;
-use anyhow::{Context, Result, anyhow, bail};
+use super::mode::KeyTable;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
+
+/// A keymap file that cannot be used, named by its file.
+#[derive(Debug, thiserror::Error)]
+pub enum KeymapError {
+    #[error("{file}: {detail}")]
+    File { file: String, detail: String },
+    #[error("unknown key {0:?}")]
+    UnknownKey(String),
+}
+
+type Result<T, E = KeymapError> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeySpec {
@@ -36,9 +47,15 @@ impl Keymap {
 
     /// Parses `base`, then applies `user` on top (a user key replaces the same key's binding).
     pub fn from_toml(base: &str, user: Option<(&str, &str)>) -> Result<Self> {
-        let mut file: KeymapFile = toml::from_str(base).context("default keymap")?;
+        let parse = |name: &str, text: &str| {
+            toml::from_str::<KeymapFile>(text).map_err(|e| KeymapError::File {
+                file: name.to_string(),
+                detail: e.to_string(),
+            })
+        };
+        let mut file = parse("the default keymap", base)?;
         if let Some((name, text)) = user {
-            let over: KeymapFile = toml::from_str(text).map_err(|e| anyhow!("{name}: {e}"))?;
+            let over = parse(name, text)?;
             file.normal.extend(over.normal);
             file.dialog.extend(over.dialog);
         }
@@ -56,9 +73,16 @@ impl Keymap {
         lookup(&self.dialog, key)
     }
 
-    /// The first key bound to `action` in normal mode, as the user would type it.
-    pub fn key_for(&self, table: &[(KeySpec, Action)], action: Action) -> Option<String> {
-        table
+    pub fn table(&self, table: KeyTable) -> &[(KeySpec, Action)] {
+        match table {
+            KeyTable::Normal => &self.normal,
+            KeyTable::Dialog => &self.dialog,
+        }
+    }
+
+    /// The first key bound to `action` in `table`, as the user would type it.
+    pub fn key_for(&self, table: KeyTable, action: Action) -> Option<String> {
+        self.table(table)
             .iter()
             .find(|(_, a)| *a == action)
             .map(|(k, _)| display_key(k))
@@ -107,7 +131,7 @@ pub fn parse_key(text: &str) -> Result<KeySpec> {
         "tab" => KeyCode::Tab,
         "backtab" => KeyCode::BackTab,
         s if s.chars().count() == 1 => KeyCode::Char(s.chars().next().unwrap_or(' ')),
-        other => bail!("unknown key {other:?}"),
+        other => return Err(KeymapError::UnknownKey(other.to_string())),
     };
     Ok(KeySpec { code, ctrl })
 }

@@ -1,18 +1,23 @@
-//! The pure core: `State`, messages, actions, keymap and `update`.
+//! The pure core: `State` (the engine's inventory + view state), messages, modes, actions,
+//! keymap and `update`.
 
 mod action;
+mod diff_view;
 mod keymap;
+mod mode;
 mod msg;
 mod state;
 mod update;
-mod update_data;
+mod update_engine;
+mod update_jobs;
 mod update_sync;
 
 pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER};
-pub use keymap::{KeySpec, Keymap, display_key, parse_key};
-pub use msg::{Cmd, KubeMsg, LogLine, LogMsg, LogTarget, Msg, RepoMsg, SyncMsg, WatchRequest};
+pub use diff_view::{DiffRequest, DiffView};
+pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
+pub use mode::{Hints, HistoryView, KeyTable, Mode};
+pub use msg::{Cmd, JobReply, Msg};
 pub use state::{
-    CommitFiles, HistoryView, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, RepoView, State,
-    SyncProgress,
+    CommitFiles, Jobs, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, State, SyncProgress,
 };
 pub use update::update;

@@ -1,11 +1,14 @@
-//! Messages from tasks to the core, and commands from the core to the executor. All owned data.
+//! Messages into the core and commands out of it. Sources' events arrive wrapped as they are
+//! (the engine owns their types); job replies carry the ticket of the request they answer.
 
-use crate::model::{Gvk, ResourceKey, WatchState};
-use crate::repo::{CommitInfo, FileChange, HistoryEntry, Snapshot};
-use crate::sync::SyncPlan;
+use crate::app::diff_view::DiffRequest;
 use crossterm::event::KeyEvent;
-use serde_json::Value;
-use std::collections::BTreeMap;
+use kdrift_engine::cluster::{KubeEvent, LogEvent, LogTarget, WatchRequest};
+use kdrift_engine::drift::DiffText;
+use kdrift_engine::jobs::Ticket;
+use kdrift_engine::model::ResourceKey;
+use kdrift_engine::repo::{CommitInfo, FileChange, HistoryEntry, RepoError, RepoEvent, Snapshot};
+use kdrift_engine::sync::{SyncEvent, SyncPlan};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -13,114 +16,66 @@ pub enum Msg {
     Resize,
     /// Wall clock in millis since the epoch; the only way time enters the core.
     Tick(u64),
-    Repo(RepoMsg),
-    Kube(KubeMsg),
-    Logs(LogMsg),
-    Sync(SyncMsg),
+    Repo(RepoEvent),
+    Kube(KubeEvent),
+    Logs(LogEvent),
+    Sync(SyncEvent),
+    Job(JobReply),
 }
 
+impl From<RepoEvent> for Msg {
+    fn from(e: RepoEvent) -> Self {
+        Msg::Repo(e)
+    }
+}
+
+impl From<KubeEvent> for Msg {
+    fn from(e: KubeEvent) -> Self {
+        Msg::Kube(e)
+    }
+}
+
+impl From<LogEvent> for Msg {
+    fn from(e: LogEvent) -> Self {
+        Msg::Logs(e)
+    }
+}
+
+impl From<SyncEvent> for Msg {
+    fn from(e: SyncEvent) -> Self {
+        Msg::Sync(e)
+    }
+}
+
+impl From<JobReply> for Msg {
+    fn from(r: JobReply) -> Self {
+        Msg::Job(r)
+    }
+}
+
+/// The answer to a background job, with the ticket of its request: only the newest is used.
 #[derive(Debug)]
-pub enum RepoMsg {
-    /// The followed revision (HEAD of the branch), new or changed.
-    Snapshot(Box<Snapshot>),
-    /// A commit the user chose to compare against (time travel), or HEAD again.
-    Travel(Box<Snapshot>),
-    /// The commits that changed one resource, newest first.
-    History {
-        key: ResourceKey,
-        entries: Vec<HistoryEntry>,
+pub enum JobReply {
+    /// The desired state at a commit (time travel, or HEAD again).
+    Commit {
+        ticket: Ticket,
+        result: Result<Box<Snapshot>, RepoError>,
     },
-    Failed(String),
-    /// The files a commit changed (Enter on a commit).
     Files {
+        ticket: Ticket,
         commit: CommitInfo,
-        files: Vec<FileChange>,
-        /// More than `MAX_CHANGED_FILES` changed; the list is cut.
-        cut: bool,
+        /// The files, and whether the list was cut at `MAX_CHANGED_FILES`.
+        result: Result<(Vec<FileChange>, bool), RepoError>,
     },
-    /// A URL repo's mirror was fetched (new commits arrive as a `Snapshot` from the follower).
-    Fetched {
-        manual: bool,
-        changed: bool,
-    },
-}
-
-#[derive(Debug)]
-pub enum KubeMsg {
-    /// Discovery answered: whether the kind lives in namespaces.
-    Resolved {
-        gvk: Gvk,
-        namespaced: bool,
-    },
-    /// A full (re-)list of one kind in one scope (`None` = all namespaces): replaces every stored
-    /// object of that kind in that scope at once.
-    Listed {
-        gvk: Gvk,
-        namespace: Option<String>,
-        objects: Vec<Value>,
-    },
-    /// The user may not list/watch this kind in this scope (`None` = anywhere).
-    Forbidden {
-        gvk: Gvk,
-        namespace: Option<String>,
-    },
-    Applied(Value),
-    Deleted(Value),
-    Watch {
-        gvk: Gvk,
-        state: WatchState,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    pub pod: String,
-    pub text: String,
-}
-
-#[derive(Debug)]
-pub enum LogMsg {
-    Lines {
-        target: ResourceKey,
-        lines: Vec<LogLine>,
-    },
-    Status {
-        target: ResourceKey,
-        text: String,
-    },
-}
-
-#[derive(Debug)]
-pub enum SyncMsg {
-    /// The server's dry-run of the whole plan failed; nothing was applied.
-    PreflightFailed(String),
-    ItemDone {
+    History {
+        ticket: Ticket,
         key: ResourceKey,
-        result: Result<(), String>,
+        result: Result<Vec<HistoryEntry>, RepoError>,
     },
-    Finished {
-        ok: usize,
-        failed: usize,
+    Diff {
+        ticket: Ticket,
+        text: DiffText,
     },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WatchRequest {
-    pub gvk: Gvk,
-    /// Label selector; set for kinds watched only to find orphans (objects with kdrift's label).
-    pub selector: Option<String>,
-    /// Replace a running watcher of this kind (its list must be taken again).
-    pub restart: bool,
-    /// Namespaces git declares objects of this kind in; used when cluster-wide watching is forbidden.
-    pub namespaces: Vec<String>,
-}
-
-/// Where the logs pane should follow: the pods a workload selects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogTarget {
-    pub key: ResourceKey,
-    pub namespace: String,
-    pub selector: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,14 +88,26 @@ pub enum Cmd {
     Sync(SyncPlan),
     /// Fetch a URL repo now.
     Fetch,
-    /// List the files this commit changed.
-    ReadCommitFiles(CommitInfo),
     /// Read the desired state at this commit (`None` = the followed revision) for time travel.
-    ReadCommit(Option<String>),
+    ReadCommit {
+        ticket: Ticket,
+        rev: Option<String>,
+    },
+    /// List the files this commit changed.
+    ReadCommitFiles {
+        ticket: Ticket,
+        commit: CommitInfo,
+    },
     /// Read the history of one resource from its source file, back from `commit`.
     ReadHistory {
+        ticket: Ticket,
         key: ResourceKey,
         source: String,
         commit: String,
+    },
+    /// Work out the diff text of the selected row.
+    Diff {
+        ticket: Ticket,
+        request: DiffRequest,
     },
 }

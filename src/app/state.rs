@@ -1,15 +1,14 @@
-//! `State`: everything the screen shows, owned by the core task alone.
+//! `State`: the engine's inventory plus everything about the view, owned by the core task alone.
 
+use super::diff_view::DiffView;
 use super::keymap::Keymap;
-use super::msg::LogLine;
-use crate::model::{
-    Desired, DriftReport, DriftStatus, Gvk, ManifestError, ResourceKey, WatchState,
-};
-use crate::repo::{CommitInfo, HistoryEntry};
-use crate::sync::SyncPlan;
-use ratatui_textarea::TextArea;
-use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use super::mode::Mode;
+use kdrift_engine::cluster::LogLine;
+use kdrift_engine::inventory::{Inventory, Row};
+use kdrift_engine::jobs::Latest;
+use kdrift_engine::model::{DriftReport, ResourceKey};
+use kdrift_engine::repo::{CommitInfo, FileChange};
+use std::collections::VecDeque;
 
 /// Most log lines kept for the logs pane; older ones are dropped (k9s#1188 grew without bound).
 pub const LOG_CAPACITY: usize = 2_000;
@@ -53,27 +52,12 @@ pub struct Notice {
     pub until_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct RepoView {
-    pub name: String,
-    pub branch: Option<String>,
-    pub commit: CommitInfo,
-}
-
 /// A sync in flight: which objects are done, which failed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SyncProgress {
     pub total: usize,
     pub done: usize,
     pub failed: Vec<(ResourceKey, String)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryView {
-    pub key: ResourceKey,
-    /// `None` while it is being read.
-    pub entries: Option<Vec<HistoryEntry>>,
-    pub scroll: usize,
 }
 
 #[derive(Debug, Default)]
@@ -85,51 +69,48 @@ pub struct LogView {
     pub scroll: usize,
 }
 
+/// The files one commit changed, shown under the commits list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitFiles {
+    pub commit: CommitInfo,
+    pub files: Vec<FileChange>,
+    pub cut: bool,
+}
+
+/// The newest request of each background job; replies to older ones are dropped.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    pub commit: Latest,
+    pub files: Latest,
+    pub history: Latest,
+    pub diff: Latest,
+}
+
 #[derive(Debug, Default)]
 pub struct State {
+    /// Git, the cluster and the verdicts: the engine's, judged by its rules.
+    pub inv: Inventory,
     pub now_ms: u64,
     pub context: String,
     pub read_only: bool,
     /// The repo is a URL kdrift mirrors and fetches (so `f` means something).
     pub remote_repo: bool,
-    /// Files changed by the commit last opened with Enter in the commits pane.
-    pub commit_files: Option<CommitFiles>,
-    /// The commit being compared against (HEAD, or an older one while time traveling).
-    pub repo: Option<RepoView>,
-    /// The followed revision's newest commit, and its history for the commits pane.
-    pub head: Option<CommitInfo>,
-    pub log: Vec<CommitInfo>,
-    pub show_commits: bool,
-    /// The per-resource history overlay, while open.
-    pub history: Option<HistoryView>,
-    pub commit_selected: usize,
-    pub repo_error: Option<String>,
-    pub desired: BTreeMap<ResourceKey, Desired>,
-    pub manifest_errors: Vec<ManifestError>,
-    /// Parts of the repo skipped on purpose (submodules): rows that block nothing.
-    pub manifest_notes: Vec<ManifestError>,
-    pub live: BTreeMap<ResourceKey, Value>,
-    /// One verdict per row; rows are exactly these keys.
-    pub reports: BTreeMap<ResourceKey, DriftReport>,
-    pub watches: BTreeMap<Gvk, WatchState>,
-    /// Scopes (kind, namespace or `None` for everywhere) the user may not list/watch.
-    pub forbidden: BTreeSet<(Gvk, Option<String>)>,
-    /// Kinds git does not declare, watched only for objects carrying kdrift's label.
-    pub orphan_kinds: BTreeSet<Gvk>,
-    /// True once every watched kind has listed: only then are changes "drift detected".
-    pub settled: bool,
+    pub mode: Mode,
     pub filter: String,
-    pub filter_input: Option<TextArea<'static>>,
     pub selected: usize,
     pub focus: Pane,
     pub diff_scroll: usize,
+    pub diff: DiffView,
+    pub show_commits: bool,
+    pub commit_selected: usize,
+    /// Files changed by the commit last opened with Enter in the commits pane.
+    pub commit_files: Option<CommitFiles>,
     pub logs: LogView,
-    pub dialog: Option<SyncPlan>,
     pub sync: Option<SyncProgress>,
     pub notices: Vec<Notice>,
-    pub help: bool,
     pub quit: bool,
     pub keymap: Keymap,
+    pub jobs: Jobs,
     /// Rows visible in the resources pane at the last draw, for paging.
     pub page_rows: usize,
 }
@@ -144,38 +125,22 @@ impl State {
         }
     }
 
-    /// Row keys after the filter, in display order (namespace, kind, name).
-    pub fn visible_rows(&self) -> Vec<&ResourceKey> {
+    /// Rows after the filter, in display order (namespace, kind, name).
+    pub fn visible_rows(&self) -> Vec<(Row<'_>, &DriftReport)> {
         let needle = self.filter.to_lowercase();
-        self.reports
-            .iter()
-            .filter(|(k, r)| needle.is_empty() || row_matches(k, r, &needle))
-            .map(|(k, _)| k)
+        self.inv
+            .rows()
+            .filter(|(row, report)| needle.is_empty() || row_matches(*row, report, &needle))
             .collect()
     }
 
+    pub fn selected_row(&self) -> Option<Row<'_>> {
+        self.visible_rows().get(self.selected).map(|(row, _)| *row)
+    }
+
+    /// The selected row's object (`None` on a manifest row).
     pub fn selected_key(&self) -> Option<&ResourceKey> {
-        self.visible_rows().get(self.selected).copied()
-    }
-
-    pub fn count(&self, status: DriftStatus) -> usize {
-        self.reports.values().filter(|r| r.status == status).count()
-    }
-
-    pub fn drifted_keys(&self) -> Vec<ResourceKey> {
-        self.reports
-            .iter()
-            .filter(|(_, r)| r.status.is_drift())
-            .map(|(k, _)| k.clone())
-            .collect()
-    }
-
-    /// Comparing against a commit other than the followed HEAD.
-    pub fn traveling(&self) -> bool {
-        match (&self.repo, &self.head) {
-            (Some(r), Some(h)) => r.commit.id != h.id,
-            _ => false,
-        }
+        self.selected_row().and_then(Row::object)
     }
 
     /// The core wants a clock tick only while something on screen depends on time passing.
@@ -195,14 +160,6 @@ impl State {
     }
 }
 
-fn row_matches(key: &ResourceKey, report: &DriftReport, needle: &str) -> bool {
-    key.to_string().to_lowercase().contains(needle) || report.status.label().contains(needle)
-}
-
-/// The files one commit changed, shown under the commits list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CommitFiles {
-    pub commit: crate::repo::CommitInfo,
-    pub files: Vec<crate::repo::FileChange>,
-    pub cut: bool,
+fn row_matches(row: Row<'_>, report: &DriftReport, needle: &str) -> bool {
+    row.to_string().to_lowercase().contains(needle) || report.status.label().contains(needle)
 }

@@ -1,9 +1,10 @@
 //! `update(&mut State, Msg) -> Vec<Cmd>`: every decision, no I/O, no clock reads.
 
 use super::action::Action;
+use super::mode::{HistoryView, Mode};
 use super::msg::{Cmd, Msg};
-use super::state::{HistoryView, NoticeKind, Pane, State};
-use super::{update_data, update_sync};
+use super::state::{NoticeKind, Pane, State};
+use super::{diff_view, update_engine, update_jobs, update_sync};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
@@ -16,70 +17,63 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             state.now_ms = now;
             state.notices.retain(|n| n.until_ms > now);
         }
-        Msg::Repo(m) => update_data::on_repo(state, m, &mut cmds),
-        Msg::Kube(m) => update_data::on_kube(state, m),
-        Msg::Logs(m) => update_data::on_logs(state, m),
-        Msg::Sync(m) => update_sync::on_sync(state, m),
+        Msg::Repo(e) => update_engine::on_repo(state, e, &mut cmds),
+        Msg::Kube(e) => update_engine::on_kube(state, e, &mut cmds),
+        Msg::Logs(e) => update_engine::on_logs(state, e),
+        Msg::Sync(e) => update_sync::on_sync(state, e),
+        Msg::Job(reply) => update_jobs::on_reply(state, reply, &mut cmds),
     }
     clamp_selection(state);
     update_sync::follow_selection(state, &mut cmds);
+    diff_view::refresh(state, &mut cmds);
     cmds
 }
 
+/// The mode decides what a key means.
 fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-    if state.help {
-        state.help = false;
-        if ctrl_c {
-            quit(state, cmds);
-        }
-        return;
-    }
-    if state.filter_input.is_some() {
-        on_filter_key(state, key, ctrl_c, cmds);
-        return;
-    }
-    if let Some(history) = state.history.as_mut() {
-        match state.keymap.normal_action(&key) {
-            Some(Action::Down) => history.scroll += 1,
-            Some(Action::Up) => history.scroll = history.scroll.saturating_sub(1),
-            Some(Action::PageDown) => history.scroll += state.page_rows.max(1),
-            Some(Action::PageUp) => {
-                history.scroll = history.scroll.saturating_sub(state.page_rows.max(1))
+    match &mut state.mode {
+        Mode::Help => {
+            // Any key closes the overlay and does nothing else (^c still quits).
+            state.mode = Mode::Normal;
+            if ctrl_c {
+                quit(state, cmds);
             }
+        }
+        Mode::Filter(input) => match key.code {
             _ if ctrl_c => quit(state, cmds),
-            // Any other key (Esc, q, h…) closes the overlay and does nothing else.
-            _ => state.history = None,
-        }
-        return;
-    }
-    if state.dialog.is_some() {
-        match state.keymap.dialog_action(&key) {
-            Some(Action::Confirm) => update_sync::confirm(state, cmds),
-            Some(Action::Cancel) => state.dialog = None,
-            Some(Action::Quit) => quit(state, cmds),
-            _ => {}
-        }
-        return;
-    }
-    if let Some(action) = state.keymap.normal_action(&key) {
-        apply_action(state, action, cmds);
-    }
-}
-
-fn on_filter_key(state: &mut State, key: KeyEvent, ctrl_c: bool, cmds: &mut Vec<Cmd>) {
-    match key.code {
-        _ if ctrl_c => quit(state, cmds),
-        KeyCode::Esc => {
-            state.filter_input = None;
-            state.filter.clear();
-        }
-        KeyCode::Enter => state.filter_input = None,
-        _ => {
-            if let Some(input) = state.filter_input.as_mut() {
+            KeyCode::Esc => {
+                state.mode = Mode::Normal;
+                state.filter.clear();
+            }
+            KeyCode::Enter => state.mode = Mode::Normal,
+            _ => {
                 input.input(key);
                 state.filter = input.lines().join("");
                 state.selected = 0;
+            }
+        },
+        Mode::History(history) => {
+            let page = state.page_rows.max(1);
+            match state.keymap.normal_action(&key) {
+                Some(Action::Down) => history.scroll += 1,
+                Some(Action::Up) => history.scroll = history.scroll.saturating_sub(1),
+                Some(Action::PageDown) => history.scroll += page,
+                Some(Action::PageUp) => history.scroll = history.scroll.saturating_sub(page),
+                _ if ctrl_c => quit(state, cmds),
+                // Any other key (Esc, q, h…) closes the overlay and does nothing else.
+                _ => state.mode = Mode::Normal,
+            }
+        }
+        Mode::Dialog(_) => match state.keymap.dialog_action(&key) {
+            Some(Action::Confirm) => update_sync::confirm(state, cmds),
+            Some(Action::Cancel) => state.mode = Mode::Normal,
+            Some(Action::Quit) => quit(state, cmds),
+            _ => {}
+        },
+        Mode::Normal => {
+            if let Some(action) = state.keymap.normal_action(&key) {
+                apply_action(state, action, cmds);
             }
         }
     }
@@ -99,7 +93,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         Action::Filter => {
             let mut input = TextArea::new(vec![state.filter.clone()]);
             input.move_cursor(ratatui_textarea::CursorMove::End);
-            state.filter_input = Some(input);
+            state.mode = Mode::Filter(Box::new(input));
         }
         Action::ClearFilter => {
             state.filter.clear();
@@ -112,10 +106,10 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
             update_sync::open_dialog(state, keys);
         }
         Action::SyncAll => {
-            let keys = state.drifted_keys();
+            let keys = state.inv.drifted_keys();
             update_sync::open_dialog(state, keys);
         }
-        Action::Help => state.help = true,
+        Action::Help => state.mode = Mode::Help,
         Action::Commits => {
             state.show_commits = !state.show_commits;
             state.commit_files = None;
@@ -125,11 +119,14 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         }
         Action::Open => {
             if state.show_commits && state.focus == Pane::Logs {
-                let head = state.head.as_ref().map(|h| h.id.clone());
-                if let Some(commit) = state.log.get(state.commit_selected) {
+                let head = state.inv.head.as_ref().map(|h| h.id.clone());
+                if let Some(commit) = state.inv.log.get(state.commit_selected).cloned() {
                     let at_head = head.as_deref() == Some(commit.id.as_str());
-                    cmds.push(Cmd::ReadCommit((!at_head).then(|| commit.id.clone())));
-                    cmds.push(Cmd::ReadCommitFiles(commit.clone()));
+                    let rev = (!at_head).then(|| commit.id.clone());
+                    let ticket = state.jobs.commit.issue();
+                    cmds.push(Cmd::ReadCommit { ticket, rev });
+                    let ticket = state.jobs.files.issue();
+                    cmds.push(Cmd::ReadCommitFiles { ticket, commit });
                 }
             }
         }
@@ -144,35 +141,40 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
                 );
             }
         }
-        Action::History => {
-            let Some(key) = state.selected_key().cloned() else {
-                return;
-            };
-            let (Some(desired), Some(repo)) = (state.desired.get(&key), &state.repo) else {
-                state.notify(
-                    NoticeKind::Info,
-                    format!("{key} is not declared in git: no history"),
-                );
-                return;
-            };
-            cmds.push(Cmd::ReadHistory {
-                key: key.clone(),
-                source: desired.source.clone(),
-                commit: repo.commit.id.clone(),
-            });
-            state.history = Some(HistoryView {
-                key,
-                entries: None,
-                scroll: 0,
-            });
-        }
+        Action::History => open_history(state, cmds),
         Action::Head => {
-            if state.traveling() {
-                cmds.push(Cmd::ReadCommit(None));
+            if state.inv.traveling() {
+                let ticket = state.jobs.commit.issue();
+                cmds.push(Cmd::ReadCommit { ticket, rev: None });
             }
         }
         Action::Confirm | Action::Cancel => {}
     }
+}
+
+fn open_history(state: &mut State, cmds: &mut Vec<Cmd>) {
+    let Some(key) = state.selected_key().cloned() else {
+        return;
+    };
+    let (Some(desired), Some(repo)) = (state.inv.desired.get(&key), &state.inv.repo) else {
+        state.notify(
+            NoticeKind::Info,
+            format!("{key} is not declared in git: no history"),
+        );
+        return;
+    };
+    let ticket = state.jobs.history.issue();
+    cmds.push(Cmd::ReadHistory {
+        ticket,
+        key: key.clone(),
+        source: desired.source.clone(),
+        commit: repo.commit.id.clone(),
+    });
+    state.mode = Mode::History(HistoryView {
+        key,
+        entries: None,
+        scroll: 0,
+    });
 }
 
 /// Moves within the focused pane: rows, diff lines or log lines.
@@ -189,7 +191,7 @@ fn scroll(state: &mut State, delta: isize, rows: usize) {
             state.diff_scroll = (state.diff_scroll as isize).saturating_add(delta).max(0) as usize;
         }
         Pane::Logs if state.show_commits => {
-            let max = state.log.len().saturating_sub(1) as isize;
+            let max = state.inv.log.len().saturating_sub(1) as isize;
             state.commit_selected = (state.commit_selected as isize)
                 .saturating_add(delta)
                 .clamp(0, max) as usize;

@@ -1,10 +1,10 @@
 //! The converge flow (plan → dialog → confirm → progress) and which workload the logs pane follows.
 
-use super::msg::{Cmd, LogTarget, SyncMsg};
+use super::mode::Mode;
+use super::msg::Cmd;
 use super::state::{LogView, NoticeKind, State, SyncProgress};
-use crate::model::ResourceKey;
-use crate::sync::{plan_sync, withhold_prunes};
-use std::collections::BTreeMap;
+use kdrift_engine::model::ResourceKey;
+use kdrift_engine::sync::SyncEvent;
 
 pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
     if state.read_only {
@@ -15,22 +15,16 @@ pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
         state.notify(NoticeKind::Info, "a sync is already running");
         return;
     }
-    let commit = state.repo.as_ref().map(|r| r.commit.id.clone());
-    let mut plan = plan_sync(&keys, &state.reports, &state.desired, commit.as_deref());
-    if !state.manifest_errors.is_empty() {
-        withhold_prunes(&mut plan, "not pruned: some manifests failed to parse");
-    } else if state.desired.is_empty() {
-        withhold_prunes(&mut plan, "not pruned: git declares nothing");
-    }
+    let plan = state.inv.plan_sync(&keys);
     if plan.is_empty() && plan.blocked.is_empty() {
         state.notify(NoticeKind::Info, "nothing to converge: in sync with git");
         return;
     }
-    state.dialog = Some(plan);
+    state.mode = Mode::Dialog(plan);
 }
 
 pub fn confirm(state: &mut State, cmds: &mut Vec<Cmd>) {
-    let Some(plan) = state.dialog.take() else {
+    let Mode::Dialog(plan) = std::mem::take(&mut state.mode) else {
         return;
     };
     if plan.is_empty() {
@@ -47,24 +41,24 @@ pub fn confirm(state: &mut State, cmds: &mut Vec<Cmd>) {
     cmds.push(Cmd::Sync(plan));
 }
 
-pub fn on_sync(state: &mut State, msg: SyncMsg) {
-    match msg {
-        SyncMsg::PreflightFailed(reason) => {
+pub fn on_sync(state: &mut State, event: SyncEvent) {
+    match event {
+        SyncEvent::PreflightFailed(reason) => {
             state.sync = None;
             state.notify(
                 NoticeKind::Error,
                 format!("nothing applied: dry-run failed: {reason}"),
             );
         }
-        SyncMsg::ItemDone { key, result } => {
+        SyncEvent::ItemDone { key, result } => {
             if let Some(p) = state.sync.as_mut() {
                 p.done += 1;
                 if let Err(e) = result {
-                    p.failed.push((key, e));
+                    p.failed.push((key, e.to_string()));
                 }
             }
         }
-        SyncMsg::Finished { ok, failed } => {
+        SyncEvent::Finished { ok, failed } => {
             let failures = state.sync.take().map(|p| p.failed).unwrap_or_default();
             if failed > 0 {
                 let first = failures
@@ -75,8 +69,8 @@ pub fn on_sync(state: &mut State, msg: SyncMsg) {
                     NoticeKind::Error,
                     format!("sync: {failed} failed, {ok} applied{first}"),
                 );
-            } else if state.drifted_keys().is_empty() {
-                let n = state.reports.len();
+            } else if state.inv.drifted_keys().is_empty() {
+                let n = state.inv.row_count();
                 state.notify(
                     NoticeKind::Converged,
                     format!("converged: all {n} resources match git"),
@@ -93,7 +87,7 @@ pub fn on_sync(state: &mut State, msg: SyncMsg) {
 
 /// Emits `FollowLogs` when the selected row's workload differs from the one being followed.
 pub fn follow_selection(state: &mut State, cmds: &mut Vec<Cmd>) {
-    let target = state.selected_key().and_then(|k| log_target(state, k));
+    let target = state.selected_key().and_then(|k| state.inv.log_target(k));
     let current = state.logs.target.as_ref();
     if target.as_ref().map(|t| &t.key) == current {
         return;
@@ -108,28 +102,4 @@ pub fn follow_selection(state: &mut State, cmds: &mut Vec<Cmd>) {
         ..LogView::default()
     };
     cmds.push(Cmd::FollowLogs(target));
-}
-
-/// The pods of a workload are those its `spec.selector.matchLabels` selects (live first, then git).
-fn log_target(state: &State, key: &ResourceKey) -> Option<LogTarget> {
-    if !key.is_workload() {
-        return None;
-    }
-    let source = state
-        .live
-        .get(key)
-        .or_else(|| state.desired.get(key).map(|d| d.manifest.as_ref()))?;
-    let labels = source.pointer("/spec/selector/matchLabels")?.as_object()?;
-    let selector: BTreeMap<String, String> = labels
-        .iter()
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-        .collect();
-    if selector.is_empty() {
-        return None;
-    }
-    Some(LogTarget {
-        key: key.clone(),
-        namespace: key.namespace.clone().unwrap_or_else(|| "default".into()),
-        selector,
-    })
 }

@@ -2,7 +2,7 @@
 //! watch "drift detected" appear and then converge it.
 
 use super::seed::edit;
-use crate::cluster::Resolver;
+use kdrift_engine::cluster::Resolver;
 use serde_json::json;
 use std::time::Duration;
 use tokio::task::JoinHandle;

@@ -7,7 +7,7 @@ mod seed;
 
 pub use chaos::spawn_chaos;
 pub use repo_files::build_demo_repo;
-pub use seed::seed_drift;
+pub use seed::{edit, seed_drift};
 
 /// What `kdrift demo` calls its cluster in the header.
 pub const DEMO_CONTEXT: &str = "kdrift-demo (simulated)";

@@ -1,13 +1,12 @@
 //! The demo repo's history, written from `assets/demo/` with gix.
 
-use crate::repo::{RepoFile, write_history};
-use anyhow::Result;
+use kdrift_engine::repo::{RepoError, RepoFile, write_history};
 use std::path::Path;
 
 const README: &str = "# shop-gitops\n\nDesired state of the shop namespace, applied by kdrift.\n";
 
 /// Three commits: the app as first written, redis scaled up, and the frontend config tuned.
-pub fn build_demo_repo(dir: &Path) -> Result<Vec<String>> {
+pub fn build_demo_repo(dir: &Path) -> Result<Vec<String>, RepoError> {
     let file = |path, contents: &'static str| RepoFile {
         path,
         contents: Some(contents),

@@ -1,12 +1,12 @@
 //! Puts the simulated cluster into a believable drifted state, through the real API like any client would.
 
 use super::repo_files::ORPHAN_MANIFEST;
-use crate::cluster::{Resolver, apply_object};
-use crate::model::ResourceKey;
-use crate::repo::{Snapshot, parse_file};
-use crate::sync::applied_manifest;
 use anyhow::{Context, Result, anyhow};
 use base64::Engine;
+use kdrift_engine::cluster::{Resolver, apply_object};
+use kdrift_engine::model::ResourceKey;
+use kdrift_engine::repo::{Snapshot, parse_file};
+use kdrift_engine::sync::applied_manifest;
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
 

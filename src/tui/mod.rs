@@ -1,100 +1,84 @@
-//! The interactive runtime: terminal setup/restore, the core loop, and the executor that turns
-//! `Cmd`s into tasks.
+//! The interactive front end: terminal setup/restore, input, and the loop that draws frames
+//! between the driver's batches of messages.
 
-mod executor;
 mod input;
 mod terminal;
 
-pub use executor::Executor;
 pub use terminal::TerminalGuard;
 
-use crate::app::{Keymap, Msg, State, update};
-use crate::cluster::Resolver;
-use crate::repo::{RepoSpec, spawn_fetcher, spawn_follower};
+use crate::app::{Keymap, Msg, State};
+use crate::runtime::{Driver, FramePacer};
 use anyhow::Result;
-use std::time::Duration;
-use tokio::sync::mpsc;
+use kdrift_engine::cluster::Resolver;
+use kdrift_engine::repo::{RepoError, RepoEvent, RepoSpec};
+use std::time::{Duration, Instant};
 
-/// Bound on queued messages; sources wait (backpressure) rather than grow memory.
-pub const CHANNEL_CAPACITY: usize = 1024;
-/// At most this many messages are folded in before a frame is drawn, so input stays responsive.
-const MAX_BATCH: usize = 512;
+/// While a notice or a sync is on screen, the core is told the time this often (they age).
+const TICK: Duration = Duration::from_millis(500);
 
 pub struct TuiConfig {
     pub context: String,
     pub repo: RepoSpec,
     /// For a URL repo: how often its mirror is fetched.
     pub fetch_interval: Duration,
-    /// Shown as a repo error when the TUI opens (e.g. the first fetch failed; the mirror is used).
-    pub startup_error: Option<String>,
+    /// The first fetch failed and the TUI starts from the mirror of an earlier run: shown as
+    /// the repo's trouble until a fetch works.
+    pub startup_fetch_error: Option<RepoError>,
     pub read_only: bool,
     pub keymap: Keymap,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on every exit path.
 pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
-    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
     let mut state = State::new(config.context, config.keymap);
     state.read_only = config.read_only;
     let spec = config.repo;
-    state.remote_repo = spec.url.is_some();
-    if let Some(e) = config.startup_error {
-        tracing::warn!(error = %e, "starting from the repo's mirror");
-        crate::app::update(&mut state, Msg::Repo(crate::app::RepoMsg::Failed(e)));
-    }
-    let follower = spawn_follower(spec.clone(), tx.clone());
-    let (fetcher, fetch_now) = match spec.url.clone() {
-        Some(url) => {
-            let (now_tx, now_rx) = mpsc::channel(1);
-            let every = config.fetch_interval;
-            let task = spawn_fetcher(url, spec.path.clone(), every, now_rx, tx.clone());
-            (Some(task), Some(now_tx))
-        }
-        None => (None, None),
-    };
-    let mut executor = Executor::new(resolver, tx.clone()).with_repo(spec);
-    if let Some(now) = fetch_now {
-        executor = executor.with_fetcher(now);
+    let mut driver = Driver::new(state, resolver)
+        .with_repo(spec.clone())
+        .follow(&spec, config.fetch_interval);
+    if let Some(e) = config.startup_fetch_error {
+        tracing::warn!(error = %kdrift_engine::error::chain(&e), "starting from the repo's mirror");
+        driver.handle(Msg::Repo(RepoEvent::FetchFailed(e)));
     }
 
     let mut guard = TerminalGuard::enter()?;
-    input::spawn_input(tx.clone());
-    // Every wake-up below is a change, so each loop turn draws exactly one frame.
+    input::spawn_input(driver.sender());
+    let mut frames = FramePacer::default();
     loop {
-        let size = guard.terminal.size()?;
-        state.page_rows = crate::ui::resource_rows(size.into());
-        guard.terminal.draw(|f| crate::ui::draw(f, &state))?;
+        if frames.draw_now(Instant::now()) {
+            let size = guard.terminal.size()?;
+            driver.state.page_rows = crate::ui::resource_rows(size.into());
+            guard.terminal.draw(|f| crate::ui::draw(f, &driver.state))?;
+        }
+        let due = frames.due();
+        let ticking = driver.state.wants_tick();
         tokio::select! {
-            msg = rx.recv() => {
-                let Some(msg) = msg else { break };
-                update(&mut state, Msg::Tick(crate::cluster::now_ms()));
-                let mut cmds = update(&mut state, msg);
-                // Fold in whatever else is already queued before drawing once.
-                let mut n = 1;
-                while n < MAX_BATCH {
-                    let Ok(more) = rx.try_recv() else { break };
-                    cmds.extend(update(&mut state, more));
-                    n += 1;
+            batch = driver.next_batch() => {
+                if batch.is_none() {
+                    break;
                 }
-                for cmd in cmds {
-                    executor.run(cmd);
-                }
+                frames.mark();
             }
-            // Ticks only while something on screen ages (notices, a running sync): idle costs nothing.
-            _ = tokio::time::sleep(Duration::from_millis(500)), if state.wants_tick() => {
-                update(&mut state, Msg::Tick(crate::cluster::now_ms()));
+            // the frame owed for changes that came in faster than the frame rate
+            _ = sleep_until(due), if due.is_some() => {}
+            // ticks only while something on screen ages (notices, a running sync): idle costs nothing
+            _ = tokio::time::sleep(TICK), if ticking => {
+                driver.handle(Msg::Tick(kdrift_engine::clock::now_ms()));
+                frames.mark();
             }
             _ = tokio::signal::ctrl_c() => break,
         }
-        if state.quit {
+        if driver.state.quit {
             break;
         }
     }
-    follower.abort();
-    if let Some(f) = fetcher {
-        f.abort();
-    }
-    executor.shutdown();
+    driver.shutdown();
     guard.leave()?;
     Ok(())
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    if let Some(due) = due {
+        tokio::time::sleep_until(due.into()).await;
+    }
 }

@@ -3,14 +3,12 @@
 
 use super::style::{dim, is_focused, pane};
 use crate::app::{CommitFiles, Pane, State};
-use crate::text::sanitize;
+use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
-use serde_json::Value;
-use std::collections::HashMap;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     // Enter on a commit lists its files under the history, taking at most half the pane.
@@ -29,6 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     };
     let focused = is_focused(state.focus, Pane::Logs);
     let branch = state
+        .inv
         .repo
         .as_ref()
         .and_then(|r| r.branch.as_deref())
@@ -37,17 +36,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Line::from(format!(
             " commits {} ({}) ",
             sanitize(branch),
-            state.log.len()
+            state.inv.log.len()
         )),
         focused,
     );
-    let compared = state.repo.as_ref().map(|r| r.commit.id.as_str());
-    let synced = synced_commit(state);
+    let compared = state.inv.repo.as_ref().map(|r| r.commit.id.as_str());
+    let synced = state.inv.synced_commit();
     let height = area.height.saturating_sub(2) as usize;
     let offset = state
         .commit_selected
         .saturating_sub(height.saturating_sub(1));
     let rows: Vec<Row> = state
+        .inv
         .log
         .iter()
         .enumerate()
@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             } else {
                 ' '
             });
-            marks.push(if Some(c.id.as_str()) == synced.as_deref() {
+            marks.push(if Some(c.id.as_str()) == synced {
                 '◆'
             } else {
                 ' '
@@ -126,23 +126,6 @@ fn draw_files(frame: &mut Frame, area: Rect, files: &CommitFiles) {
         Paragraph::new(lines).block(pane(Line::from(title), false)),
         area,
     );
-}
-
-/// The commit most live objects were applied from, by kdrift's annotation.
-pub fn synced_commit(state: &State) -> Option<String> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for obj in state.live.values() {
-        if let Some(c) = obj
-            .pointer("/metadata/annotations/kdrift.dev~1commit")
-            .and_then(Value::as_str)
-        {
-            *counts.entry(c).or_default() += 1;
-        }
-    }
-    counts
-        .into_iter()
-        .max_by_key(|(c, n)| (*n, *c))
-        .map(|(c, _)| c.to_string())
 }
 
 /// "45s", "12m", "3h", "5d" from commit time to now.

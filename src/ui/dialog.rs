@@ -1,9 +1,9 @@
 //! Sync confirmation: the complete plan (create / patch / prune) before anything changes.
 
 use super::style::{bold, centered, dim, pane};
-use crate::repo::CommitInfo;
-use crate::sync::{PlanOp, SyncPlan};
-use crate::text::sanitize;
+use kdrift_engine::repo::CommitInfo;
+use kdrift_engine::sync::{PlanOp, SyncPlan};
+use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};

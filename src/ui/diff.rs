@@ -2,9 +2,10 @@
 
 use super::style::{bold, dim, is_focused, pane, status_style};
 use crate::app::{Pane, State};
-use crate::drift::{DiffLineKind, diff_text};
-use crate::model::DriftStatus;
-use crate::text::sanitize;
+use kdrift_engine::drift::DiffLineKind;
+use kdrift_engine::inventory::Row;
+use kdrift_engine::model::DriftStatus;
+use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -13,17 +14,22 @@ use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let focused = is_focused(state.focus, Pane::Diff);
-    let Some(key) = state.selected_key() else {
+    let Some(row) = state.selected_row() else {
         frame.render_widget(Paragraph::new("").block(pane(" diff ", focused)), area);
         return;
     };
-    let report = &state.reports[key];
-    let desired = state.desired.get(key);
-    let live = state.live.get(key);
-    let source = desired.map(|d| d.source.as_str()).unwrap_or("not in git");
+    let Some(report) = state.inv.report(row) else {
+        return;
+    };
+    let key = row.object();
+    let desired = key.and_then(|k| state.inv.desired.get(k));
+    let source = match row {
+        Row::Manifest(m) => m.source.as_str(),
+        Row::Object(_) => desired.map(|d| d.source.as_str()).unwrap_or("not in git"),
+    };
     let title = Line::from(vec![
         Span::raw(" diff "),
-        Span::styled(sanitize(&key.to_string()), bold()),
+        Span::styled(sanitize(&row.to_string()), bold()),
         Span::raw(" "),
         Span::styled(report.status.label(), status_style(report.status)),
         Span::styled(format!(" {} ", sanitize(source)), dim()),
@@ -54,10 +60,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         }
         lines.push(Line::from(spans));
     }
-    if report.status != DriftStatus::InSync && report.status != DriftStatus::Error {
+    let text = key.and_then(|k| state.diff.text_for(k));
+    let shows_diff = !matches!(report.status, DriftStatus::InSync | DriftStatus::Error);
+    if let Some(text) = text.filter(|_| shows_diff) {
         // Short panes get less context so the changed lines stay in view.
-        let context = if area.height < 14 { 1 } else { 3 };
-        for l in diff_text(desired, live, &report.changes, context) {
+        let diff = if area.height < 14 {
+            &text.tight
+        } else {
+            &text.wide
+        };
+        for l in diff {
             let style = match l.kind {
                 DiffLineKind::Header => Style::new().fg(Color::Cyan),
                 DiffLineKind::Added => Style::new().fg(Color::Green),

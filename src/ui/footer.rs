@@ -1,8 +1,8 @@
 //! Footer: the newest notice (drift detected, converged, errors) above key hints from the keymap.
 
 use super::style::dim;
-use crate::app::{DIALOG_FOOTER, NORMAL_FOOTER, NoticeKind, State};
-use crate::text::sanitize;
+use crate::app::{Action, Hints, NoticeKind, State};
+use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -29,27 +29,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         ),
         None => Line::raw(""),
     });
-    let (table, actions) = if state.dialog.is_some() {
-        (&state.keymap.dialog, DIALOG_FOOTER)
-    } else {
-        (&state.keymap.normal, NORMAL_FOOTER)
-    };
     let mut hints = Vec::new();
-    if state.filter_input.is_some() {
-        hints.push(Span::styled(
-            " type to filter · Enter keep · Esc clear",
-            dim(),
-        ));
-    } else {
-        let travel = [crate::app::Action::Head];
-        let extra: &[crate::app::Action] = if state.traveling() { &travel } else { &[] };
-        for action in actions.iter().chain(extra) {
-            if let Some(key) = state.keymap.key_for(table, *action) {
-                hints.push(Span::styled(
-                    format!(" {key}"),
-                    Style::new().fg(Color::Cyan),
-                ));
-                hints.push(Span::styled(format!(" {} ", action.hint()), dim()));
+    match state.mode.hints() {
+        Hints::Text(text) => hints.push(Span::styled(text, dim())),
+        Hints::Keys { table, actions } => {
+            let travel = [Action::Head];
+            let extra: &[Action] = if state.inv.traveling() { &travel } else { &[] };
+            for action in actions.iter().chain(extra) {
+                if let Some(key) = state.keymap.key_for(table, *action) {
+                    hints.push(Span::styled(
+                        format!(" {key}"),
+                        Style::new().fg(Color::Cyan),
+                    ));
+                    hints.push(Span::styled(format!(" {} ", action.hint()), dim()));
+                }
             }
         }
     }

@@ -2,8 +2,8 @@
 
 use super::style::{bold, dim, status_style};
 use crate::app::State;
-use crate::model::{DriftStatus, WatchState};
-use crate::text::sanitize;
+use kdrift_engine::model::{DriftStatus, WatchState};
+use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Span::raw(" ⎈ "),
         Span::styled(sanitize(&state.context), bold()),
     ];
-    match (&state.repo, &state.repo_error) {
+    match (&state.inv.repo, &state.inv.repo_error) {
         (Some(repo), _) => {
             first.push(Span::styled("  ", dim()));
             first.push(Span::raw(format!(
@@ -31,13 +31,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             first.push(Span::raw(sanitize(&repo.commit.subject)));
         }
         (None, Some(e)) => first.push(Span::styled(
-            format!("  repo error: {}", sanitize(e)),
+            format!("  repo error: {}", sanitize(&e.to_string())),
             Style::new().fg(Color::Red),
         )),
         (None, None) => first.push(Span::styled("  reading repo…", dim())),
     }
-    if state.traveling() {
-        let head = state.head.as_ref().map(|h| h.short.as_str()).unwrap_or("?");
+    if state.inv.traveling() {
+        let head = state
+            .inv
+            .head
+            .as_ref()
+            .map(|h| h.short.as_str())
+            .unwrap_or("?");
         first.push(Span::styled(
             format!("  TIME TRAVEL (HEAD is {head}, H returns)"),
             Style::new().fg(Color::Black).bg(Color::Magenta),
@@ -52,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
 
     let mut second = vec![Span::raw(" ")];
     for status in DriftStatus::ALL {
-        let n = state.count(status);
+        let n = state.inv.count(status);
         if n == 0 && status == DriftStatus::Skipped {
             continue; // a note, not a verdict: only worth space when there is one
         }
@@ -68,14 +73,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 fn watch_summary(state: &State) -> Span<'static> {
-    let total = state.watches.len();
-    let live = state
-        .watches
-        .values()
-        .filter(|w| **w == WatchState::Live)
-        .count();
-    let troubled: Vec<String> = state
-        .watches
+    let watches = &state.inv.watches;
+    let total = watches.len();
+    let live = watches.values().filter(|w| **w == WatchState::Live).count();
+    let troubled: Vec<String> = watches
         .iter()
         .filter(|(_, w)| matches!(w, WatchState::Reconnecting { .. } | WatchState::Failed(_)))
         .map(|(g, w)| match w {

@@ -3,8 +3,8 @@
 
 use super::style::{bold, centered, dim, pane};
 use crate::app::HistoryView;
-use crate::drift::DiffLineKind;
-use crate::text::sanitize;
+use kdrift_engine::drift::DiffLineKind;
+use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};

@@ -2,7 +2,7 @@
 
 use super::style::{dim, is_focused, pane};
 use crate::app::{Pane, State};
-use crate::text::sanitize;
+use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};

@@ -11,7 +11,7 @@ pub mod logs;
 pub mod resources;
 mod style;
 
-use crate::app::State;
+use crate::app::{Mode, State};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -74,13 +74,11 @@ pub fn draw(frame: &mut Frame, state: &State) {
         logs::draw(frame, areas.logs, state);
     }
     footer::draw(frame, areas.footer, state);
-    if let Some(plan) = &state.dialog {
-        dialog::draw(frame, frame.area(), plan, state.head.as_ref());
-    }
-    if let Some(view) = &state.history {
-        history::draw(frame, frame.area(), view);
-    }
-    if state.help {
-        help::draw(frame, frame.area(), state);
+    // the mode's overlay, over everything else
+    match &state.mode {
+        Mode::Dialog(plan) => dialog::draw(frame, frame.area(), plan, state.inv.head.as_ref()),
+        Mode::History(view) => history::draw(frame, frame.area(), view),
+        Mode::Help => help::draw(frame, frame.area(), state),
+        Mode::Normal | Mode::Filter(_) => {}
     }
 }

@@ -2,9 +2,10 @@
 
 use super::style::{badge, dim, is_focused, pane, status_style};
 use crate::app::{Pane, State};
-use crate::drift::MASK;
-use crate::model::{DriftReport, DriftStatus, ResourceKey, WatchState};
-use crate::text::sanitize;
+use kdrift_engine::drift::MASK;
+use kdrift_engine::inventory::Row as RowKey;
+use kdrift_engine::model::{DriftReport, DriftStatus, WatchState};
+use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -19,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         format!(
             " resources ({}/{}) filter: {} ",
             rows.len(),
-            state.reports.len(),
+            state.inv.row_count(),
             sanitize(&state.filter)
         )
     };
@@ -27,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let (table_area, input_area) = if state.filter_input.is_some() {
+    let (table_area, input_area) = if state.mode.filter_input().is_some() {
         let [t, i] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
         (t, Some(i))
     } else {
@@ -38,38 +39,41 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     // Keep the selection on screen; only the rows in this window are built.
     let offset = state.selected.saturating_sub(height.saturating_sub(1));
     let window = rows.iter().skip(offset).take(height);
-    let mut prev: Option<&ResourceKey> = if offset > 0 {
-        rows.get(offset - 1).copied()
+    let mut prev: Option<RowKey> = if offset > 0 {
+        rows.get(offset - 1).map(|(r, _)| *r)
     } else {
         None
     };
     let mut built = Vec::with_capacity(height);
-    for (i, key) in window.enumerate() {
-        let report = &state.reports[*key];
-        let same_ns = prev.is_some_and(|p| p.namespace == key.namespace);
-        let same_kind = same_ns && prev.is_some_and(|p| p.kind == key.kind);
+    for (i, (key, report)) in window.enumerate() {
+        let (key, report) = (*key, *report);
+        let same_ns = prev.is_some_and(|p| p.namespace() == key.namespace());
+        let same_kind = same_ns && prev.is_some_and(|p| p.kind() == key.kind());
         let ns = if same_ns {
             String::new()
         } else {
-            key.namespace.clone().unwrap_or_else(|| "(cluster)".into())
+            key.namespace().unwrap_or("(cluster)").to_string()
         };
         let kind = if same_kind {
             String::new()
         } else {
-            key.kind.clone()
+            key.kind().to_string()
         };
+        let stale = key
+            .object()
+            .and_then(|k| state.inv.watches.get(&k.gvk()))
+            .is_some_and(|w| matches!(w, WatchState::Reconnecting { .. }));
         let mut row = Row::new(vec![
             Cell::from(badge(report.status)).style(status_style(report.status)),
             Cell::from(sanitize(&ns)).style(dim()),
             Cell::from(sanitize(&kind)),
-            Cell::from(sanitize(&key.name)),
-            match state.watches.get(&key.gvk()) {
+            Cell::from(sanitize(&key.name())),
+            if stale {
                 // Never present stale state as current: say the row is from before the connection broke.
-                Some(WatchState::Reconnecting { .. }) => {
-                    Cell::from(format!("stale · {}", summary(report)))
-                        .style(Style::new().fg(Color::Red))
-                }
-                _ => Cell::from(summary(report)).style(dim()),
+                Cell::from(format!("stale · {}", summary(report)))
+                    .style(Style::new().fg(Color::Red))
+            } else {
+                Cell::from(summary(report)).style(dim())
             },
         ]);
         if offset + i == state.selected {
@@ -95,7 +99,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     .header(Row::new(["STATUS", "NAMESPACE", "KIND", "NAME", "DRIFT"]).style(dim()));
     frame.render_widget(table, table_area);
     if rows.is_empty() {
-        let text = if state.reports.is_empty() {
+        let text = if state.inv.row_count() == 0 {
             "waiting for git and the cluster…"
         } else {
             "no rows match the filter"
@@ -104,7 +108,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(table_area);
         frame.render_widget(Line::styled(text, dim()), msg);
     }
-    if let (Some(input), Some(area)) = (&state.filter_input, input_area) {
+    if let (Some(input), Some(area)) = (state.mode.filter_input(), input_area) {
         let [label, field] =
             Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(area);
         frame.render_widget(Line::styled("/", Style::new().fg(Color::Cyan)), label);

@@ -1,7 +1,7 @@
 //! Colours and badges shared by the panes.
 
 use crate::app::Pane;
-use crate::model::DriftStatus;
+use kdrift_engine::model::DriftStatus;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, BorderType};

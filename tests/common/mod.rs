@@ -1,35 +1,44 @@
-//! Shared fixtures: the demo scenario on the simulated cluster, folded into a `State` through `update`.
+//! Shared fixtures: the demo scenario on the simulated cluster, captured once per test binary
+//! and folded into a fresh `State` per case; keys pressed the way the TUI sees them.
 #![allow(dead_code)]
 
-pub mod render_repo;
 pub mod testbed;
-pub mod tmux;
-pub mod upstream;
 
-use kdrift::app::{Keymap, LogLine, LogMsg, Msg, State, update};
-use kdrift::cluster::Resolver;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::app::{Cmd, JobReply, Keymap, Msg, State, update};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift};
-use kdrift::repo::{Snapshot, read_snapshot};
-use kdrift::sim::SimCluster;
+use kdrift_engine::cluster::{KubeEvent, LogEvent, LogLine, Resolver};
+use kdrift_engine::headless::list_once;
+use kdrift_engine::inventory::{Fact, Inventory};
+use kdrift_engine::model::DriftStatus;
+use kdrift_engine::repo::{RepoEvent, RepoSpec, Snapshot, read_snapshot};
+use kdrift_sim::SimCluster;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// A fixed clock for snapshots: 2026-01-01T00:00:00Z.
 pub const NOW_MS: u64 = 1_767_225_600_000;
 
+/// The demo with its simulated cluster running, for cases that talk to the cluster.
 pub struct Demo {
     pub sim: SimCluster,
     pub resolver: Resolver,
     pub snapshot: Snapshot,
-    pub repo: std::path::PathBuf,
+    pub repo: PathBuf,
     pub _dir: tempfile::TempDir,
 }
 
 impl Demo {
     /// The demo repo as the TUI follows it: HEAD, all paths, namespaces from the manifests.
-    pub fn repo_spec(&self) -> kdrift::repo::RepoSpec {
-        kdrift::repo::RepoSpec {
-            path: self.repo.clone(),
-            ..Default::default()
-        }
+    pub fn repo_spec(&self) -> RepoSpec {
+        spec(&self.repo)
+    }
+}
+
+fn spec(repo: &Path) -> RepoSpec {
+    RepoSpec {
+        path: repo.to_path_buf(),
+        ..Default::default()
     }
 }
 
@@ -51,15 +60,119 @@ pub async fn demo() -> Demo {
     }
 }
 
-/// The demo as the TUI first shows it: git read, every kind listed once (through the same engine
-/// pass `kdrift check` uses), at a fixed clock.
-pub async fn demo_state() -> (State, Demo) {
-    let demo = demo().await;
-    let mut state =
-        kdrift::headless::evaluate(&demo.resolver, demo.snapshot.clone(), DEMO_CONTEXT).await;
-    state.keymap = Keymap::defaults();
-    update(&mut state, Msg::Tick(NOW_MS));
-    (state, demo)
+/// The demo as the engine first judged it: git read, every kind listed once. Built once per
+/// test binary (its repo stays on disk for cases that read commits); each case starts from a
+/// copy, so no case builds a repo or a cluster.
+pub struct Captured {
+    pub snapshot: Snapshot,
+    /// What the watchers would report up to their first lists.
+    pub events: Vec<KubeEvent>,
+    pub repo: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Captured {
+    pub fn repo_spec(&self) -> RepoSpec {
+        spec(&self.repo)
+    }
+}
+
+pub fn captured() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        // its own runtime: the simulated cluster's client lives and dies with it
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async {
+                let demo = demo().await;
+                let mut scratch = Inventory::default();
+                let mut events = Vec::new();
+                let facts = scratch.on_repo(RepoEvent::Snapshot(Box::new(demo.snapshot.clone())));
+                for fact in facts {
+                    if let Fact::Watch(requests) = fact {
+                        for req in requests {
+                            events.extend(list_once(&demo.resolver, &req).await);
+                        }
+                    }
+                }
+                Captured {
+                    snapshot: demo.snapshot,
+                    events,
+                    repo: demo.repo,
+                    _dir: demo._dir,
+                }
+            })
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+/// The demo as the TUI first shows it, at a fixed clock: the captured snapshot and watch
+/// events folded through `update`, as the TUI folds them.
+pub fn demo_state() -> State {
+    let captured = captured();
+    let mut state = State::new(DEMO_CONTEXT, Keymap::defaults());
+    press_msg(&mut state, Msg::Tick(NOW_MS));
+    let snapshot = Box::new(captured.snapshot.clone());
+    press_msg(&mut state, Msg::Repo(RepoEvent::Snapshot(snapshot)));
+    for event in &captured.events {
+        press_msg(&mut state, Msg::Kube(event.clone()));
+    }
+    state
+}
+
+/// Folds `msg`; the diff jobs it asks for are computed on the spot (as the executor would, a
+/// moment later), every other command is returned.
+pub fn press_msg(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    let mut out = Vec::new();
+    let mut pending = update(state, msg);
+    while !pending.is_empty() {
+        let mut next = Vec::new();
+        for cmd in pending {
+            match cmd {
+                Cmd::Diff { ticket, request } => {
+                    let text = request.compute();
+                    next.extend(update(state, Msg::Job(JobReply::Diff { ticket, text })));
+                }
+                other => out.push(other),
+            }
+        }
+        pending = next;
+    }
+    out
+}
+
+pub fn press(state: &mut State, code: KeyCode) -> Vec<Cmd> {
+    press_msg(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+pub fn key(state: &mut State, c: char) -> Vec<Cmd> {
+    press(state, KeyCode::Char(c))
+}
+
+pub fn ctrl(state: &mut State, c: char) -> Vec<Cmd> {
+    press_msg(
+        state,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+/// Selects the row whose key reads `want` (from the top).
+pub fn select(state: &mut State, want: &str) {
+    key(state, 'g');
+    while state.selected_row().map(|r| r.to_string()).as_deref() != Some(want) {
+        let before = state.selected;
+        key(state, 'j');
+        assert_ne!(before, state.selected, "row {want} not found");
+    }
+}
+
+pub fn selected(state: &State) -> String {
+    state
+        .selected_row()
+        .map(|r| r.to_string())
+        .unwrap_or_default()
 }
 
 /// Feeds a fixed batch of log lines for whatever the logs pane follows.
@@ -71,14 +184,15 @@ pub fn feed_logs(state: &mut State) {
                 text: format!("1:M 01 Jan 2026 00:00:0{i}.000 * Ready to accept connections tcp"),
             })
             .collect();
-        update(state, Msg::Logs(LogMsg::Lines { target, lines }));
+        press_msg(state, Msg::Logs(LogEvent::Lines { target, lines }));
     }
 }
 
 /// The verdict on the row of `kind`/`name`, if there is one.
-pub fn status(state: &State, kind: &str, name: &str) -> Option<kdrift::model::DriftStatus> {
+pub fn status(state: &State, kind: &str, name: &str) -> Option<DriftStatus> {
     state
-        .reports
+        .inv
+        .verdicts
         .iter()
         .find(|(k, _)| k.kind == kind && k.name == name)
         .map(|(_, r)| r.status)

@@ -1,16 +1,17 @@
 //! The real control plane from `tests/testbed/up.sh`, as the tests see it: kubeconfigs, kubectl,
-//! `kdrift check` as a process, and the engine (watchers + executor) driven through `update`.
+//! `kdrift check` as a process, and the engine run by the real driver (follower, watchers,
+//! executor) as the TUI runs it.
 
-use kdrift::app::{Keymap, Msg, RepoMsg, State, update};
-use kdrift::cluster::{Resolver, connect};
-use kdrift::model::{DriftStatus, WatchState};
-use kdrift::repo::{RepoFile, read_snapshot, write_history};
-use kdrift::tui::{CHANNEL_CAPACITY, Executor};
+use kdrift::app::{Keymap, Msg, State};
+use kdrift::runtime::Driver;
+use kdrift_engine::cluster::{Resolver, connect};
+use kdrift_engine::model::{DriftStatus, WatchState};
+use kdrift_engine::repo::{RepoFile, RepoSpec, write_history};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 
 pub struct Testbed {
     pub admin: PathBuf,
@@ -32,7 +33,27 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-pub fn testbed() -> Testbed {
+/// Tests against the control plane share it; the one that restarts the API server must have it
+/// alone. Every real-cluster test holds a read guard, the restart test the write guard.
+static SHARED: RwLock<()> = RwLock::new(());
+
+/// Held for a whole test: its right to use the control plane. An async test holds it across
+/// awaits on purpose; its future runs on the test's own thread (`block_on`), never elsewhere.
+pub struct Turn<G>(#[allow(dead_code)] G);
+
+/// The control plane, shared with the other tests (they may run at the same time).
+pub fn testbed() -> (Testbed, Turn<RwLockReadGuard<'static, ()>>) {
+    let guard = SHARED.read().unwrap_or_else(|p| p.into_inner());
+    (env(), Turn(guard))
+}
+
+/// The control plane with no other test running against it (an outage would break them).
+pub fn testbed_alone() -> (Testbed, Turn<RwLockWriteGuard<'static, ()>>) {
+    let guard = SHARED.write().unwrap_or_else(|p| p.into_inner());
+    (env(), Turn(guard))
+}
+
+fn env() -> Testbed {
     let var = |k: &str| {
         std::env::var(k).unwrap_or_else(|_| {
             panic!("{k} is not set: the real control plane is not running. Run `bash scripts/test.sh`, or `tests/testbed/build.sh && tests/testbed/up.sh && source /tmp/kdrift-testbed/env`.")
@@ -186,81 +207,83 @@ pub fn resource<'a>(json: &'a Value, kind: &str, name: &str) -> &'a Value {
 }
 
 pub struct Engine {
-    pub state: State,
-    rx: mpsc::Receiver<Msg>,
-    executor: Executor,
+    pub driver: Driver,
     pub saw_reconnecting: bool,
 }
 
 impl Engine {
+    /// The driver following `repo` on the cluster of `kubeconfig`, once every kind has listed.
     pub async fn start(kubeconfig: &Path, repo: &Path) -> Engine {
         let (client, context) = connect(Some(kubeconfig), None).await.unwrap();
-        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let spec = RepoSpec {
+            path: repo.to_path_buf(),
+            ..Default::default()
+        };
+        let state = State::new(context, Keymap::defaults());
+        let driver = Driver::new(state, Resolver::new(client))
+            .with_repo(spec.clone())
+            .follow(&spec, Duration::MAX);
         let mut engine = Engine {
-            state: State::new(context, Keymap::defaults()),
-            rx,
-            executor: Executor::new(Resolver::new(client), tx),
+            driver,
             saw_reconnecting: false,
         };
-        let snap = read_snapshot(repo, None, None, None).unwrap();
-        engine.send(Msg::Repo(RepoMsg::Snapshot(Box::new(snap))));
         engine
-            .pump_until(Duration::from_secs(15), |s| s.settled)
+            .pump_until(Duration::from_secs(15), |s| s.inv.settled)
             .await;
         engine
     }
 
-    pub fn send(&mut self, msg: Msg) {
-        for cmd in update(&mut self.state, msg) {
-            self.executor.run(cmd);
-        }
-        if self
-            .state
-            .watches
-            .values()
-            .any(|w| matches!(w, WatchState::Reconnecting { .. }))
-        {
-            self.saw_reconnecting = true;
-        }
+    pub fn state(&self) -> &State {
+        &self.driver.state
     }
 
+    pub fn send(&mut self, msg: Msg) {
+        self.driver.handle(msg);
+    }
+
+    /// Drives until `done` holds (noting whether any watch ever reported reconnecting);
+    /// panics with the rows after `limit`.
     pub async fn pump_until(&mut self, limit: Duration, done: impl Fn(&State) -> bool) -> Duration {
-        let start = Instant::now();
-        while !done(&self.state) {
-            let left = limit.checked_sub(start.elapsed()).unwrap_or_else(|| {
-                panic!(
-                    "timed out after {limit:?}; rows {:#?} watches {:?}",
-                    self.state.reports, self.state.watches
-                )
-            });
-            // Wake at least every 100 ms so conditions that do not depend on messages are seen.
-            if let Ok(Some(msg)) =
-                tokio::time::timeout(left.min(Duration::from_millis(100)), self.rx.recv()).await
-            {
-                self.send(msg);
-            }
-        }
-        start.elapsed()
+        let saw = &mut self.saw_reconnecting;
+        let result = self
+            .driver
+            .run_until(limit, |s| {
+                let reconnecting = s
+                    .inv
+                    .watches
+                    .values()
+                    .any(|w| matches!(w, WatchState::Reconnecting { .. }));
+                *saw |= reconnecting;
+                done(s)
+            })
+            .await;
+        result.unwrap_or_else(|e| {
+            let inv = &self.driver.state.inv;
+            panic!("{e}; rows {:#?} watches {:?}", inv.verdicts, inv.watches)
+        })
     }
 
     /// Messages that arrive within `window` (after letting one-shot startup messages drain for 2 s).
     pub async fn messages_within(&mut self, window: Duration) -> usize {
         let settle = Instant::now() + Duration::from_secs(2);
-        while let Ok(Some(msg)) = tokio::time::timeout_at(settle.into(), self.rx.recv()).await {
-            self.send(msg);
-        }
+        while let Ok(Some(_)) =
+            tokio::time::timeout_at(settle.into(), self.driver.next_batch()).await
+        {}
         let end = Instant::now() + window;
         let mut n = 0;
-        while let Ok(Some(msg)) = tokio::time::timeout_at(end.into(), self.rx.recv()).await {
-            n += 1;
-            self.send(msg);
+        while let Ok(Some(batch)) =
+            tokio::time::timeout_at(end.into(), self.driver.next_batch()).await
+        {
+            n += batch;
         }
         n
     }
 
     pub fn status(&self, kind: &str, name: &str) -> Option<DriftStatus> {
-        self.state
-            .reports
+        self.driver
+            .state
+            .inv
+            .verdicts
             .iter()
             .find(|(k, _)| k.kind == kind && k.name == name)
             .map(|(_, r)| r.status)

@@ -68,8 +68,18 @@ start() {
     printf '%q ' "$BIN/$name" "$@"; echo
   } >> "$LOGS/$name.log"
   # setsid: the process outlives this script and ignores the caller's Ctrl-C / process-group kill.
-  setsid "$BIN/$name" "$@" >> "$LOGS/$name.log" 2>&1 < /dev/null &
-  echo $! > "$PIDS/$name.pid"
+  # setsid forks when it is started as a process-group leader (a shell with job control, `set -m`),
+  # so $! can be a setsid that has already exited: the process writes its own pid before exec.
+  rm -f "$PIDS/$name.pid"
+  # shellcheck disable=SC2016 # $$ and $0 are the inner shell's
+  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$PIDS/$name.pid" "$BIN/$name" "$@" \
+    >> "$LOGS/$name.log" 2>&1 < /dev/null &
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $PIDS/$name.pid ]] && return 0
+    sleep 0.05
+  done
+  die "$name did not start (no pid after 5 s); see $LOGS/$name.log"
 }
 
 # restart_saved NAME: start NAME again with the arguments saved by start.

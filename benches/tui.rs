@@ -1,0 +1,71 @@
+//! Criterion benchmarks for the front end's hot paths (shared/guide/performance.md): drawing a
+//! frame over 10k rows (only visible rows are built), and a key press on 10k rows through
+//! `update` (the filtered row list, the selection, the diff request).
+//! Run: `cargo bench --bench tui`. Numbers go to docs/performance.md.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::app::{Keymap, Msg, State, update};
+use kdrift_engine::cluster::KubeEvent;
+use kdrift_engine::repo::{RepoEvent, read_snapshot};
+use kdrift_testkit::layouts::apps_repo;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+use std::hint::black_box;
+
+/// A state with 10k rows, every one drifted (replicas differ), cursor in the middle.
+fn ten_thousand_rows() -> State {
+    let (dir, _) = apps_repo(10_000);
+    let snap = read_snapshot(dir.path(), None, None, None).unwrap();
+    let mut state = State::new("bench", Keymap::defaults());
+    let gvk = snap.desired[0].key.gvk();
+    let live: Vec<Value> = snap
+        .desired
+        .iter()
+        .map(|d| {
+            let mut live = (*d.manifest).clone();
+            live["spec"]["replicas"] = json!(9);
+            live
+        })
+        .collect();
+    update(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
+    let listed = KubeEvent::Listed {
+        gvk,
+        namespace: None,
+        objects: live,
+    };
+    update(&mut state, Msg::Kube(listed));
+    state.selected = 5_000;
+    state
+}
+
+fn frame(c: &mut Criterion) {
+    let state = ten_thousand_rows();
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
+    c.bench_function("draw frame, 10k rows", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| kdrift::ui::draw(f, &state))
+                .unwrap()
+                .area
+                .width
+        })
+    });
+}
+
+fn key_press(c: &mut Criterion) {
+    let mut state = ten_thousand_rows();
+    let mut down = true;
+    c.bench_function("update: j/k on 10k rows", |b| {
+        b.iter(|| {
+            down = !down;
+            let code = if down { 'j' } else { 'k' };
+            let key = KeyEvent::new(KeyCode::Char(code), KeyModifiers::NONE);
+            black_box(update(&mut state, Msg::Key(key)).len())
+        })
+    });
+}
+
+criterion_group!(benches, frame, key_press);
+criterion_main!(benches);

@@ -1,0 +1,43 @@
+//! What the cluster's watchers report.
+
+use crate::model::{Gvk, WatchState};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum KubeEvent {
+    /// Discovery answered: whether the kind lives in namespaces.
+    Resolved {
+        gvk: Gvk,
+        namespaced: bool,
+    },
+    /// A full (re-)list of one kind in one scope (`None` = all namespaces): replaces every stored
+    /// object of that kind in that scope at once.
+    Listed {
+        gvk: Gvk,
+        namespace: Option<String>,
+        objects: Vec<Value>,
+    },
+    /// The user may not list/watch this kind in this scope (`None` = anywhere).
+    Forbidden {
+        gvk: Gvk,
+        namespace: Option<String>,
+    },
+    Applied(Value),
+    Deleted(Value),
+    Watch {
+        gvk: Gvk,
+        state: WatchState,
+    },
+}
+
+/// What one watcher is asked to watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchRequest {
+    pub gvk: Gvk,
+    /// Label selector; set for kinds watched only to find orphans (objects with kdrift's label).
+    pub selector: Option<String>,
+    /// Replace a running watcher of this kind (its list must be taken again).
+    pub restart: bool,
+    /// Namespaces git declares objects of this kind in; used when cluster-wide watching is forbidden.
+    pub namespaces: Vec<String>,
+}

@@ -1,0 +1,145 @@
+//! Follows the logs of every pod a workload selects, picking up new pods as they appear (like stern),
+//! and hands lines to the core in batches so a chatty pod cannot flood it.
+
+use crate::model::ResourceKey;
+use crate::outbox::Outbox;
+use crate::text::sanitize;
+use futures::{AsyncBufReadExt, StreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kube::Client;
+use kube::api::{Api, LogParams};
+use kube::runtime::watcher::{self, Event, watcher};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+use tokio::sync::mpsc::{self, Sender};
+
+/// One line a pod wrote, already stripped of anything that could drive a terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub pod: String,
+    pub text: String,
+}
+
+/// What the log follower reports, always naming the workload it follows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogEvent {
+    Lines {
+        target: ResourceKey,
+        lines: Vec<LogLine>,
+    },
+    Status {
+        target: ResourceKey,
+        text: String,
+    },
+}
+
+/// Whose logs to follow: the pods a workload selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    pub key: ResourceKey,
+    pub namespace: String,
+    pub selector: BTreeMap<String, String>,
+}
+use tokio::task::{JoinHandle, JoinSet};
+
+const BATCH_EVERY: Duration = Duration::from_millis(100);
+const TAIL_LINES: i64 = 30;
+/// Backoff ceiling for opening a pod's log (about 6 s of retries in all).
+const MAX_OPEN_DELAY: Duration = Duration::from_secs(3);
+
+/// Runs until aborted; aborting drops the per-pod streams with it.
+pub fn follow_logs(client: Client, target: LogTarget, out: Outbox<LogEvent>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
+        let selector = target
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let (line_tx, mut line_rx) = mpsc::channel::<LogLine>(4096);
+        let mut streams = JoinSet::new();
+        let mut following: HashSet<String> = HashSet::new();
+        let mut events =
+            watcher(pods.clone(), watcher::Config::default().labels(&selector)).boxed();
+        let mut batch = Vec::new();
+        // Armed only while a batch is pending, so an idle pane costs no wake-ups.
+        let mut deadline = tokio::time::Instant::now();
+        let status = |text: String| LogEvent::Status {
+            target: target.key.clone(),
+            text,
+        };
+        loop {
+            tokio::select! {
+                ev = events.next() => match ev {
+                    Some(Ok(Event::Apply(pod) | Event::InitApply(pod))) => {
+                        let name = pod.metadata.name.clone().unwrap_or_default();
+                        let running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+                        if running && following.insert(name.clone()) {
+                            let container = pod.spec.as_ref().and_then(|s| s.containers.first()).map(|c| c.name.clone());
+                            streams.spawn(stream_pod(pods.clone(), name, container, line_tx.clone()));
+                            let text = format!("following {} pod(s)", following.len());
+                            if !out.send(status(text)).await { return; }
+                        }
+                    }
+                    Some(Ok(Event::Delete(pod))) => {
+                        following.remove(&pod.metadata.name.unwrap_or_default());
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        if !out.send(status(format!("pods: {e}"))).await { return; }
+                    }
+                    None => return,
+                },
+                Some(line) = line_rx.recv() => {
+                    if batch.is_empty() {
+                        deadline = tokio::time::Instant::now() + BATCH_EVERY;
+                    }
+                    batch.push(line);
+                }
+                _ = tokio::time::sleep_until(deadline), if !batch.is_empty() => {
+                    let lines = std::mem::take(&mut batch);
+                    if !out.send(LogEvent::Lines { target: target.key.clone(), lines }).await {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+}
+
+async fn stream_pod(pods: Api<Pod>, name: String, container: Option<String>, out: Sender<LogLine>) {
+    let params = LogParams {
+        follow: true,
+        tail_lines: Some(TAIL_LINES),
+        container,
+        ..LogParams::default()
+    };
+    // A pod can report Running before its container's log is readable (the API answers 400
+    // "waiting to start"), so opening is retried with backoff; a vanished pod (404) ends it.
+    let mut delay = Duration::from_millis(200);
+    let reader = loop {
+        match pods.log_stream(&name, &params).await {
+            Ok(reader) => break reader,
+            Err(kube::Error::Api(s)) if s.code == 404 => return,
+            Err(e) if delay > MAX_OPEN_DELAY => {
+                tracing::warn!(pod = %name, error = %e, "giving up on logs");
+                return;
+            }
+            Err(_) => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+    };
+    let mut lines = reader.lines();
+    while let Some(Ok(line)) = lines.next().await {
+        let line = LogLine {
+            pod: name.clone(),
+            text: sanitize(&line),
+        };
+        if out.send(line).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The cluster side: discovery, watchers, server-side apply and log streams, all through kube-rs.
+
+mod access;
+mod apply;
+mod connect;
+mod error;
+mod events;
+mod logs;
+mod resolve;
+mod scope;
+mod watch;
+
+pub use access::{WatchScopes, can, watch_scopes};
+pub use apply::{apply_object, delete_object};
+pub use connect::connect;
+pub use error::{ClusterError, ConnectError};
+pub use events::{KubeEvent, WatchRequest};
+pub use logs::{LogEvent, LogLine, LogTarget, follow_logs};
+pub use resolve::Resolver;
+pub use scope::{Prepared, prepare};
+pub use watch::{object_value, spawn_watch};

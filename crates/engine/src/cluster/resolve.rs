@@ -1,0 +1,64 @@
+//! Resolves kinds through discovery once and remembers the answer.
+
+use super::error::ClusterError;
+use crate::model::Gvk;
+use kube::Client;
+use kube::api::{Api, ApiResource, DynamicObject};
+use kube::discovery::{Scope, pinned_kind};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+#[derive(Clone)]
+pub struct Resolver {
+    client: Client,
+    cache: Arc<Mutex<HashMap<Gvk, (ApiResource, bool)>>>,
+}
+
+impl Resolver {
+    pub fn new(client: Client) -> Self {
+        Self {
+            client,
+            cache: Arc::default(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The API resource for a kind and whether it is namespaced.
+    pub async fn resolve(&self, gvk: &Gvk) -> Result<(ApiResource, bool), ClusterError> {
+        if let Some(hit) = self.cache.lock().await.get(gvk) {
+            return Ok(hit.clone());
+        }
+        let wanted = kube::api::GroupVersionKind::gvk(&gvk.group, &gvk.version, &gvk.kind);
+        let (ar, caps) =
+            pinned_kind(&self.client, &wanted)
+                .await
+                .map_err(|e| ClusterError::UnknownKind {
+                    gvk: gvk.clone(),
+                    detail: e.to_string(),
+                })?;
+        let namespaced = caps.scope == Scope::Namespaced;
+        self.cache
+            .lock()
+            .await
+            .insert(gvk.clone(), (ar.clone(), namespaced));
+        Ok((ar, namespaced))
+    }
+
+    /// An API handle for one object's kind in its namespace.
+    pub async fn api_for(
+        &self,
+        gvk: &Gvk,
+        namespace: Option<&str>,
+    ) -> Result<Api<DynamicObject>, ClusterError> {
+        let (ar, namespaced) = self.resolve(gvk).await?;
+        Ok(match (namespaced, namespace) {
+            (true, Some(ns)) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            (true, None) => Api::default_namespaced_with(self.client.clone(), &ar),
+            (false, _) => Api::all_with(self.client.clone(), &ar),
+        })
+    }
+}

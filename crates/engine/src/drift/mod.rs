@@ -1,0 +1,55 @@
+//! Drift: the pure judgement of git (desired) against the cluster (live).
+//!
+//! `assess` classifies one object; `diff_text` renders the bounded, masked text diff shown in the diff pane.
+
+mod compare;
+mod diff_text;
+mod normalize;
+mod provenance;
+mod secrets;
+
+pub use compare::{Segment, compare};
+pub use diff_text::{
+    DiffLine, DiffLineKind, DiffText, TIGHT_CONTEXT, WIDE_CONTEXT, diff_text, object_diff,
+    version_diff,
+};
+pub use normalize::{normalize_desired, normalized_desired, strip_server_fields};
+pub use provenance::{manager_for, manager_for_segments};
+pub use secrets::{MASK, mask_secret};
+
+use crate::model::{Desired, DriftReport, DriftStatus, OWNER_LABEL, OWNER_VALUE};
+use serde_json::Value;
+
+/// True when the live object carries kdrift's ownership label, i.e. kdrift may prune it.
+pub fn is_owned_by_kdrift(live: &Value) -> bool {
+    live.pointer("/metadata/labels")
+        .and_then(|l| l.get(OWNER_LABEL))
+        .and_then(Value::as_str)
+        == Some(OWNER_VALUE)
+}
+
+/// Classifies one object. `None` when the pair is irrelevant (live object neither declared nor owned).
+pub fn assess(desired: Option<&Desired>, live: Option<&Value>) -> Option<DriftReport> {
+    match (desired, live) {
+        (None, None) => None,
+        (Some(_), None) => Some(DriftReport::new(DriftStatus::Missing)),
+        (None, Some(live)) => {
+            is_owned_by_kdrift(live).then(|| DriftReport::new(DriftStatus::Orphan))
+        }
+        (Some(desired), Some(live)) => {
+            let want = normalized_desired(&desired.manifest);
+            let secret = desired.key.is_secret();
+            let changes = compare(&want, live, secret);
+            let status = if changes.is_empty() {
+                DriftStatus::InSync
+            } else {
+                DriftStatus::Modified
+            };
+            Some(DriftReport {
+                status,
+                changes,
+                message: None,
+            })
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The `kdrift check` report: one JSON shape for machines, a short text for people.
+//! Secret values are already masked by `drift`; nothing here reads live values except through changes.
+
+use crate::inventory::{Inventory, Row};
+use crate::model::{DriftStatus, FieldChange};
+use serde::Serialize;
+
+#[derive(Debug, Serialize, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub in_sync: usize,
+    pub modified: usize,
+    pub missing: usize,
+    pub orphan: usize,
+    pub error: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceEntry {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub status: DriftStatus,
+    pub source: Option<String>,
+    pub changes: Vec<FieldChange>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub repo: String,
+    pub commit: Option<String>,
+    pub context: String,
+    pub summary: Summary,
+    pub resources: Vec<ResourceEntry>,
+}
+
+impl CheckReport {
+    /// 0 in sync, 1 drift found, 2 something could not be judged (bad manifest, forbidden, unknown kind).
+    pub fn exit_code(&self) -> u8 {
+        if self.summary.error > 0 {
+            2
+        } else if self.summary.modified + self.summary.missing + self.summary.orphan > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+impl CheckReport {
+    /// The report on `inventory`: every row, with its source file and changes.
+    pub fn build(inventory: &Inventory, repo: &str, context: &str) -> Self {
+        let mut summary = Summary::default();
+        let mut resources = Vec::with_capacity(inventory.row_count());
+        for (row, report) in inventory.rows() {
+            match report.status {
+                DriftStatus::InSync => summary.in_sync += 1,
+                DriftStatus::Modified => summary.modified += 1,
+                DriftStatus::Missing => summary.missing += 1,
+                DriftStatus::Orphan => summary.orphan += 1,
+                DriftStatus::Error => summary.error += 1,
+                DriftStatus::Skipped => summary.skipped += 1,
+            }
+            let source = match row {
+                Row::Object(key) => inventory.desired.get(key).map(|d| d.source.clone()),
+                Row::Manifest(m) => Some(m.source.clone()),
+            };
+            resources.push(ResourceEntry {
+                api_version: row.api_version(),
+                kind: row.kind().to_string(),
+                namespace: row.namespace().map(str::to_string),
+                name: row.name(),
+                status: report.status,
+                source,
+                changes: report.changes.clone(),
+                message: report.message.clone(),
+            });
+        }
+        CheckReport {
+            repo: repo.to_string(),
+            commit: inventory.repo.as_ref().map(|r| r.commit.id.clone()),
+            context: context.to_string(),
+            summary,
+            resources,
+        }
+    }
+}
+
+/// Drifted and failed objects, one line each, with their changes; then the summary.
+pub fn render_text(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for r in report
+        .resources
+        .iter()
+        .filter(|r| r.status != DriftStatus::InSync)
+    {
+        let name = match &r.namespace {
+            Some(ns) => format!("{ns}/{}/{}", r.kind, r.name),
+            None => format!("{}/{}", r.kind, r.name),
+        };
+        out.push_str(&format!("{:<9} {name}", r.status.label()));
+        if let Some(src) = &r.source {
+            out.push_str(&format!("  ({src})"));
+        }
+        out.push('\n');
+        if let Some(m) = &r.message {
+            out.push_str(&format!("          {m}\n"));
+        }
+        for c in &r.changes {
+            let show = |v: &Option<serde_json::Value>| {
+                v.as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "(unset)".into())
+            };
+            out.push_str(&format!(
+                "          {}: git {} live {}",
+                c.path,
+                show(&c.desired),
+                show(&c.live)
+            ));
+            if let Some(m) = &c.manager {
+                out.push_str(&format!("  by {m}"));
+            }
+            out.push('\n');
+        }
+    }
+    let s = &report.summary;
+    let commit = report
+        .commit
+        .as_deref()
+        .map(|c| &c[..7.min(c.len())])
+        .unwrap_or("?");
+    let skipped = match s.skipped {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
+    out.push_str(&format!(
+        "{}: {} in sync, {} modified, {} missing, {} orphan, {} error{skipped} (git {commit}, context {})\n",
+        if report.exit_code() == 0 {
+            "in sync"
+        } else {
+            "drift"
+        },
+        s.in_sync,
+        s.modified,
+        s.missing,
+        s.orphan,
+        s.error,
+        report.context
+    ));
+    out
+}

@@ -1,0 +1,182 @@
+//! Folding the watchers' events: lists replace a kind's objects at once, single events change
+//! one row, watch health marks rows of failed kinds.
+
+use super::{Fact, Inventory};
+use crate::cluster::KubeEvent;
+use crate::drift::is_owned_by_kdrift;
+use crate::model::{DriftReport, DriftStatus, ResourceKey, WatchState};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+impl Inventory {
+    pub fn on_kube(&mut self, event: KubeEvent) -> Vec<Fact> {
+        // Orphan-only kinds are best effort: their health and permissions are not the user's concern.
+        if let KubeEvent::Watch { gvk, .. } | KubeEvent::Forbidden { gvk, .. } = &event
+            && self.orphan_kinds.contains(gvk)
+        {
+            return Vec::new();
+        }
+        let drifted_before = self.drift_count();
+        match event {
+            KubeEvent::Resolved { gvk, namespaced } => {
+                if !namespaced {
+                    self.unscope_cluster_kind(&gvk);
+                }
+            }
+            KubeEvent::Forbidden { gvk, namespace } => {
+                let keys: Vec<ResourceKey> = self
+                    .desired
+                    .keys()
+                    .filter(|k| k.gvk() == gvk && (namespace.is_none() || k.namespace == namespace))
+                    .cloned()
+                    .collect();
+                self.forbidden.insert((gvk, namespace));
+                for key in keys {
+                    self.recompute(&key);
+                }
+            }
+            KubeEvent::Listed {
+                gvk,
+                namespace,
+                objects,
+            } => {
+                let stale: Vec<ResourceKey> = self
+                    .live
+                    .keys()
+                    .filter(|k| k.group == gvk.group && k.kind == gvk.kind)
+                    .filter(|k| namespace.is_none() || k.namespace == namespace)
+                    .cloned()
+                    .collect();
+                for key in &stale {
+                    self.drop_live(key);
+                }
+                let mut touched: BTreeSet<ResourceKey> = stale.into_iter().collect();
+                for obj in objects {
+                    if let Some(key) = self.store_live(obj) {
+                        touched.insert(key);
+                    }
+                }
+                if !self.orphan_kinds.contains(&gvk) {
+                    self.watches.insert(gvk, WatchState::Live);
+                }
+                for key in touched {
+                    self.recompute(&key);
+                }
+                let was_settled = self.settled;
+                self.settled = self.watches_settled();
+                if self.settled && !was_settled {
+                    self.raise(Fact::Settled);
+                    return self.take_facts();
+                }
+            }
+            KubeEvent::Applied(obj) => {
+                if let Some(key) = self.store_live(obj) {
+                    self.recompute(&key);
+                }
+            }
+            KubeEvent::Deleted(obj) => {
+                if let Some(key) = ResourceKey::from_object(&obj) {
+                    self.drop_live(&key);
+                    self.recompute(&key);
+                }
+            }
+            KubeEvent::Watch { gvk, state } => {
+                if let WatchState::Failed(reason) = &state {
+                    let keys: Vec<_> = self
+                        .desired
+                        .keys()
+                        .filter(|k| k.gvk() == gvk)
+                        .cloned()
+                        .collect();
+                    for key in keys {
+                        let mut r = DriftReport::new(DriftStatus::Error);
+                        r.message = Some(reason.clone());
+                        self.verdicts.insert(key, r);
+                    }
+                }
+                self.watches.insert(gvk, state);
+                self.settled = self.watches_settled();
+            }
+        }
+        if self.settled && drifted_before > 0 && self.drift_count() == 0 {
+            let resources = self.row_count();
+            self.raise(Fact::Converged { resources });
+        }
+        self.take_facts()
+    }
+
+    /// Keeps a live object only when it matters: declared in git, or owned by kdrift (possible orphan).
+    fn store_live(&mut self, mut obj: Value) -> Option<ResourceKey> {
+        let key = ResourceKey::from_object(&obj)?;
+        if !self.desired.contains_key(&key) && !is_owned_by_kdrift(&obj) {
+            return None;
+        }
+        slim(&mut obj);
+        self.drop_live(&key);
+        if let Some(commit) = synced_from(&obj) {
+            *self.synced_from.entry(commit.to_string()).or_default() += 1;
+        }
+        self.live.insert(key.clone(), Arc::new(obj));
+        Some(key)
+    }
+
+    fn drop_live(&mut self, key: &ResourceKey) {
+        let Some(old) = self.live.remove(key) else {
+            return;
+        };
+        if let Some(commit) = synced_from(&old)
+            && let Some(n) = self.synced_from.get_mut(commit)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.synced_from.remove(commit);
+            }
+        }
+    }
+
+    fn drift_count(&self) -> usize {
+        self.verdicts
+            .values()
+            .filter(|r| r.status.is_drift())
+            .count()
+    }
+}
+
+/// The commit kdrift applied this object from (its `kdrift.dev/commit` annotation).
+fn synced_from(obj: &Value) -> Option<&str> {
+    obj.pointer("/metadata/annotations/kdrift.dev~1commit")
+        .and_then(Value::as_str)
+}
+
+/// Drops what no pane or judgement uses, to keep the cache small: `status` (drift ignores it), the
+/// last-applied annotation (a copy of the object, and of a Secret's values), and the status part of
+/// each managedFields entry (provenance is only asked about fields git declares).
+fn slim(obj: &mut Value) {
+    let Some(map) = obj.as_object_mut() else {
+        return;
+    };
+    map.remove("status");
+    if let Some(ann) = obj
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        ann.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+    if let Some(entries) = obj
+        .pointer_mut("/metadata/managedFields")
+        .and_then(Value::as_array_mut)
+    {
+        for entry in entries.iter_mut() {
+            if let Some(fields) = entry.get_mut("fieldsV1").and_then(Value::as_object_mut) {
+                fields.remove("f:status");
+            }
+        }
+        // An entry that owned only status fields is now empty.
+        entries.retain(|e| {
+            e.get("fieldsV1")
+                .and_then(Value::as_object)
+                .is_none_or(|f| !f.is_empty())
+        });
+    }
+}

@@ -1,0 +1,167 @@
+//! Judging rows: one object at a time as events arrive, only changed ones after a new commit,
+//! everything when the set of namespaces the repo declares (and so what counts as an orphan)
+//! changes. Forbidden and failed kinds are error rows, never stale verdicts.
+
+use super::{Fact, Inventory, ManifestRow};
+use crate::drift::assess;
+use crate::model::{Desired, DriftReport, DriftStatus, Gvk, ResourceKey, WatchState};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+impl Inventory {
+    /// Re-judges one object and raises "drift detected" when a settled, in-sync object leaves git.
+    pub(super) fn recompute(&mut self, key: &ResourceKey) {
+        let before = self.verdicts.get(key).map(|r| r.status);
+        let report = match self.unreadable(key) {
+            Some(reason) => Some(DriftReport {
+                status: DriftStatus::Error,
+                changes: vec![],
+                message: Some(reason),
+            }),
+            None => assess(self.desired.get(key), self.live_object(key))
+                .filter(|r| r.status != DriftStatus::Orphan || self.in_managed_namespace(key)),
+        };
+        let Some(report) = report else {
+            self.verdicts.remove(key);
+            return;
+        };
+        let after = report.status;
+        let change = report.changes.first().cloned().map(Box::new);
+        self.verdicts.insert(key.clone(), report);
+        if self.settled && after.is_drift() && before.is_none_or(|b| !b.is_drift()) {
+            self.raise(Fact::DriftDetected {
+                key: key.clone(),
+                status: after,
+                change,
+            });
+        }
+    }
+
+    /// Why a declared object cannot be judged: its kind's watch failed, or its scope is forbidden.
+    fn unreadable(&self, key: &ResourceKey) -> Option<String> {
+        if !self.desired.contains_key(key) {
+            return None;
+        }
+        let gvk = key.gvk();
+        if let Some(WatchState::Failed(reason)) = self.watches.get(&gvk) {
+            return Some(reason.clone());
+        }
+        let scope = (gvk.clone(), key.namespace.clone());
+        let anywhere = (gvk.clone(), None);
+        (self.forbidden.contains(&scope) || self.forbidden.contains(&anywhere)).then(|| match &key
+            .namespace
+        {
+            Some(ns) => format!("forbidden: you may not list/watch {gvk} in namespace {ns}"),
+            None => format!("forbidden: you may not list/watch {gvk}"),
+        })
+    }
+
+    /// kdrift's label says "applied by kdrift", not by *this* repo: another repo's objects must never
+    /// look like orphans here (and be offered for pruning). So an orphan must sit in a namespace this
+    /// repo declares objects in; cluster-scoped leftovers are not claimed.
+    fn in_managed_namespace(&self, key: &ResourceKey) -> bool {
+        key.namespace.as_ref().is_some_and(|ns| {
+            self.desired.keys().any(|d| {
+                d.namespace.as_ref() == Some(ns)
+                    || (d.kind == "Namespace" && d.group.is_empty() && &d.name == ns)
+            })
+        })
+    }
+
+    /// Discovery says the kind is cluster-scoped: objects git declared without a namespace were given
+    /// `default` when parsed; take it off again so they match what the cluster reports.
+    pub(super) fn unscope_cluster_kind(&mut self, gvk: &Gvk) {
+        let keys: Vec<ResourceKey> = self
+            .desired
+            .keys()
+            .filter(|k| k.gvk() == *gvk && k.namespace.is_some())
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return;
+        }
+        for key in keys {
+            if let Some(mut d) = self.desired.remove(&key) {
+                if let Some(meta) = Arc::make_mut(&mut d.manifest)
+                    .get_mut("metadata")
+                    .and_then(Value::as_object_mut)
+                {
+                    meta.remove("namespace");
+                }
+                d.key.namespace = None;
+                self.desired.insert(d.key.clone(), d);
+            }
+        }
+        self.rebuild_all();
+    }
+
+    /// After a new commit only rows whose desired object changed are judged again (a commit touching
+    /// a few files of 10k costs a few `assess` calls, not 10k). When the set of namespaces the repo
+    /// declares changes, which objects count as orphans may change too: then everything is rebuilt.
+    pub(super) fn refresh_after_snapshot(&mut self, old: &BTreeMap<ResourceKey, Desired>) {
+        if managed_namespaces(old) != managed_namespaces(&self.desired) {
+            self.rebuild_all();
+            return;
+        }
+        let same = |a: &Desired, b: &Desired| Arc::ptr_eq(&a.manifest, &b.manifest) || a == b;
+        let changed: Vec<ResourceKey> = old
+            .iter()
+            .filter(|(k, d)| self.desired.get(*k).is_none_or(|n| !same(n, d)))
+            .map(|(k, _)| k)
+            .chain(self.desired.keys().filter(|k| !old.contains_key(*k)))
+            .cloned()
+            .collect();
+        for key in changed {
+            self.recompute(&key);
+        }
+        self.rebuild_manifest_rows();
+    }
+
+    fn rebuild_all(&mut self) {
+        self.verdicts.clear();
+        let keys: BTreeSet<ResourceKey> = self
+            .desired
+            .keys()
+            .chain(self.live.keys())
+            .cloned()
+            .collect();
+        for key in keys {
+            self.recompute(&key);
+        }
+        self.rebuild_manifest_rows();
+    }
+
+    /// One row per manifest error (and per skipped part), named by file and line.
+    fn rebuild_manifest_rows(&mut self) {
+        let errors = self.manifest_errors.iter().map(|e| (e, DriftStatus::Error));
+        let notes = self
+            .manifest_notes
+            .iter()
+            .map(|e| (e, DriftStatus::Skipped));
+        self.manifests = errors
+            .chain(notes)
+            .map(|(e, status)| {
+                let row = ManifestRow {
+                    source: e.source.clone(),
+                    line: e.line,
+                };
+                let mut report = DriftReport::new(status);
+                report.message = Some(e.message.clone());
+                (row, report)
+            })
+            .collect();
+    }
+}
+
+/// The namespaces that make a kdrift-labelled object an orphan here (see `in_managed_namespace`).
+fn managed_namespaces(desired: &BTreeMap<ResourceKey, Desired>) -> BTreeSet<&str> {
+    desired
+        .keys()
+        .filter_map(|k| match &k.namespace {
+            Some(ns) => Some(ns.as_str()),
+            None if k.kind == "Namespace" && k.group.is_empty() => Some(k.name.as_str()),
+            None => None,
+        })
+        .collect()
+}

@@ -1,0 +1,219 @@
+//! The engine's inventory: what git declares, what the cluster has, and the verdict on every
+//! row, kept current as events arrive. It owns the drift rules (which objects are kept, what
+//! is an orphan, when the table has settled, when a change is "drift detected"), so every front
+//! end judges the same way: the TUI holds one, `kdrift check` fills one from single lists.
+//!
+//! It reads no clock and does no I/O: events go in, [`Fact`]s come out.
+
+mod fold_kube;
+mod fold_repo;
+mod judge;
+mod rows;
+
+pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
+
+use crate::cluster::{LogTarget, WatchRequest};
+use crate::model::{
+    Desired, DriftReport, DriftStatus, FieldChange, Gvk, ManifestError, ResourceKey, WatchState,
+};
+use crate::repo::{CommitInfo, STALE};
+use crate::sync::{SyncPlan, plan_sync, withhold_prunes};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+/// The commit the desired state comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoView {
+    pub name: String,
+    pub branch: Option<String>,
+    pub commit: CommitInfo,
+}
+
+/// Why the repo is not current: the last read failed, or a URL repo's last fetch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepoTrouble {
+    Read(String),
+    Fetch(String),
+}
+
+impl fmt::Display for RepoTrouble {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RepoTrouble::Read(e) => f.write_str(e),
+            RepoTrouble::Fetch(e) => write!(f, "{STALE}: {e}"),
+        }
+    }
+}
+
+/// Something that became true while folding an event, for front ends to show, alert on or act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    /// The desired state changed: these kinds must be watched (running watchers are kept
+    /// unless `restart`).
+    Watch(Vec<WatchRequest>),
+    /// The followed branch moved to `commit`. `applied`: it is now the desired state (false
+    /// while comparing against an older commit on purpose).
+    NewCommit {
+        commit: CommitInfo,
+        applied: bool,
+    },
+    /// The desired state now comes from `commit`, chosen by the user; `at_head`: back at HEAD.
+    Traveled {
+        commit: CommitInfo,
+        at_head: bool,
+    },
+    RepoFailed(RepoTrouble),
+    /// A URL repo's mirror was fetched.
+    Fetched {
+        manual: bool,
+        changed: bool,
+    },
+    /// Every watched kind has listed since the desired state last changed.
+    Settled,
+    /// A settled row left git's state: `change` is its first differing field, if any.
+    DriftDetected {
+        key: ResourceKey,
+        status: DriftStatus,
+        change: Option<Box<FieldChange>>,
+    },
+    /// The last drifted row came back in line with git.
+    Converged {
+        resources: usize,
+    },
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Inventory {
+    /// The commit being compared against (HEAD, or an older one while time traveling).
+    pub repo: Option<RepoView>,
+    /// The followed revision's newest commit, and its history.
+    pub head: Option<CommitInfo>,
+    pub log: Vec<CommitInfo>,
+    pub repo_error: Option<RepoTrouble>,
+    pub desired: BTreeMap<ResourceKey, Desired>,
+    pub manifest_errors: Vec<ManifestError>,
+    /// Parts of the repo skipped on purpose (submodules): rows that block nothing.
+    pub manifest_notes: Vec<ManifestError>,
+    /// Live objects git declares or kdrift owns, slimmed (see `fold_kube::slim`). Shared, so a
+    /// diff job can take one without copying it.
+    pub live: BTreeMap<ResourceKey, Arc<Value>>,
+    /// One verdict per object row.
+    pub verdicts: BTreeMap<ResourceKey, DriftReport>,
+    /// One row per manifest error and skipped part.
+    pub manifests: BTreeMap<ManifestRow, DriftReport>,
+    pub watches: BTreeMap<Gvk, WatchState>,
+    /// Scopes (kind, namespace or `None` for everywhere) the user may not list/watch.
+    pub forbidden: BTreeSet<(Gvk, Option<String>)>,
+    /// Kinds git does not declare, watched only for objects carrying kdrift's label.
+    pub orphan_kinds: BTreeSet<Gvk>,
+    /// True once every watched kind has listed: only then are changes "drift detected".
+    pub settled: bool,
+    /// How many live objects kdrift applied from each commit (counted as they come and go, so
+    /// the commits pane's "last synced" mark costs nothing to draw).
+    synced_from: BTreeMap<String, usize>,
+    /// Facts raised by the event being folded, handed out when it is done.
+    facts: Vec<Fact>,
+}
+
+impl Inventory {
+    /// Every row in display order (namespace, kind, name).
+    pub fn rows(&self) -> Rows<'_> {
+        Rows {
+            objects: self.verdicts.iter().peekable(),
+            manifests: self.manifests.iter().peekable(),
+        }
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.verdicts.len() + self.manifests.len()
+    }
+
+    pub fn report(&self, row: Row<'_>) -> Option<&DriftReport> {
+        match row {
+            Row::Object(k) => self.verdicts.get(k),
+            Row::Manifest(m) => self.manifests.get(m),
+        }
+    }
+
+    pub fn count(&self, status: DriftStatus) -> usize {
+        self.verdicts
+            .values()
+            .chain(self.manifests.values())
+            .filter(|r| r.status == status)
+            .count()
+    }
+
+    pub fn drifted_keys(&self) -> Vec<ResourceKey> {
+        self.verdicts
+            .iter()
+            .filter(|(_, r)| r.status.is_drift())
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    pub fn live_object(&self, key: &ResourceKey) -> Option<&Value> {
+        self.live.get(key).map(|v| &**v)
+    }
+
+    /// The commit most live objects were applied from, by kdrift's annotation.
+    pub fn synced_commit(&self) -> Option<&str> {
+        self.synced_from
+            .iter()
+            .max_by_key(|(c, n)| (**n, c.as_str()))
+            .map(|(c, _)| c.as_str())
+    }
+
+    /// Comparing against a commit other than the followed HEAD.
+    pub fn traveling(&self) -> bool {
+        match (&self.repo, &self.head) {
+            (Some(r), Some(h)) => r.commit.id != h.id,
+            _ => false,
+        }
+    }
+
+    /// What converging `keys` would do. Prunes are withheld whenever the desired state may be
+    /// incomplete: a manifest failed to parse, or git declares nothing.
+    pub fn plan_sync(&self, keys: &[ResourceKey]) -> SyncPlan {
+        let commit = self.repo.as_ref().map(|r| r.commit.id.as_str());
+        let mut plan = plan_sync(keys, &self.verdicts, &self.desired, commit);
+        if !self.manifest_errors.is_empty() {
+            withhold_prunes(&mut plan, "not pruned: some manifests failed to parse");
+        } else if self.desired.is_empty() {
+            withhold_prunes(&mut plan, "not pruned: git declares nothing");
+        }
+        plan
+    }
+
+    /// The pods of a workload: those its `spec.selector.matchLabels` selects (live first, then git).
+    pub fn log_target(&self, key: &ResourceKey) -> Option<LogTarget> {
+        if !key.is_workload() {
+            return None;
+        }
+        let source = self
+            .live_object(key)
+            .or_else(|| self.desired.get(key).map(|d| d.manifest.as_ref()))?;
+        let labels = source.pointer("/spec/selector/matchLabels")?.as_object()?;
+        let selector: BTreeMap<String, String> = labels
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect();
+        if selector.is_empty() {
+            return None;
+        }
+        Some(LogTarget {
+            key: key.clone(),
+            namespace: key.namespace.clone().unwrap_or_else(|| "default".into()),
+            selector,
+        })
+    }
+
+    fn raise(&mut self, fact: Fact) {
+        self.facts.push(fact);
+    }
+
+    fn take_facts(&mut self) -> Vec<Fact> {
+        std::mem::take(&mut self.facts)
+    }
+}

@@ -1,0 +1,17 @@
+//! What the repo's sources (the follower and a URL repo's fetcher) report.
+
+use super::error::RepoError;
+use super::read::Snapshot;
+
+#[derive(Debug)]
+pub enum RepoEvent {
+    /// The followed revision (HEAD of the branch), new or changed.
+    Snapshot(Box<Snapshot>),
+    /// Reading the followed revision failed; whoever shows it keeps the last good state.
+    Failed(RepoError),
+    /// A URL repo's mirror was fetched (new commits arrive as a `Snapshot` from the follower).
+    /// `manual`: the user asked for it.
+    Fetched { manual: bool, changed: bool },
+    /// Fetching a URL repo failed: what is shown comes from the mirror of the last good fetch.
+    FetchFailed(RepoError),
+}

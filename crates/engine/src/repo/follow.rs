@@ -1,0 +1,132 @@
+//! Follows the branch live: the refs are watched with inotify (no polling), and a new commit at the
+//! followed revision is read and sent as a fresh snapshot. A read that fails keeps the last good state.
+
+use super::cache::{ReadCache, ReadOptions};
+use super::error::{RepoError, Result};
+use super::events::RepoEvent;
+use super::read::{Snapshot, read_snapshot_with, resolve_commit};
+use super::render::RenderOptions;
+use crate::outbox::Outbox;
+use notify::{RecursiveMode, Watcher};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Ref updates come in bursts (lock file, rename, reflog): wait this long for the burst to end.
+const SETTLE: Duration = Duration::from_millis(50);
+
+#[derive(Debug, Clone, Default)]
+pub struct RepoSpec {
+    pub path: PathBuf,
+    pub rev: Option<String>,
+    pub subdir: Option<String>,
+    pub namespace: Option<String>,
+    /// Values files applied to every Helm chart that has them (`--helm-values`).
+    pub helm_values: Vec<String>,
+    /// For a URL repo: the URL as given (it may carry credentials, so it is never shown);
+    /// `path` is then its mirror in the cache.
+    pub url: Option<String>,
+}
+
+impl RepoSpec {
+    /// How the repo is named on screen, in logs and in JSON: the URL without credentials.
+    pub fn display(&self) -> String {
+        match &self.url {
+            Some(url) => super::repo_url::redact_url(url),
+            None => self.path.display().to_string(),
+        }
+    }
+
+    /// Reads `rev` (default: the followed revision), named as `display` says.
+    pub fn read(&self, rev: Option<&str>, cache: &mut ReadCache) -> Result<Snapshot> {
+        let rev = rev.or(self.rev.as_deref());
+        let mut snap = read_snapshot_with(&self.path, rev, &self.read_options(), cache)?;
+        snap.repo = self.display();
+        Ok(snap)
+    }
+
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            subdir: self.subdir.clone(),
+            namespace: self.namespace.clone(),
+            render: RenderOptions {
+                helm_values: self.helm_values.clone(),
+            },
+        }
+    }
+}
+
+pub fn spawn_follower(spec: RepoSpec, out: Outbox<RepoEvent>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let (changed_tx, mut changed) = mpsc::channel::<()>(1);
+        // The callback runs on notify's thread; a full channel already means "look again".
+        let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if event.is_ok() {
+                let _ = changed_tx.try_send(());
+            }
+        });
+        let _watcher = match watcher.and_then(|mut w| watch_refs(&mut w, &spec).map(|()| w)) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the repo's refs; showing one snapshot");
+                None
+            }
+        };
+        let mut last: Option<String> = None;
+        // Parsed files and renders carry over, so a commit costs only what it changed.
+        let mut cache = Some(ReadCache::default());
+        loop {
+            let current = {
+                let spec = spec.clone();
+                tokio::task::spawn_blocking(move || resolve_commit(&spec.path, spec.rev.as_deref()))
+                    .await
+            };
+            let msg = match current {
+                Ok(Ok(id)) if last.as_ref() == Some(&id) => None,
+                Ok(Ok(id)) => {
+                    let spec = spec.clone();
+                    let mut taken = cache.take().unwrap_or_default();
+                    let read = tokio::task::spawn_blocking(move || {
+                        let snap = spec.read(Some(&id), &mut taken);
+                        (snap, taken)
+                    })
+                    .await;
+                    match read {
+                        Ok((Ok(snap), kept)) => {
+                            cache = Some(kept);
+                            last = Some(snap.commit.id.clone());
+                            Some(RepoEvent::Snapshot(Box::new(snap)))
+                        }
+                        Ok((Err(e), kept)) => {
+                            cache = Some(kept);
+                            Some(RepoEvent::Failed(e))
+                        }
+                        Err(e) => Some(RepoEvent::Failed(RepoError::Task(e.to_string()))),
+                    }
+                }
+                Ok(Err(e)) => Some(RepoEvent::Failed(e)),
+                Err(e) => Some(RepoEvent::Failed(RepoError::Task(e.to_string()))),
+            };
+            if let Some(event) = msg
+                && !out.send(event).await
+            {
+                return;
+            }
+            if changed.recv().await.is_none() {
+                return; // no watcher: one snapshot is all there is
+            }
+            tokio::time::sleep(SETTLE).await;
+            while changed.try_recv().is_ok() {}
+        }
+    })
+}
+
+/// HEAD and packed-refs live in the git dir itself; loose refs below `refs/`.
+fn watch_refs(watcher: &mut notify::RecommendedWatcher, spec: &RepoSpec) -> notify::Result<()> {
+    let repo = super::trust::open(&spec.path)
+        .map_err(|e| notify::Error::generic(&crate::error::chain(&e)))?;
+    let git_dir = repo.git_dir().to_path_buf();
+    watcher.watch(&git_dir, RecursiveMode::NonRecursive)?;
+    watcher.watch(&git_dir.join("refs"), RecursiveMode::Recursive)
+}

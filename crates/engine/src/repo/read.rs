@@ -1,0 +1,289 @@
+//! Reads the manifests at a commit straight from git's object database (never the worktree).
+
+use super::cache::{ReadCache, ReadOptions};
+use super::error::{GitContext, RepoError, Result};
+use super::manifests::{MAX_FILE_BYTES, Parsed, is_manifest_path, merge_parsed, parse_all};
+use super::render::{Layout, Tools, export, find_roots, fingerprint, is_under, render_root};
+use super::tree_index::{EntryKind, LinkTarget, TreeIndex};
+use crate::model::{Desired, ManifestError};
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub short: String,
+    pub subject: String,
+    pub author: String,
+    /// Committer time, seconds since the epoch.
+    pub time: i64,
+}
+
+/// The desired state as one commit declares it.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub repo: String,
+    pub branch: Option<String>,
+    pub commit: CommitInfo,
+    pub desired: Vec<Desired>,
+    pub errors: Vec<ManifestError>,
+    /// Things skipped on purpose (submodules): shown, but they block nothing.
+    pub notes: Vec<ManifestError>,
+    /// The branch's history from this commit back, newest first (bounded by `LOG_LIMIT`).
+    pub log: Vec<CommitInfo>,
+}
+
+/// Commits shown in the commits pane.
+pub const LOG_LIMIT: usize = 200;
+
+pub(crate) fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
+    let message = commit.message_raw_sloppy().to_string();
+    let full = commit.id.to_string();
+    CommitInfo {
+        short: full[..7.min(full.len())].to_string(),
+        id: full,
+        subject: message.lines().next().unwrap_or_default().to_string(),
+        author: commit
+            .author()
+            .map(|a| a.name.to_string())
+            .unwrap_or_default(),
+        time: commit.time().map(|t| t.seconds).unwrap_or(0),
+    }
+}
+
+/// Up to `limit` commits reachable from `tip`, newest first.
+fn read_log(repo: &gix::Repository, tip: gix::ObjectId, limit: usize) -> Result<Vec<CommitInfo>> {
+    let mut out = Vec::new();
+    let what = "reading the branch's history";
+    for info in repo.rev_walk([tip]).all().git(what)?.take(limit) {
+        let info = info.git(what)?;
+        out.push(commit_info(&repo.find_commit(info.id).git(what)?));
+    }
+    Ok(out)
+}
+
+/// Opens the repo and resolves `rev` (default: HEAD) to a commit id.
+pub(crate) fn open_at(path: &Path, rev: Option<&str>) -> Result<(gix::Repository, gix::ObjectId)> {
+    let repo = super::trust::open(path)?;
+    let rev = rev.unwrap_or("HEAD");
+    let id = repo
+        .rev_parse_single(rev)
+        .map_err(|e| RepoError::Revision {
+            path: path.to_path_buf(),
+            rev: rev.to_string(),
+            detail: e.to_string(),
+        })?;
+    let id = repo
+        .find_commit(id.detach())
+        .git_with(|| format!("{rev} is not a commit"))?
+        .id;
+    Ok((repo, id))
+}
+
+/// The commit `rev` (default: HEAD) points at now.
+pub fn resolve_commit(path: &Path, rev: Option<&str>) -> Result<String> {
+    Ok(open_at(path, rev)?.1.to_string())
+}
+
+/// Objects without a namespace get `namespace` (default: `default`).
+pub fn read_snapshot(
+    path: &Path,
+    rev: Option<&str>,
+    subdir: Option<&str>,
+    namespace: Option<&str>,
+) -> Result<Snapshot> {
+    let options = ReadOptions {
+        subdir: subdir.map(str::to_string),
+        namespace: namespace.map(str::to_string),
+        ..ReadOptions::default()
+    };
+    read_snapshot_with(path, rev, &options, &mut ReadCache::default())
+}
+
+/// Reads the commit at `rev`, reusing whatever `cache` parsed or rendered before: a new commit
+/// costs one tree walk plus the blobs and renders whose inputs it changed.
+pub fn read_snapshot_with(
+    path: &Path,
+    rev: Option<&str>,
+    options: &ReadOptions,
+    cache: &mut ReadCache,
+) -> Result<Snapshot> {
+    let (repo, id) = open_at(path, rev)?;
+    let branch = repo
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|n| n.shorten().to_string());
+    let commit = repo.find_commit(id).git("reading the commit")?;
+    let info = commit_info(&commit);
+    let log = read_log(&repo, commit.id, LOG_LIMIT)?;
+    let tree = commit.tree().git("reading the commit's tree")?;
+    let index = TreeIndex::read(&tree)?;
+    let namespace = options.namespace.as_deref().unwrap_or("default");
+    cache.begin(options);
+
+    let prefix = options.prefix();
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    if !index.is_dir(&prefix) {
+        errors.push(ManifestError {
+            source: prefix.clone(),
+            line: None,
+            message: "the --path directory does not exist at this commit".into(),
+        });
+    }
+    let read_path = |p: &str| -> Option<Vec<u8>> {
+        let e = index.get(p)?;
+        Some(repo.find_object(e.oid).ok()?.data.clone())
+    };
+    let layout = find_roots(&index, &prefix, &read_path);
+    let files = plain_files(&repo, &index, &prefix, &layout, &mut errors, &mut notes)?;
+
+    let mut parsed: Vec<Parsed> = Vec::with_capacity(files.len() + layout.roots.len());
+    let mut misses = Vec::new();
+    for (i, (file, oid)) in files.iter().enumerate() {
+        match cache.file(*oid, file) {
+            Some(hit) => parsed.push(hit),
+            None => {
+                parsed.push(Default::default());
+                misses.push((i, *oid));
+            }
+        }
+    }
+    let mut inputs = Vec::with_capacity(misses.len());
+    let mut too_big = Vec::with_capacity(misses.len());
+    for (i, oid) in &misses {
+        // the header alone says how big a blob is, so an oversized one is never inflated
+        let big =
+            repo.find_header(*oid).git("reading a file's size")?.size() as usize > MAX_FILE_BYTES;
+        let data = if big {
+            Vec::new()
+        } else {
+            repo.find_object(*oid).git("reading a file")?.detach().data
+        };
+        too_big.push(big);
+        inputs.push((files[*i].0.clone(), data));
+    }
+    let results = parse_all(&inputs, namespace);
+    for (((i, oid), result), big) in misses.iter().zip(results).zip(too_big) {
+        let result = if big {
+            let message = format!("file is larger than {MAX_FILE_BYTES} bytes");
+            let source = files[*i].0.clone();
+            (
+                vec![],
+                vec![ManifestError {
+                    source,
+                    line: None,
+                    message,
+                }],
+            )
+        } else {
+            result
+        };
+        cache.keep_file(*oid, &files[*i].0, result.clone());
+        parsed[*i] = result;
+    }
+
+    parsed.extend(render_all(&repo, &index, tree.id, &layout, options, cache)?);
+    errors.extend(layout.errors.iter().cloned());
+    let (desired, parse_errors) = merge_parsed(parsed);
+    errors.extend(parse_errors);
+    cache.end();
+    Ok(Snapshot {
+        repo: path.display().to_string(),
+        branch,
+        commit: info,
+        desired,
+        errors,
+        notes,
+        log,
+    })
+}
+
+/// Manifest files under `prefix` that no renderer owns, with symlinks resolved inside the tree.
+fn plain_files(
+    repo: &gix::Repository,
+    index: &TreeIndex,
+    prefix: &str,
+    layout: &Layout,
+    errors: &mut Vec<ManifestError>,
+    notes: &mut Vec<ManifestError>,
+) -> Result<Vec<(String, gix::ObjectId)>> {
+    let mut files = Vec::new();
+    for path in &index.paths {
+        if !is_under(path, prefix) || layout.owns(path) {
+            continue;
+        }
+        let Some(entry) = index.get(path) else {
+            continue;
+        };
+        match entry.kind {
+            EntryKind::Submodule => notes.push(ManifestError {
+                source: path.clone(),
+                line: None,
+                message: "submodule skipped: only this repository's own files are read".into(),
+            }),
+            EntryKind::Blob if is_manifest_path(path) => files.push((path.clone(), entry.oid)),
+            EntryKind::Link if is_manifest_path(path) => {
+                match index.follow_link(path, |oid| {
+                    Ok(repo.find_object(oid).git("reading a symlink")?.data.clone())
+                }) {
+                    LinkTarget::Blob { oid, .. } => files.push((path.clone(), oid)),
+                    LinkTarget::Refused(message) => errors.push(ManifestError {
+                        source: path.clone(),
+                        line: None,
+                        message,
+                    }),
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(files)
+}
+
+/// Renders every root whose inputs changed since the cache saw them; one export serves them all.
+fn render_all(
+    repo: &gix::Repository,
+    index: &TreeIndex,
+    top: gix::ObjectId,
+    layout: &Layout,
+    options: &ReadOptions,
+    cache: &mut ReadCache,
+) -> Result<Vec<Parsed>> {
+    let namespace = options.namespace.as_deref().unwrap_or("default");
+    let keyed: Vec<_> = layout
+        .roots
+        .iter()
+        .map(|r| (r, fingerprint(index, r, top)))
+        .collect();
+    let missing: Vec<String> = keyed
+        .iter()
+        .filter(|(r, fp)| cache.render(&r.file, fp).is_none())
+        .flat_map(|(r, _)| r.inputs.iter().cloned())
+        .collect();
+    let export_dir = if missing.is_empty() {
+        None
+    } else {
+        let dir = tempfile::Builder::new()
+            .prefix("kdrift-render-")
+            .tempdir()
+            .git("creating a temp dir to render in")?;
+        export(repo, index, &missing, dir.path())?;
+        Some(dir)
+    };
+    let tools = export_dir
+        .as_ref()
+        .map(|_| Tools::detect())
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(keyed.len());
+    for (root, fp) in keyed {
+        let result = match (cache.render(&root.file, &fp), &export_dir) {
+            (Some(hit), _) => hit,
+            (None, Some(dir)) => render_root(dir.path(), root, &tools, &options.render, namespace),
+            (None, None) => unreachable!("an export exists whenever a render is missing"),
+        };
+        cache.keep_render(&root.file, fp, result.clone());
+        out.push(result);
+    }
+    Ok(out)
+}

@@ -1,0 +1,297 @@
+//! Repos given as URLs: a bare mirror per URL in a local cache, refreshed by fetching.
+//!
+//! The mirror maps the remote's `refs/heads/*` and `refs/tags/*` onto the same names (forced, so
+//! force-pushes are followed), and its `HEAD` is set to what the remote's `HEAD` points at, so the
+//! local readers (`read_snapshot`, the follower) work on the cache directory unchanged: no `--rev`
+//! means the remote's default branch, `--rev main` means the remote's `main`.
+//!
+//! Credentials: a URL may carry `user:password@` (e.g. an access token). The URL is only ever handed
+//! to gix for the connection — the cache repo's config never stores it (the remote is anonymous) and
+//! the cache directory's name is derived from the redacted URL. Everything meant for display or logs
+//! goes through [`redact_url`], and every error message through [`scrub`].
+//!
+//! Scope of this module, on purpose:
+//! - The cache repo is opened *isolated*: the user's global/system git config is not read, so
+//!   credential helpers, `url.*.insteadOf`, proxies and `core.sshCommand` do not apply. Credentials
+//!   come from the URL (https) or from ssh itself (agent, keys, `~/.ssh/config`).
+//! - No interactive prompts: a server asking for credentials the URL does not carry fails the fetch.
+//!   (ssh is spawned as-is, so ssh's own passphrase or host-key prompt can still reach the terminal.)
+//! - Branches and tags deleted on the remote are pruned from the mirror, like `git fetch --prune`.
+//! - https uses reqwest with rustls and the `ring` provider kube uses (see Cargo.toml).
+
+use super::error::{RepoError, Result};
+use super::repo_url::{redact_url, scrub};
+use gix::bstr::ByteSlice;
+use gix::protocol::handshake::Ref;
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+/// The mirror's refspecs: branches and tags under their own names, forced.
+const MIRROR_REFSPECS: [&str; 2] = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+
+/// Namespaces the mirror owns (and prunes).
+const MIRRORED_PREFIXES: [&str; 2] = ["refs/heads/", "refs/tags/"];
+
+/// What a [`fetch_mirror`] call did to the cache repo.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FetchOutcome {
+    /// The cache repo did not exist and was created by this call.
+    pub created: bool,
+    /// Full names of the refs created, moved or pruned by this fetch, plus `HEAD` when the remote's
+    /// default branch changed (or was first learnt), sorted.
+    pub updated: Vec<String>,
+    /// The ref the remote's `HEAD` points at (e.g. `refs/heads/main`), or `None` when the remote did
+    /// not advertise a symbolic `HEAD` (detached, or hidden by the server).
+    pub remote_head: Option<String>,
+}
+
+impl FetchOutcome {
+    /// Whether any ref in the cache repo changed.
+    pub fn changed(&self) -> bool {
+        !self.updated.is_empty()
+    }
+}
+
+/// An error for display: `what` about the redacted URL, then the error's message chain, all
+/// scrubbed (gix messages can quote the URL with its userinfo, e.g. `input="https://u:p@…"`).
+/// The error is flattened into text on purpose: kept as a source, `{:#}` would print it raw.
+fn failure(what: &str, url: &str, err: &(dyn std::error::Error + 'static)) -> RepoError {
+    let mut text = format!("{what} {}: {err}", redact_url(url));
+    let mut source = err.source();
+    while let Some(s) = source {
+        let line = s.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = s.source();
+    }
+    RepoError::Fetch(scrub(&text, url))
+}
+
+/// Opens the cache repo at `dir`, creating it (bare) when `dir` is missing or empty.
+fn open_or_init(url: &str, dir: &Path) -> Result<(gix::Repository, bool)> {
+    let options = gix::open::Options::isolated();
+    if let Ok(repo) = gix::open_opts(dir, options.clone()) {
+        return Ok((repo, false));
+    }
+    let empty = match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return Err(failure("cannot read the cache directory for", url, &e)),
+    };
+    if !empty {
+        return Err(RepoError::Mirror(format!(
+            "the cache directory {} for {} exists but is not a git repository; remove it to re-create the cache",
+            dir.display(),
+            redact_url(url)
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| failure("cannot create the cache directory for", url, &e))?;
+    gix::init_bare(dir).map_err(|e| failure("cannot create the cache repo for", url, &e))?;
+    // Re-open with the same options as every later fetch.
+    let repo = gix::open_opts(dir, options)
+        .map_err(|e| failure("cannot open the new cache repo for", url, &e))?;
+    Ok((repo, true))
+}
+
+/// Fetches `url` into the bare mirror at `dir` (created on first use) and points the mirror's `HEAD`
+/// where the remote's `HEAD` points. Blocking: call it from `spawn_blocking`.
+///
+/// The URL is used for this connection only; the cache repo's config does not record it.
+/// Every error message is scrubbed of the URL's credentials.
+pub fn fetch_mirror(url: &str, dir: &Path) -> Result<FetchOutcome> {
+    // https goes through reqwest's rustls, which has no provider of its own: use kube's (ring).
+    // Installing twice is harmless (the first one stays).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // Parse first, so that a malformed URL does not leave an empty cache repo behind.
+    let parsed = gix::Url::try_from(url).map_err(|e| failure("invalid repo URL", url, &e))?;
+    let (repo, created) = open_or_init(url, dir)?;
+    let remote = repo
+        .remote_at(parsed)
+        .map_err(|e| failure("invalid repo URL", url, &e))?
+        .with_fetch_tags(gix::remote::fetch::Tags::None)
+        .with_refspecs(MIRROR_REFSPECS, gix::remote::Direction::Fetch)
+        .map_err(|e| failure("invalid refspecs for", url, &e))?;
+    // `HEAD` as an extra, destination-less refspec makes the server list it (protocol v2 filters
+    // refs by prefix), so the handshake tells where it points; it never writes a local ref.
+    let head_spec = gix::refspec::parse("HEAD".into(), gix::refspec::parse::Operation::Fetch)
+        .map_err(|e| failure("invalid refspec for", url, &e))?
+        .to_owned();
+    let connection = remote
+        .connect(gix::remote::Direction::Fetch)
+        .map_err(|e| failure("cannot connect to", url, &e))?
+        // No credential helpers and no prompts: what the URL carries is all there is.
+        .with_credentials(|_action| Ok(None));
+    let options = gix::remote::ref_map::Options {
+        extra_refspecs: vec![head_spec],
+        ..Default::default()
+    };
+    let outcome = connection
+        .prepare_fetch(gix::progress::Discard, options)
+        .map_err(|e| failure("cannot list the refs of", url, &e))?
+        .with_reflog_message(gix::remote::fetch::RefLogMessage::Override {
+            message: "kdrift: fetch".into(),
+        })
+        .receive(gix::progress::Discard, &AtomicBool::new(false))
+        .map_err(|e| failure("cannot fetch", url, &e))?;
+
+    let update_refs = match &outcome.status {
+        gix::remote::fetch::Status::Change { update_refs, .. }
+        | gix::remote::fetch::Status::NoPackReceived { update_refs, .. } => update_refs,
+    };
+    use gix::remote::fetch::refs::update::Mode;
+    let mut updated = Vec::new();
+    let mut rejected = Vec::new();
+    for (update, mapping, _, edit) in update_refs.iter_mapping_updates(
+        &outcome.ref_map.mappings,
+        &outcome.ref_map.refspecs,
+        &outcome.ref_map.extra_refspecs,
+    ) {
+        let name = edit
+            .map(|e| e.name.as_bstr().to_string())
+            .or_else(|| mapping.local.as_ref().map(|l| l.to_string()));
+        match &update.mode {
+            Mode::NoChangeNeeded | Mode::ImplicitTagNotSentByRemote => {}
+            Mode::FastForward | Mode::Forced | Mode::New => updated.extend(name),
+            other => rejected.push(format!(
+                "{}: {other}",
+                name.unwrap_or_else(|| "(unnamed ref)".into())
+            )),
+        }
+    }
+    if !rejected.is_empty() {
+        return Err(RepoError::Fetch(scrub(
+            &format!(
+                "fetching {} left refs behind: {}",
+                redact_url(url),
+                rejected.join(", ")
+            ),
+            url,
+        )));
+    }
+
+    updated.extend(prune(&repo, url, &outcome.ref_map.remote_refs)?);
+    let (remote_head, head_changed) = set_head(&repo, url, &outcome.ref_map.remote_refs)?;
+    if head_changed {
+        updated.push("HEAD".into());
+    }
+    updated.sort();
+    updated.dedup();
+    Ok(FetchOutcome {
+        created,
+        updated,
+        remote_head,
+    })
+}
+
+/// Deletes mirrored branches and tags that the remote no longer advertises. The advertisement is
+/// complete for these namespaces (they are exactly the prefixes asked for), so absence means deleted.
+fn prune(repo: &gix::Repository, url: &str, remote_refs: &[Ref]) -> Result<Vec<String>> {
+    let advertised: HashSet<&[u8]> = remote_refs
+        .iter()
+        .map(|r| {
+            let (name, _, _) = r.unpack();
+            name.as_bytes()
+        })
+        .collect();
+    let platform = repo
+        .references()
+        .map_err(|e| failure("cannot list the cached refs of", url, &e))?;
+    let mut edits = Vec::new();
+    for prefix in MIRRORED_PREFIXES {
+        let refs = platform
+            .prefixed(prefix)
+            .map_err(|e| failure("cannot list the cached refs of", url, &e))?;
+        for r in refs {
+            let r = r.map_err(|e| {
+                RepoError::Fetch(scrub(&format!("cannot read a cached ref: {e}"), url))
+            })?;
+            if !advertised.contains(r.name().as_bstr().as_bytes()) {
+                edits.push(RefEdit {
+                    change: Change::Delete {
+                        expected: PreviousValue::MustExist,
+                        log: RefLog::AndReference,
+                    },
+                    name: r.name().to_owned(),
+                    deref: false,
+                });
+            }
+        }
+    }
+    let names = edits.iter().map(|e| e.name.as_bstr().to_string()).collect();
+    if !edits.is_empty() {
+        repo.edit_references(edits)
+            .map_err(|e| failure("cannot prune deleted refs of", url, &e))?;
+    }
+    Ok(names)
+}
+
+/// Points the mirror's `HEAD` where the remote's points: symbolically at a branch (even one not
+/// yet born), or detached at a commit. Leaves it alone if the remote does not advertise `HEAD`.
+/// Returns the remote's symbolic target and whether the local `HEAD` changed.
+fn set_head(
+    repo: &gix::Repository,
+    url: &str,
+    remote_refs: &[Ref],
+) -> Result<(Option<String>, bool)> {
+    let remote_head = remote_refs.iter().find_map(|r| match r {
+        Ref::Symbolic {
+            full_ref_name,
+            target,
+            ..
+        }
+        | Ref::Unborn {
+            full_ref_name,
+            target,
+        } if full_ref_name == "HEAD" => Some(Ok(target.clone())),
+        Ref::Direct {
+            full_ref_name,
+            object,
+        } if full_ref_name == "HEAD" => Some(Err(*object)),
+        _ => None,
+    });
+    let new = match remote_head {
+        None => return Ok((None, false)),
+        Some(Ok(target)) => {
+            let name = gix::refs::FullName::try_from(target.clone()).map_err(|e| {
+                failure(
+                    &format!("the remote HEAD points at an invalid ref {target:?} in"),
+                    url,
+                    &e,
+                )
+            })?;
+            gix::refs::Target::Symbolic(name)
+        }
+        Some(Err(id)) => gix::refs::Target::Object(id),
+    };
+    let current = repo
+        .find_reference("HEAD")
+        .ok()
+        .map(|r| r.inner.target.clone());
+    let symbolic = match &new {
+        gix::refs::Target::Symbolic(name) => Some(name.as_bstr().to_string()),
+        gix::refs::Target::Object(_) => None,
+    };
+    if current.as_ref() == Some(&new) {
+        return Ok((symbolic, false));
+    }
+    repo.edit_reference(RefEdit {
+        change: Change::Update {
+            log: LogChange {
+                mode: RefLog::AndReference,
+                force_create_reflog: false,
+                message: "kdrift: remote HEAD".into(),
+            },
+            expected: PreviousValue::Any,
+            new,
+        },
+        name: "HEAD".try_into().expect("HEAD is a valid ref name"),
+        deref: false,
+    })
+    .map_err(|e| failure("cannot set HEAD of the cache of", url, &e))?;
+    Ok((symbolic, true))
+}

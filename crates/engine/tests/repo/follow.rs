@@ -1,0 +1,206 @@
+//! The repo follower on real temp repos: new commits arrive (inotify, no polling), a pinned revision
+//! stays put, and a followed ref that breaks reports an error instead of replacing the desired state.
+
+use kdrift_engine::Outbox;
+use kdrift_engine::repo::{RepoEvent, RepoFile, RepoSpec, spawn_follower, write_history};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+fn commit(dir: &Path, subject: &str, value: &str) -> String {
+    let cm =
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: \"{value}\"\n");
+    write_history(
+        dir,
+        &[(
+            subject,
+            vec![RepoFile {
+                path: "c.yaml",
+                contents: Some(&cm),
+            }],
+        )],
+    )
+    .unwrap()
+    .remove(0)
+}
+
+async fn next(rx: &mut mpsc::Receiver<RepoEvent>, within: Duration) -> Option<RepoEvent> {
+    match tokio::time::timeout(within, rx.recv()).await {
+        Ok(Some(e)) => Some(e),
+        Ok(None) => panic!("the follower stopped"),
+        Err(_) => None,
+    }
+}
+
+fn spec(dir: &Path, rev: Option<&str>) -> RepoSpec {
+    RepoSpec {
+        path: dir.to_path_buf(),
+        rev: rev.map(str::to_string),
+        ..Default::default()
+    }
+}
+
+/// A running follower, its messages, and the first snapshot it sent.
+async fn follow(
+    spec: RepoSpec,
+) -> (
+    tokio::task::JoinHandle<()>,
+    mpsc::Receiver<RepoEvent>,
+    Box<kdrift_engine::repo::Snapshot>,
+) {
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = spawn_follower(spec, Outbox::new(tx));
+    match next(&mut rx, Duration::from_secs(5)).await {
+        Some(RepoEvent::Snapshot(s)) => (task, rx, s),
+        other => panic!("expected a first snapshot, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_new_commits_on_the_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = commit(dir.path(), "one", "1");
+    let (task, mut rx, s) = follow(spec(dir.path(), None)).await;
+    assert_eq!(s.commit.id, first);
+    for (i, value) in ["2", "3"].iter().enumerate() {
+        let start = Instant::now();
+        let id = commit(dir.path(), &format!("change {i}"), value);
+        let Some(RepoEvent::Snapshot(s)) = next(&mut rx, Duration::from_secs(2)).await else {
+            panic!("commit {id} not seen within 2 s")
+        };
+        assert_eq!(s.commit.id, id);
+        assert_eq!(s.desired[0].manifest["data"]["v"], *value);
+        eprintln!("commit seen after {:?}", start.elapsed());
+    }
+    assert!(
+        next(&mut rx, Duration::from_millis(500)).await.is_none(),
+        "no snapshot without a change"
+    );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pinned_revision_does_not_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = commit(dir.path(), "one", "1");
+    let (task, mut rx, _) = follow(spec(dir.path(), Some(&first))).await;
+    commit(dir.path(), "two", "2");
+    assert!(
+        next(&mut rx, Duration::from_secs(1)).await.is_none(),
+        "a commit id is not followed"
+    );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_ref_that_disappears_is_an_error_not_an_empty_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = commit(dir.path(), "one", "1");
+    let repo = gix::open(dir.path()).unwrap();
+    repo.reference(
+        "refs/heads/feature",
+        gix::ObjectId::from_hex(first.as_bytes()).unwrap(),
+        gix::refs::transaction::PreviousValue::Any,
+        "test",
+    )
+    .unwrap();
+    let (task, mut rx, _) = follow(spec(dir.path(), Some("feature"))).await;
+    repo.find_reference("refs/heads/feature")
+        .unwrap()
+        .delete()
+        .unwrap();
+    match next(&mut rx, Duration::from_secs(2)).await {
+        Some(RepoEvent::Failed(e)) => {
+            let text = kdrift_engine::error::chain(&e);
+            assert!(text.contains("feature"), "{text}")
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    task.abort();
+}
+
+/// A URL repo force-pushed twice while kdrift follows it: first to an unrelated history whose
+/// manifest is broken (the good file still compares, the broken one is an error row, the old
+/// history is gone from the log), then to a good commit again (errors clear).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_force_pushed_url_repo_is_followed_and_a_broken_push_keeps_what_still_parses() {
+    use kdrift_testkit::git::git;
+    use kdrift_testkit::upstream::Upstream;
+    let up = Upstream::new("main");
+    std::fs::write(up.work().join("other.yaml"), OTHER).unwrap();
+    git(&up.work(), &["add", "other.yaml"]);
+    git(&up.work(), &["commit", "-q", "-m", "other"]);
+    let before = up.commit("before the force-push", "2");
+    up.push("main");
+
+    let cache = tempfile::tempdir().unwrap();
+    let url = up.file_url();
+    let mirror = kdrift_engine::repo::cache_dir_for(cache.path(), &url);
+    kdrift_engine::repo::fetch_mirror(&url, &mirror).unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let (now_tx, now_rx) = mpsc::channel(1);
+    let spec = RepoSpec {
+        path: mirror.clone(),
+        url: Some(url.clone()),
+        ..Default::default()
+    };
+    let follower = spawn_follower(spec, Outbox::new(tx.clone()));
+    let every = Duration::from_secs(3600);
+    let fetcher = kdrift_engine::repo::spawn_fetcher(url, mirror, every, now_rx, Outbox::new(tx));
+    let Some(RepoEvent::Snapshot(s)) = next(&mut rx, Duration::from_secs(5)).await else {
+        panic!("no first snapshot")
+    };
+    assert_eq!(s.commit.id, before);
+
+    // an unrelated history, with c.yaml broken
+    git(&up.work(), &["checkout", "-q", "--orphan", "rewrite"]);
+    std::fs::write(
+        up.work().join("c.yaml"),
+        "apiVersion: v1\nkind: [unclosed\n",
+    )
+    .unwrap();
+    git(&up.work(), &["add", "-A"]);
+    git(&up.work(), &["commit", "-q", "-m", "rewritten history"]);
+    up.push("rewrite:main");
+    now_tx.send(()).await.unwrap();
+    let snap = loop {
+        match next(&mut rx, Duration::from_secs(5)).await {
+            Some(RepoEvent::Snapshot(s)) => break s,
+            Some(RepoEvent::Fetched { .. }) => continue,
+            other => panic!("expected the force-pushed commit, got {other:?}"),
+        }
+    };
+    assert_eq!(snap.commit.subject, "rewritten history");
+    assert_eq!(snap.log.len(), 1, "the old history is gone from the log");
+    assert_eq!(snap.errors.len(), 1, "{:?}", snap.errors);
+    assert_eq!(snap.errors[0].source, "c.yaml");
+    let names: Vec<_> = snap.desired.iter().map(|d| d.key.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["other"],
+        "the file that still parses still compares"
+    );
+
+    // and back to a good commit
+    std::fs::write(
+        up.work().join("c.yaml"),
+        kdrift_testkit::upstream::configmap("3"),
+    )
+    .unwrap();
+    git(&up.work(), &["commit", "-q", "-am", "fixed"]);
+    up.push("rewrite:main");
+    now_tx.send(()).await.unwrap();
+    let snap = loop {
+        match next(&mut rx, Duration::from_secs(5)).await {
+            Some(RepoEvent::Snapshot(s)) => break s,
+            Some(RepoEvent::Fetched { .. }) => continue,
+            other => panic!("expected the fixed commit, got {other:?}"),
+        }
+    };
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    assert_eq!(snap.desired.len(), 2);
+    follower.abort();
+    fetcher.abort();
+}
+
+const OTHER: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  namespace: x\n";

@@ -1,0 +1,133 @@
+//! The one runtime driver: a channel of messages, the core's `update`, and the executor that
+//! turns its commands into tasks. The TUI loop drives it between frames; tests drive it the
+//! same way, until a condition on the state holds.
+
+use super::executor::Executor;
+use crate::app::{Msg, State, update};
+use kdrift_engine::Outbox;
+use kdrift_engine::clock::now_ms;
+use kdrift_engine::cluster::Resolver;
+use kdrift_engine::repo::{RepoSpec, spawn_fetcher, spawn_follower};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Bound on queued messages; sources wait (backpressure) rather than grow memory.
+pub const CHANNEL_CAPACITY: usize = 1024;
+/// At most this many messages are folded in before control returns (to draw a frame), so input
+/// stays responsive however fast events arrive.
+pub const MAX_BATCH: usize = 512;
+
+pub struct Driver {
+    pub state: State,
+    tx: mpsc::Sender<Msg>,
+    rx: mpsc::Receiver<Msg>,
+    executor: Executor,
+    /// The repo follower and fetcher, when `follow` started them.
+    sources: Vec<JoinHandle<()>>,
+}
+
+impl Driver {
+    /// Must be called inside the tokio runtime.
+    pub fn new(state: State, resolver: Resolver) -> Self {
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let executor = Executor::new(resolver, tx.clone());
+        Self {
+            state,
+            tx,
+            rx,
+            executor,
+            sources: Vec::new(),
+        }
+    }
+
+    /// Commits of `spec` can be read for time travel, history and changed files.
+    pub fn with_repo(mut self, spec: RepoSpec) -> Self {
+        self.executor.add_repo(spec);
+        self
+    }
+
+    /// Follows `spec`'s branch (and, for a URL repo, fetches it every `fetch_every` and on `f`).
+    pub fn follow(mut self, spec: &RepoSpec, fetch_every: Duration) -> Self {
+        self.state.remote_repo = spec.url.is_some();
+        self.sources
+            .push(spawn_follower(spec.clone(), self.outbox()));
+        if let Some(url) = spec.url.clone() {
+            let (now_tx, now_rx) = mpsc::channel(1);
+            let fetcher = spawn_fetcher(url, spec.path.clone(), fetch_every, now_rx, self.outbox());
+            self.sources.push(fetcher);
+            self.executor.add_fetcher(now_tx);
+        }
+        self
+    }
+
+    /// A sender of anything the core takes (terminal input, a test's events).
+    pub fn sender(&self) -> mpsc::Sender<Msg> {
+        self.tx.clone()
+    }
+
+    pub fn outbox<E: Send + 'static>(&self) -> Outbox<E>
+    where
+        Msg: From<E>,
+    {
+        Outbox::new(self.tx.clone())
+    }
+
+    /// Folds one message and runs the commands it gives.
+    pub fn handle(&mut self, msg: Msg) {
+        for cmd in update(&mut self.state, msg) {
+            self.executor.run(cmd);
+        }
+    }
+
+    /// Waits for the next message, then folds it and whatever else is already queued (at most
+    /// `MAX_BATCH`), after telling the core the time. `None` when every sender is gone.
+    pub async fn next_batch(&mut self) -> Option<usize> {
+        let first = self.rx.recv().await?;
+        self.handle(Msg::Tick(now_ms()));
+        self.handle(first);
+        let mut n = 1;
+        while n < MAX_BATCH {
+            let Ok(more) = self.rx.try_recv() else { break };
+            self.handle(more);
+            n += 1;
+        }
+        Some(n)
+    }
+
+    /// Drives until `done` holds of the state, for at most `limit`; the time it took, or the
+    /// limit's error. `done` is asked at least every 100 ms, messages or not.
+    pub async fn run_until(
+        &mut self,
+        limit: Duration,
+        mut done: impl FnMut(&State) -> bool,
+    ) -> Result<Duration, TimedOut> {
+        let start = Instant::now();
+        while !done(&self.state) {
+            let left = limit.checked_sub(start.elapsed()).ok_or(TimedOut(limit))?;
+            let wake = left.min(Duration::from_millis(100));
+            if let Ok(None) = tokio::time::timeout(wake, self.next_batch()).await {
+                return Err(TimedOut(limit));
+            }
+        }
+        Ok(start.elapsed())
+    }
+
+    /// Stops every task the driver started.
+    pub fn shutdown(&mut self) {
+        for source in self.sources.drain(..) {
+            source.abort();
+        }
+        self.executor.shutdown();
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the condition did not hold within {0:?}")]
+pub struct TimedOut(pub Duration);

@@ -1,0 +1,200 @@
+//! Runs the core's commands as tasks and cancels the ones that are superseded. Sources get an
+//! `Outbox` of their own event type into the core's channel; jobs reply with their ticket.
+
+use crate::app::{Cmd, DiffRequest, JobReply, Msg};
+use kdrift_engine::Outbox;
+use kdrift_engine::cluster::{Resolver, follow_logs, spawn_watch};
+use kdrift_engine::jobs::{LatestJob, Ticket};
+use kdrift_engine::model::{Gvk, ResourceKey};
+use kdrift_engine::repo::{CommitInfo, ReadCache, RepoSpec, commit_files, object_history};
+use kdrift_engine::sync::run_sync;
+use std::collections::HashMap;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinHandle;
+
+/// What a history job reads.
+struct HistoryRequest {
+    key: ResourceKey,
+    source: String,
+    commit: String,
+}
+
+/// One newest-wins job per kind of background read.
+struct Jobs {
+    diff: LatestJob<DiffRequest>,
+    /// Reads from git; `None` without a repo (some tests).
+    repo: Option<RepoJobs>,
+}
+
+struct RepoJobs {
+    commit: LatestJob<Option<String>>,
+    files: LatestJob<CommitInfo>,
+    history: LatestJob<HistoryRequest>,
+}
+
+pub struct Executor {
+    resolver: Resolver,
+    tx: Sender<Msg>,
+    watches: HashMap<Gvk, JoinHandle<()>>,
+    logs: Option<JoinHandle<()>>,
+    sync: Option<JoinHandle<()>>,
+    jobs: Jobs,
+    /// Asks a URL repo's fetcher to fetch now.
+    fetch_now: Option<Sender<()>>,
+}
+
+/// A job's reply as a message into the core's channel.
+fn replier<Out: Send + 'static>(
+    tx: &Sender<Msg>,
+    wrap: fn(Ticket, Out) -> JobReply,
+) -> impl Fn(Ticket, Out) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Send + 'static {
+    let tx = tx.clone();
+    move |ticket, out| {
+        let tx = tx.clone();
+        Box::pin(async move { tx.send(Msg::Job(wrap(ticket, out))).await.is_ok() })
+    }
+}
+
+impl Executor {
+    /// Must be called inside the tokio runtime (job workers start here).
+    pub fn new(resolver: Resolver, tx: Sender<Msg>) -> Self {
+        let diff = LatestJob::spawn(
+            |req: DiffRequest| req.compute(),
+            replier(&tx, |ticket, text| JobReply::Diff { ticket, text }),
+        );
+        Self {
+            resolver,
+            tx,
+            watches: HashMap::new(),
+            logs: None,
+            sync: None,
+            jobs: Jobs { diff, repo: None },
+            fetch_now: None,
+        }
+    }
+
+    /// Lets time travel, history and changed files read commits of `spec`.
+    pub fn add_repo(&mut self, spec: RepoSpec) {
+        let (s1, s2, s3) = (spec.clone(), spec.clone(), spec);
+        let commit = LatestJob::spawn(
+            move |rev: Option<String>| s1.read(rev.as_deref(), &mut ReadCache::default()),
+            replier(&self.tx, |ticket, result: Result<_, _>| JobReply::Commit {
+                ticket,
+                result: result.map(Box::new),
+            }),
+        );
+        let files = LatestJob::spawn(
+            move |commit: CommitInfo| {
+                let result = commit_files(&s2.path, &commit.id);
+                (commit, result)
+            },
+            replier(&self.tx, |ticket, (commit, result)| JobReply::Files {
+                ticket,
+                commit,
+                result,
+            }),
+        );
+        let history = LatestJob::spawn(
+            move |req: HistoryRequest| {
+                let options = s3.read_options();
+                let entries =
+                    object_history(&s3.path, Some(&req.commit), &req.key, &req.source, &options);
+                (req.key, entries)
+            },
+            replier(&self.tx, |ticket, (key, result)| JobReply::History {
+                ticket,
+                key,
+                result,
+            }),
+        );
+        self.jobs.repo = Some(RepoJobs {
+            commit,
+            files,
+            history,
+        });
+    }
+
+    /// `Cmd::Fetch` asks through `now` (a URL repo's fetcher).
+    pub fn add_fetcher(&mut self, now: Sender<()>) {
+        self.fetch_now = Some(now);
+    }
+
+    pub fn run(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Quit => {}
+            Cmd::Fetch => {
+                if let Some(now) = &self.fetch_now {
+                    // a full channel means a fetch is already asked for
+                    let _ = now.try_send(());
+                }
+            }
+            Cmd::Watch(requests) => {
+                for req in requests {
+                    if req.restart
+                        && let Some(old) = self.watches.remove(&req.gvk)
+                    {
+                        old.abort();
+                    }
+                    let (resolver, out) = (&self.resolver, &self.tx);
+                    self.watches.entry(req.gvk.clone()).or_insert_with(|| {
+                        spawn_watch(resolver.clone(), req, Outbox::new(out.clone()))
+                    });
+                }
+            }
+            Cmd::FollowLogs(target) => {
+                if let Some(old) = self.logs.take() {
+                    old.abort();
+                }
+                self.logs = target.map(|t| {
+                    follow_logs(
+                        self.resolver.client().clone(),
+                        t,
+                        Outbox::new(self.tx.clone()),
+                    )
+                });
+            }
+            Cmd::Sync(plan) => {
+                let task = run_sync(self.resolver.clone(), plan, Outbox::new(self.tx.clone()));
+                self.sync = Some(tokio::spawn(task));
+            }
+            Cmd::Diff { ticket, request } => self.jobs.diff.request(ticket, request),
+            Cmd::ReadCommit { ticket, rev } => {
+                if let Some(jobs) = &self.jobs.repo {
+                    jobs.commit.request(ticket, rev);
+                }
+            }
+            Cmd::ReadCommitFiles { ticket, commit } => {
+                if let Some(jobs) = &self.jobs.repo {
+                    jobs.files.request(ticket, commit);
+                }
+            }
+            Cmd::ReadHistory {
+                ticket,
+                key,
+                source,
+                commit,
+            } => {
+                if let Some(jobs) = &self.jobs.repo {
+                    let req = HistoryRequest {
+                        key,
+                        source,
+                        commit,
+                    };
+                    jobs.history.request(ticket, req);
+                }
+            }
+        }
+    }
+
+    pub fn shutdown(&mut self) {
+        for (_, w) in self.watches.drain() {
+            w.abort();
+        }
+        if let Some(l) = self.logs.take() {
+            l.abort();
+        }
+        if let Some(s) = self.sync.take() {
+            s.abort();
+        }
+    }
+}

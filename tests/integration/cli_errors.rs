@@ -1,0 +1,150 @@
+//! Errors before the TUI starts are one clear line on stderr and exit code 2.
+
+use std::process::Command;
+
+fn kdrift(args: &[&str], home: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kdrift"))
+        .args(args)
+        .env("HOME", home)
+        .env_remove("KUBECONFIG")
+        .env_remove("XDG_CACHE_HOME")
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn repo(dir: &std::path::Path) -> String {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
+    kdrift_engine::repo::write_history(
+        dir,
+        &[(
+            "one",
+            vec![kdrift_engine::repo::RepoFile {
+                path: "c.yaml",
+                contents: Some(cm),
+            }],
+        )],
+    )
+    .unwrap();
+    dir.display().to_string()
+}
+
+fn kubeconfig(dir: &std::path::Path, server: &str) -> String {
+    let path = dir.join("kubeconfig");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: only\n  context:\n    cluster: c\n    user: u\ncurrent-context: only\nusers:\n- name: u\n  user:\n    token: not-a-real-token\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn one_line_exit_2((code, _out, err): (i32, String, String), needle: &str) {
+    assert_eq!(code, 2, "stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+    assert!(
+        !err.contains("not-a-real-token"),
+        "credentials printed: {err}"
+    );
+}
+
+#[test]
+fn bad_repo() {
+    let home = tempfile::tempdir().unwrap();
+    one_line_exit_2(
+        kdrift(&["check", "--repo", "/nonexistent/repo"], home.path()),
+        "/nonexistent/repo",
+    );
+    one_line_exit_2(
+        kdrift(&["--repo", "/nonexistent/repo"], home.path()),
+        "not a git repository",
+    );
+}
+
+#[test]
+fn bad_revision() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    one_line_exit_2(
+        kdrift(
+            &["check", "--repo", &r, "--rev", "no-such-branch"],
+            home.path(),
+        ),
+        "no-such-branch",
+    );
+}
+
+#[test]
+fn no_kubeconfig() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    one_line_exit_2(kdrift(&["check", "--repo", &r], home.path()), "kubeconfig");
+    one_line_exit_2(
+        kdrift(
+            &["check", "--repo", &r, "--kubeconfig", "/no/such/file"],
+            home.path(),
+        ),
+        "/no/such/file",
+    );
+}
+
+#[test]
+fn unknown_context() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    let kc = kubeconfig(home.path(), "https://127.0.0.1:1");
+    one_line_exit_2(
+        kdrift(
+            &[
+                "check",
+                "--repo",
+                &r,
+                "--kubeconfig",
+                &kc,
+                "--context",
+                "nope",
+            ],
+            home.path(),
+        ),
+        "nope",
+    );
+}
+
+#[test]
+fn unreachable_server() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    let kc = kubeconfig(home.path(), "https://127.0.0.1:1");
+    one_line_exit_2(
+        kdrift(&["--repo", &r, "--kubeconfig", &kc], home.path()),
+        "cannot reach",
+    );
+}
+
+#[test]
+fn a_url_repo_that_cannot_be_fetched_names_the_url_without_its_credentials() {
+    let home = tempfile::tempdir().unwrap();
+    // nothing listens on port 1: the fetch fails after the URL (with its token) was handed to gix
+    let url = "https://alice:s3cr3t-token@127.0.0.1:1/team/gitops.git";
+    let result = kdrift(&["check", "--repo", url], home.path());
+    assert!(!result.2.contains("s3cr3t"), "token printed: {}", result.2);
+    assert!(!result.2.contains("alice"), "user printed: {}", result.2);
+    one_line_exit_2(result, "https://127.0.0.1:1/team/gitops.git");
+    let log = std::fs::read_to_string(home.path().join("state/kdrift/kdrift.log")).unwrap();
+    assert!(log.contains("127.0.0.1:1"), "{log}");
+    assert!(!log.contains("s3cr3t") && !log.contains("alice"), "{log}");
+    // the mirror lives in the cache, named without the credentials
+    let cache = home.path().join(".cache/kdrift/repos");
+    for entry in std::fs::read_dir(&cache).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            !name.contains("s3cr3t") && !name.contains("alice"),
+            "{name}"
+        );
+    }
+}

@@ -1,0 +1,267 @@
+//! Keys: moving, focus, filtering, help and quit, and what the selection asks for (logs, diff).
+
+use super::*;
+
+#[test]
+fn the_demo_opens_on_the_seeded_drift() {
+    let state = demo_state();
+    let expected = [
+        ("shop/StatefulSet/redis", DriftStatus::Modified),
+        ("shop/ConfigMap/frontend-config", DriftStatus::Modified),
+        ("shop/Secret/api-credentials", DriftStatus::Modified),
+        ("shop/Service/api", DriftStatus::Missing),
+        ("shop/Deployment/legacy-worker", DriftStatus::Orphan),
+        ("shop/Deployment/frontend", DriftStatus::InSync),
+    ];
+    for (row, want) in expected {
+        let got = state
+            .inv
+            .verdicts
+            .iter()
+            .find(|(k, _)| k.to_string() == row)
+            .map(|(_, r)| r.status);
+        assert_eq!(got, Some(want), "{row}");
+    }
+    let redis = state
+        .inv
+        .verdicts
+        .iter()
+        .find(|(k, _)| k.name == "redis" && k.kind == "StatefulSet")
+        .unwrap()
+        .1;
+    assert_eq!(redis.changes.len(), 1);
+    assert_eq!(redis.changes[0].path, "/spec/replicas");
+    assert_eq!(redis.changes[0].desired, Some(json!(4)));
+    assert_eq!(redis.changes[0].live, Some(json!(3)));
+    assert_eq!(redis.changes[0].manager.as_deref(), Some("kubectl-scale"));
+    assert!(state.inv.settled);
+    assert_eq!(
+        selected(&state),
+        "shop/ConfigMap/frontend-config",
+        "the cursor starts on the first drifted row"
+    );
+}
+
+#[test]
+fn navigation() {
+    let rows = demo_state().visible_rows().len();
+    assert!(rows >= 9, "{rows}");
+    let page = demo_state().page_rows;
+    // keys pressed from the opening state → the selected index
+    let cases: &[(&str, &[K], usize)] = &[
+        ("up", &[C('k')], 0),
+        ("up at the top stays", &[C('k'), C('k')], 0),
+        (
+            "down twice from the top",
+            &[C('g'), C('j'), Code(KeyCode::Down)],
+            2,
+        ),
+        ("last row", &[C('G')], rows - 1),
+        ("down at the bottom stays", &[C('G'), C('j')], rows - 1),
+        ("first row", &[C('G'), C('g')], 0),
+        (
+            "End and Home",
+            &[Code(KeyCode::End), Code(KeyCode::Home)],
+            0,
+        ),
+        (
+            "a page down",
+            &[C('g'), Code(KeyCode::PageDown)],
+            page.min(rows - 1),
+        ),
+        (
+            "a page down and up",
+            &[C('g'), Code(KeyCode::PageDown), Code(KeyCode::PageUp)],
+            0,
+        ),
+        (
+            "the diff pane scrolls, rows stay",
+            &[C('g'), Code(KeyCode::Tab), C('j')],
+            0,
+        ),
+    ];
+    for (name, seq, want) in cases {
+        let mut state = demo_state();
+        keys(&mut state, seq);
+        assert_eq!(state.selected, *want, "{name}");
+    }
+}
+
+#[test]
+fn focus_cycles_and_scrolls_the_focused_pane() {
+    let cases: &[(&[K], Pane, usize)] = &[
+        (&[Code(KeyCode::Tab)], Pane::Diff, 0),
+        (&[Code(KeyCode::Tab), C('j')], Pane::Diff, 1),
+        (&[Code(KeyCode::Tab), Code(KeyCode::Tab)], Pane::Logs, 0),
+        (
+            &[
+                Code(KeyCode::Tab),
+                Code(KeyCode::Tab),
+                Code(KeyCode::BackTab),
+            ],
+            Pane::Diff,
+            0,
+        ),
+        (&[Code(KeyCode::BackTab)], Pane::Logs, 0),
+    ];
+    for (seq, pane, diff_scroll) in cases {
+        let mut state = demo_state();
+        keys(&mut state, seq);
+        assert_eq!((state.focus, state.diff_scroll), (*pane, *diff_scroll));
+    }
+}
+
+#[test]
+fn filtering() {
+    let all = demo_state().visible_rows().len();
+    // typed after `/` → (the rows left, None: every row; still typing)
+    type Case<'a> = (&'a str, &'a [K], Option<&'a [&'a str]>, bool);
+    let cases: &[Case] = &[
+        (
+            "by name",
+            &[],
+            Some(&["shop/Service/redis", "shop/StatefulSet/redis"]),
+            true,
+        ),
+        (
+            "Enter keeps it",
+            &[Code(KeyCode::Enter)],
+            Some(&["shop/Service/redis", "shop/StatefulSet/redis"]),
+            false,
+        ),
+        ("Esc clears it", &[Code(KeyCode::Esc)], None, false),
+        ("q is typed, not quit", &[C('q')], Some(&[]), true),
+    ];
+    for (name, then, want, typing) in cases {
+        let mut state = demo_state();
+        key(&mut state, '/');
+        for c in "redis".chars() {
+            key(&mut state, c);
+        }
+        keys(&mut state, then);
+        let rows: Vec<String> = state
+            .visible_rows()
+            .iter()
+            .map(|(r, _)| r.to_string())
+            .collect();
+        match want {
+            Some(want) => assert_eq!(rows, *want, "{name}"),
+            None => assert_eq!(rows.len(), all, "{name}"),
+        }
+        assert_eq!(matches!(state.mode, Mode::Filter(_)), *typing, "{name}");
+        assert!(!state.quit, "{name}");
+    }
+    let mut state = demo_state();
+    key(&mut state, '/');
+    for c in "orphan".chars() {
+        key(&mut state, c);
+    }
+    let rows: Vec<String> = state
+        .visible_rows()
+        .iter()
+        .map(|(r, _)| r.to_string())
+        .collect();
+    assert_eq!(
+        rows,
+        ["shop/Deployment/legacy-worker"],
+        "a status word filters too"
+    );
+}
+
+#[test]
+fn help_and_quit() {
+    // keys → (help open, quit)
+    let cases: &[(&str, &[K], bool, bool)] = &[
+        ("? opens help", &[C('?')], true, false),
+        (
+            "any key closes help and does nothing else",
+            &[C('?'), C('q')],
+            false,
+            false,
+        ),
+        ("q quits", &[C('q')], false, true),
+        (
+            "q in the plan does nothing",
+            &[C('S'), C('q')],
+            false,
+            false,
+        ),
+    ];
+    for (name, seq, help, quit) in cases {
+        let mut state = demo_state();
+        let cmds = keys(&mut state, seq);
+        assert_eq!(matches!(state.mode, Mode::Help), *help, "{name}");
+        assert_eq!(state.quit, *quit, "{name}");
+        assert_eq!(cmds.contains(&Cmd::Quit), *quit, "{name}");
+    }
+    // ^c quits from every mode
+    for open in [None, Some('?'), Some('/'), Some('S'), Some('h')] {
+        let mut state = demo_state();
+        select(&mut state, "shop/StatefulSet/redis");
+        if let Some(k) = open {
+            key(&mut state, k);
+        }
+        ctrl(&mut state, 'c');
+        assert!(state.quit, "^c after {open:?}");
+    }
+}
+
+#[test]
+fn selecting_a_workload_follows_its_logs() {
+    let mut state = demo_state();
+    key(&mut state, 'g');
+    let mut follow = None;
+    while selected(&state) != "shop/StatefulSet/redis" {
+        let cmds = key(&mut state, 'j');
+        follow = cmds.into_iter().find_map(|c| match c {
+            Cmd::FollowLogs(t) => Some(t),
+            _ => None,
+        });
+    }
+    let target = follow.expect("FollowLogs emitted").expect("a target");
+    assert_eq!(target.namespace, "shop");
+    assert_eq!(
+        target.selector.get("app").map(String::as_str),
+        Some("redis")
+    );
+    // Moving to the redis Service (not a workload) stops following.
+    let cmds = key(&mut state, 'k');
+    assert_eq!(selected(&state), "shop/Service/redis");
+    assert!(cmds.contains(&Cmd::FollowLogs(None)), "{cmds:?}");
+}
+
+/// A watch event that replaces the selected object's live side asks for its diff again;
+/// moving on asks for the next row's; an unrelated event asks for nothing.
+#[test]
+fn the_diff_is_asked_for_when_the_selection_or_a_side_changes() {
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    let diffs = |cmds: &[Cmd]| {
+        cmds.iter()
+            .filter(|c| matches!(c, Cmd::Diff { .. }))
+            .count()
+    };
+    let live = |state: &State, kind: &str, name: &str| {
+        let found = state
+            .inv
+            .live
+            .iter()
+            .find(|(k, _)| k.kind == kind && k.name == name);
+        (**found.unwrap().1).clone()
+    };
+    let unrelated = live(&state, "ConfigMap", "frontend-config");
+    let cmds = kdrift::app::update(&mut state, Msg::Kube(KubeEvent::Applied(unrelated)));
+    assert_eq!(diffs(&cmds), 0, "another object changed");
+    let mut redis = live(&state, "StatefulSet", "redis");
+    redis["spec"]["replicas"] = json!(2);
+    let cmds = kdrift::app::update(&mut state, Msg::Kube(KubeEvent::Applied(redis)));
+    assert_eq!(diffs(&cmds), 1, "the selected object changed");
+    let cmds = kdrift::app::update(
+        &mut state,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('k'),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert_eq!(diffs(&cmds), 0, "an in-sync row shows no diff");
+}

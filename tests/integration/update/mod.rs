@@ -1,0 +1,35 @@
+//! `update` as a specification: tables of key presses and events over the captured demo data
+//! (no repo or cluster built per case), and what the state and the commands must then be.
+
+mod converge;
+mod events;
+mod keys;
+
+use crate::common::{ctrl, demo, demo_state, key, press, press_msg, select, selected, status};
+use crossterm::event::KeyCode;
+use kdrift::app::{Cmd, Mode, Msg, NoticeKind, Pane, State};
+use kdrift_engine::cluster::KubeEvent;
+use kdrift_engine::model::{DriftStatus, Gvk};
+use kdrift_engine::repo::{RepoError, RepoEvent};
+use kdrift_engine::sync::{PlanOp, SyncError, SyncEvent};
+use serde_json::json;
+
+/// A key as a test spells it: a character, or a named key.
+#[derive(Clone, Copy)]
+enum K {
+    C(char),
+    Code(KeyCode),
+}
+
+fn keys(state: &mut State, seq: &[K]) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for k in seq {
+        cmds.extend(match *k {
+            C(c) => key(state, c),
+            Code(code) => press(state, code),
+        });
+    }
+    cmds
+}
+
+use K::{C, Code};

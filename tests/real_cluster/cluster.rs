@@ -1,0 +1,244 @@
+//! Against a real kube-apiserver + etcd (+ controller-manager, scheduler, kwok) started by
+//! `tests/testbed/up.sh`. `scripts/test.sh` starts it and exports its env; without it these tests fail
+//! (they never skip). The apiserver-restart test lives in `real_cluster_restart.rs`, its own binary,
+//! so the outage it causes cannot hit these.
+
+use crate::common::testbed::{App, Engine, applied_app, resource, testbed};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::app::Msg;
+use kdrift_engine::model::DriftStatus;
+use kdrift_engine::repo::{RepoFile, write_history};
+use std::time::Duration;
+
+#[test]
+fn check_is_clean_after_kubectl_apply() {
+    let (tb, _shared) = testbed();
+    let App {
+        dir: _dir,
+        ns: _ns,
+        repo,
+    } = applied_app(&tb, "t-clean");
+    let (code, json, stderr) = tb.check(&repo, &tb.admin);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"in_sync": 4, "modified": 0, "missing": 0, "orphan": 0, "error": 0, "skipped": 0})
+    );
+    assert!(
+        json["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["changes"].as_array().unwrap().is_empty())
+    );
+    assert_eq!(json["context"], "kdrift-testbed");
+}
+
+#[test]
+fn check_reports_exactly_the_objects_changed_by_hand() {
+    let (tb, _shared) = testbed();
+    let App {
+        dir: _dir,
+        ns,
+        repo,
+    } = applied_app(&tb, "t-drift");
+    tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=5"]);
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"mode":"slow"}}"#);
+    tb.kubectl(&["-n", &ns, "delete", "service/web"]);
+    tb.kubectl(&[
+        "-n",
+        ns.as_str(),
+        "create",
+        "configmap",
+        "stray",
+        "--from-literal=a=b",
+    ]);
+    tb.kubectl(&[
+        "-n",
+        ns.as_str(),
+        "label",
+        "configmap/stray",
+        "app.kubernetes.io/managed-by=kdrift",
+    ]);
+
+    let (code, json, stderr) = tb.check(&repo, &tb.admin);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"in_sync": 1, "modified": 2, "missing": 1, "orphan": 1, "error": 0, "skipped": 0}),
+        "{json:#}"
+    );
+    let web = resource(&json, "Deployment", "web");
+    assert_eq!(web["status"], "modified");
+    let change = &web["changes"][0];
+    assert_eq!(
+        (&change["path"], &change["desired"], &change["live"]),
+        (&"/spec/replicas".into(), &2.into(), &5.into()),
+        "{web:#}"
+    );
+    assert!(
+        change["manager"].as_str().unwrap().starts_with("kubectl"),
+        "{web:#}"
+    );
+    let cfg = resource(&json, "ConfigMap", "cfg");
+    assert_eq!(cfg["changes"].as_array().unwrap().len(), 1, "{cfg:#}");
+    assert_eq!(cfg["changes"][0]["path"], "/data/mode");
+    assert_eq!(cfg["changes"][0]["manager"], "kubectl-patch");
+    assert_eq!(resource(&json, "Service", "web")["status"], "missing");
+    assert_eq!(resource(&json, "ConfigMap", "stray")["status"], "orphan");
+    assert_eq!(
+        resource(&json, "Namespace", ns.as_str())["status"],
+        "in_sync"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_edit_shows_within_two_seconds_and_reverting_returns_to_in_sync() {
+    let (tb, _shared) = testbed();
+    let App {
+        dir: _dir,
+        ns,
+        repo,
+    } = applied_app(&tb, "t-watch");
+    let mut e = Engine::start(&tb.admin, &repo).await;
+    assert_eq!(e.status("Deployment", "web"), Some(DriftStatus::InSync));
+
+    tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=3"]);
+    let took = e
+        .pump_until(Duration::from_secs(2), |s| {
+            s.inv.verdicts.iter().any(|(k, r)| {
+                k.name == "web" && k.kind == "Deployment" && r.status == DriftStatus::Modified
+            })
+        })
+        .await;
+    eprintln!("edit seen after {took:?}");
+    tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=2"]);
+    e.pump_until(Duration::from_secs(2), |s| {
+        s.inv.verdicts.iter().any(|(k, r)| {
+            k.name == "web" && k.kind == "Deployment" && r.status == DriftStatus::InSync
+        })
+    })
+    .await;
+
+    // And converging through kdrift itself works on a real server (SSA with force over kubectl's field).
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"k":"by-hand"}}"#);
+    e.pump_until(Duration::from_secs(2), |s| s.inv.drifted_keys().len() == 1)
+        .await;
+    e.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('S'),
+        KeyModifiers::NONE,
+    )));
+    e.send(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    e.pump_until(Duration::from_secs(5), |s| {
+        s.inv.drifted_keys().is_empty() && s.sync.is_none()
+    })
+    .await;
+    let k = tb.kubectl(&[
+        "-n",
+        ns.as_str(),
+        "get",
+        "configmap/cfg",
+        "-o",
+        "jsonpath={.data.k}",
+    ]);
+    assert_eq!(k, "v");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restricted_user_gets_forbidden_rows_not_a_crash_or_a_retry_loop() {
+    let (tb, _shared) = testbed();
+    let dir = tempfile::tempdir().unwrap();
+    // alice may get/list/watch ConfigMaps and Deployments in `default`, nothing else.
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alice-cfg\n  namespace: default\ndata:\n  a: b\n";
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: alice-secret\n  namespace: default\nstringData:\n  token: canary-value-never-shown\n";
+    let deploy_elsewhere =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: far\n  namespace: kube-system\n";
+    let repo = dir.path().join("repo");
+    write_history(
+        &repo,
+        &[(
+            "alice",
+            vec![
+                RepoFile {
+                    path: "cm.yaml",
+                    contents: Some(cm),
+                },
+                RepoFile {
+                    path: "secret.yaml",
+                    contents: Some(secret),
+                },
+                RepoFile {
+                    path: "far.yaml",
+                    contents: Some(deploy_elsewhere),
+                },
+            ],
+        )],
+    )
+    .unwrap();
+
+    let (code, json, stderr) = tb.check(&repo, &tb.alice);
+    assert_eq!(code, 2, "{json:#}\n{stderr}");
+    let secret_row = resource(&json, "Secret", "alice-secret");
+    assert_eq!(secret_row["status"], "error");
+    assert!(
+        secret_row["message"]
+            .as_str()
+            .unwrap()
+            .contains("forbidden"),
+        "{secret_row:#}"
+    );
+    let far = resource(&json, "ConfigMap", "far");
+    assert_eq!(far["status"], "error");
+    assert!(
+        far["message"]
+            .as_str()
+            .unwrap()
+            .contains("namespace kube-system"),
+        "{far:#}"
+    );
+    assert_eq!(
+        resource(&json, "ConfigMap", "alice-cfg")["status"],
+        "missing",
+        "the allowed scope is still judged"
+    );
+    assert!(!json.to_string().contains("canary-value-never-shown"));
+
+    // The TUI's engine settles with the same rows instead of retrying forever.
+    let mut e = Engine::start(&tb.alice, &repo).await;
+    e.messages_within(Duration::from_secs(2)).await;
+    let denied = tb.denied_requests();
+    let later = e.messages_within(Duration::from_secs(3)).await;
+    assert_eq!(later, 0, "forbidden kinds must not be retried");
+    assert_eq!(
+        tb.denied_requests(),
+        denied,
+        "no refused request while idle: forbidden kinds are not retried"
+    );
+    assert_eq!(e.status("Secret", "alice-secret"), Some(DriftStatus::Error));
+    assert_eq!(e.status("ConfigMap", "far"), Some(DriftStatus::Error));
+    assert_eq!(
+        e.status("ConfigMap", "alice-cfg"),
+        Some(DriftStatus::Missing)
+    );
+}
+
+#[test]
+fn the_tui_opens_on_the_real_cluster_and_shows_live_drift() {
+    let (tb, _shared) = testbed();
+    let App { dir, ns, repo } = applied_app(&tb, "t-tui");
+    let cmd = format!(
+        "{} --repo {} --kubeconfig {}",
+        env!("CARGO_BIN_EXE_kdrift"),
+        repo.display(),
+        tb.admin.display()
+    );
+    let tmux = kdrift_testkit::tmux::Tmux::start(&cmd, dir.path());
+    tmux.wait_for(
+        &["kdrift-testbed", "watch: live", "in sync 4"],
+        Duration::from_secs(20),
+    );
+    tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=4"]);
+    tmux.wait_for(&["modified 1", "replicas 2≠4"], Duration::from_secs(5));
+    tmux.keys("q");
+    tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
+}

@@ -1,0 +1,10 @@
+//! Tests against the real control plane (`tests/testbed/`: kube-apiserver, etcd, controllers,
+//! kwok), in one binary. They fail, never skip, when it is not running.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cluster;
+mod remote;
+mod render;
+mod restart;
