@@ -9,6 +9,8 @@ mod fold_kube;
 mod fold_repo;
 mod judge;
 mod rows;
+#[cfg(test)]
+mod tests;
 
 pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 
