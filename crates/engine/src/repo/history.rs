@@ -2,7 +2,7 @@
 //! with the diff of that object. Follows the object's current source file back through first parents.
 
 use super::cache::ReadOptions;
-use super::error::{GitContext, RepoError, Result};
+use super::error::{GitContext, Result};
 use super::manifests::parse_file;
 use super::read::{CommitInfo, LOG_LIMIT, commit_info};
 use super::render::{KUSTOMIZATION_FILES, Tools, export, find_roots, fingerprint, render_root};
@@ -32,16 +32,7 @@ pub fn object_history(
     source: &str,
     options: &ReadOptions,
 ) -> Result<Vec<HistoryEntry>> {
-    let repo = super::trust::open(path)?;
-    let rev = rev.unwrap_or("HEAD");
-    let tip = repo
-        .rev_parse_single(rev)
-        .map_err(|e| RepoError::Revision {
-            path: path.to_path_buf(),
-            rev: rev.to_string(),
-            detail: e.to_string(),
-        })?
-        .detach();
+    let (repo, tip) = super::read::open_at(path, rev)?;
     let mut versions = Versions {
         repo: &repo,
         key,

@@ -58,16 +58,7 @@ impl FetchOutcome {
 /// scrubbed (gix messages can quote the URL with its userinfo, e.g. `input="https://u:p@…"`).
 /// The error is flattened into text on purpose: kept as a source, `{:#}` would print it raw.
 fn failure(what: &str, url: &str, err: &(dyn std::error::Error + 'static)) -> RepoError {
-    let mut text = format!("{what} {}: {err}", redact_url(url));
-    let mut source = err.source();
-    while let Some(s) = source {
-        let line = s.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = s.source();
-    }
+    let text = format!("{what} {}: {}", redact_url(url), crate::error::chain(err));
     RepoError::Fetch(scrub(&text, url))
 }
 
