@@ -13,6 +13,12 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
             "init.defaultBranch=main",
             "-c",
             "protocol.file.allow=always",
+            // no background gc or maintenance: a repo stays as the test wrote it (loose objects
+            // stay loose), and no detached git outlives the temp dir
+            "-c",
+            "gc.auto=0",
+            "-c",
+            "maintenance.auto=false",
         ])
         .args(args)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
