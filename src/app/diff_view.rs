@@ -54,7 +54,19 @@ pub struct DiffView {
     text: Option<(ResourceKey, DiffText)>,
 }
 
+/// Whether a row of this status shows a diff text: in-sync rows and errors have none.
+pub fn shows_diff(status: DriftStatus) -> bool {
+    !matches!(status, DriftStatus::InSync | DriftStatus::Error)
+}
+
 impl DiffView {
+    /// Asked for an object whose text has not arrived yet (nothing of it to show meanwhile).
+    pub fn waiting(&self) -> bool {
+        self.asked
+            .as_ref()
+            .is_some_and(|a| self.text_for(&a.key).is_none())
+    }
+
     /// The text to show for `key`, if one has arrived.
     pub fn text_for(&self, key: &ResourceKey) -> Option<&DiffText> {
         self.text.as_ref().filter(|(k, _)| k == key).map(|(_, t)| t)
@@ -72,6 +84,8 @@ pub(super) fn refresh(state: &mut State, cmds: &mut Vec<Cmd>) {
     let Some(sides) = wanted(state) else {
         if state.diff.asked.take().is_some() {
             state.jobs.diff.cancel();
+            // an older version's text must not come back if the object drifts again
+            state.diff.text = None;
         }
         return;
     };
@@ -93,12 +107,12 @@ pub(super) fn refresh(state: &mut State, cmds: &mut Vec<Cmd>) {
 fn wanted(state: &State) -> Option<Sides> {
     let key = state.selected_key()?;
     let report = state.inv.verdicts.get(key)?;
-    if matches!(report.status, DriftStatus::InSync | DriftStatus::Error) {
+    if !shows_diff(report.status) {
         return None;
     }
     Some(Sides {
         key: key.clone(),
         desired: state.inv.desired.get(key).map(|d| d.manifest.clone()),
-        live: state.inv.live.get(key).cloned(),
+        live: state.inv.live().get(key).cloned(),
     })
 }

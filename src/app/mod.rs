@@ -13,7 +13,7 @@ mod update_jobs;
 mod update_sync;
 
 pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER};
-pub use diff_view::{DiffRequest, DiffView};
+pub use diff_view::{DiffRequest, DiffView, shows_diff};
 pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
 pub use mode::{Hints, HistoryView, KeyTable, Mode};
 pub use msg::{Cmd, JobReply, Msg};

@@ -44,20 +44,25 @@ pub enum Hints {
     Keys {
         table: KeyTable,
         actions: &'static [Action],
+        /// Offered only now (`H` while time traveling).
+        extra: &'static [Action],
     },
 }
 
 impl Mode {
-    pub fn hints(&self) -> Hints {
+    /// `traveling`: comparing against a commit other than HEAD (so `H` means something).
+    pub fn hints(&self, traveling: bool) -> Hints {
         match self {
             Mode::Filter(_) => Hints::Text(" type to filter · Enter keep · Esc clear"),
             Mode::Dialog(_) => Hints::Keys {
                 table: KeyTable::Dialog,
                 actions: DIALOG_FOOTER,
+                extra: &[],
             },
             Mode::Normal | Mode::Help | Mode::History(_) => Hints::Keys {
                 table: KeyTable::Normal,
                 actions: NORMAL_FOOTER,
+                extra: if traveling { &[Action::Head] } else { &[] },
             },
         }
     }

@@ -5,7 +5,7 @@ use crate::app::diff_view::DiffRequest;
 use crossterm::event::KeyEvent;
 use kdrift_engine::cluster::{KubeEvent, LogEvent, LogTarget, WatchRequest};
 use kdrift_engine::drift::DiffText;
-use kdrift_engine::jobs::Ticket;
+use kdrift_engine::jobs::{JobFailed, Ticket};
 use kdrift_engine::model::ResourceKey;
 use kdrift_engine::repo::{CommitInfo, FileChange, HistoryEntry, RepoError, RepoEvent, Snapshot};
 use kdrift_engine::sync::{SyncEvent, SyncPlan};
@@ -61,20 +61,18 @@ pub enum JobReply {
         ticket: Ticket,
         result: Result<Box<Snapshot>, RepoError>,
     },
+    /// The commit, its files, and whether the list was cut at `MAX_CHANGED_FILES`.
     Files {
         ticket: Ticket,
-        commit: CommitInfo,
-        /// The files, and whether the list was cut at `MAX_CHANGED_FILES`.
-        result: Result<(Vec<FileChange>, bool), RepoError>,
+        result: Result<(CommitInfo, Vec<FileChange>, bool), RepoError>,
     },
     History {
         ticket: Ticket,
-        key: ResourceKey,
-        result: Result<Vec<HistoryEntry>, RepoError>,
+        result: Result<(ResourceKey, Vec<HistoryEntry>), RepoError>,
     },
     Diff {
         ticket: Ticket,
-        text: DiffText,
+        text: Result<DiffText, JobFailed>,
     },
 }
 

@@ -126,16 +126,27 @@ impl State {
     }
 
     /// Rows after the filter, in display order (namespace, kind, name).
-    pub fn visible_rows(&self) -> Vec<(Row<'_>, &DriftReport)> {
+    pub fn visible(&self) -> impl Iterator<Item = (Row<'_>, &DriftReport)> {
         let needle = self.filter.to_lowercase();
         self.inv
             .rows()
-            .filter(|(row, report)| needle.is_empty() || row_matches(*row, report, &needle))
-            .collect()
+            .filter(move |(row, report)| needle.is_empty() || row_matches(*row, report, &needle))
+    }
+
+    pub fn visible_rows(&self) -> Vec<(Row<'_>, &DriftReport)> {
+        self.visible().collect()
+    }
+
+    pub fn visible_count(&self) -> usize {
+        if self.filter.is_empty() {
+            self.inv.row_count()
+        } else {
+            self.visible().count()
+        }
     }
 
     pub fn selected_row(&self) -> Option<Row<'_>> {
-        self.visible_rows().get(self.selected).map(|(row, _)| *row)
+        self.visible().nth(self.selected).map(|(row, _)| row)
     }
 
     /// The selected row's object (`None` on a manifest row).

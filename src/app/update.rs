@@ -6,6 +6,8 @@ use super::msg::{Cmd, Msg};
 use super::state::{NoticeKind, Pane, State};
 use super::{diff_view, update_engine, update_jobs, update_sync};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift_engine::inventory::Row;
+use kdrift_engine::model::DriftStatus;
 use ratatui_textarea::TextArea;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
@@ -80,7 +82,7 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
 }
 
 pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd>) {
-    let rows = state.visible_rows().len();
+    let rows = state.visible_count();
     let page = state.page_rows.max(1);
     match action {
         Action::Quit => quit(state, cmds),
@@ -101,10 +103,13 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         }
         Action::FocusNext => state.focus = state.focus.next(),
         Action::FocusPrev => state.focus = state.focus.prev(),
-        Action::SyncOne => {
-            let keys: Vec<_> = state.selected_key().cloned().into_iter().collect();
-            update_sync::open_dialog(state, keys);
-        }
+        Action::SyncOne => match manifest_row_notice(state, "cannot be converged") {
+            Some((kind, text)) => state.notify(kind, text),
+            None => {
+                let keys: Vec<_> = state.selected_key().cloned().into_iter().collect();
+                update_sync::open_dialog(state, keys);
+            }
+        },
         Action::SyncAll => {
             let keys = state.inv.drifted_keys();
             update_sync::open_dialog(state, keys);
@@ -152,17 +157,35 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
     }
 }
 
-fn open_history(state: &mut State, cmds: &mut Vec<Cmd>) {
-    let Some(key) = state.selected_key().cloned() else {
-        return;
+/// What `s` on a manifest row (a file, not an object) says instead of opening a plan.
+fn manifest_row_notice(state: &State, what: &str) -> Option<(NoticeKind, String)> {
+    let row @ Row::Manifest(_) = state.selected_row()? else {
+        return None;
     };
-    let (Some(desired), Some(repo)) = (state.inv.desired.get(&key), &state.inv.repo) else {
-        state.notify(
+    let report = state.inv.report(row)?;
+    let why = report.message.as_deref().unwrap_or("a file, not an object");
+    Some(match report.status {
+        DriftStatus::Error => (NoticeKind::Error, format!("{row} {what}: {why}")),
+        _ => (
             NoticeKind::Info,
-            format!("{key} is not declared in git: no history"),
-        );
+            format!("{row} is skipped on purpose: {why}"),
+        ),
+    })
+}
+
+fn open_history(state: &mut State, cmds: &mut Vec<Cmd>) {
+    let Some(row) = state.selected_row() else {
         return;
     };
+    let declared = row
+        .object()
+        .and_then(|k| state.inv.desired.get(k).zip(state.inv.repo.as_ref()));
+    let Some((desired, repo)) = declared else {
+        let text = format!("{row} is not declared in git: no history");
+        state.notify(NoticeKind::Info, text);
+        return;
+    };
+    let key = desired.key.clone();
     let ticket = state.jobs.history.issue();
     cmds.push(Cmd::ReadHistory {
         ticket,
@@ -207,7 +230,7 @@ fn scroll(state: &mut State, delta: isize, rows: usize) {
 }
 
 fn clamp_selection(state: &mut State) {
-    let rows = state.visible_rows().len();
+    let rows = state.visible_count();
     if state.selected >= rows {
         state.selected = rows.saturating_sub(1);
     }

@@ -76,12 +76,14 @@ pub(super) fn on_facts(state: &mut State, facts: Vec<Fact>, cmds: &mut Vec<Cmd>)
                     format!("drift detected: {key} {}{detail}", status.label()),
                 );
             }
-            Fact::Converged { resources } => state.notify(
-                NoticeKind::Converged,
-                format!("converged: all {resources} resources match git"),
-            ),
+            Fact::Converged { resources } => notify_converged(state, resources),
         }
     }
+}
+
+pub(super) fn notify_converged(state: &mut State, resources: usize) {
+    let text = format!("converged: all {resources} resources match git");
+    state.notify(NoticeKind::Converged, text);
 }
 
 /// On first arrival the cursor goes to the first drifted row: that is what the user came to see.

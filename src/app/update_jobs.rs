@@ -4,6 +4,7 @@ use super::mode::Mode;
 use super::msg::{Cmd, JobReply};
 use super::state::{CommitFiles, NoticeKind, State};
 use super::update_engine::on_facts;
+use kdrift_engine::drift::DiffText;
 use kdrift_engine::error::chain;
 use kdrift_engine::repo::RepoEvent;
 
@@ -16,32 +17,32 @@ pub fn on_reply(state: &mut State, reply: JobReply, cmds: &mut Vec<Cmd>) {
             };
             on_facts(state, facts, cmds);
         }
-        JobReply::Files {
-            ticket,
-            commit,
-            result,
-        } if state.jobs.files.accepts(ticket) => match result {
-            Ok((files, cut)) => state.commit_files = Some(CommitFiles { commit, files, cut }),
-            Err(e) => state.notify(
-                NoticeKind::Error,
-                format!("repo: files of {}: {}", commit.short, chain(&e)),
-            ),
+        JobReply::Files { ticket, result } if state.jobs.files.accepts(ticket) => match result {
+            Ok((commit, files, cut)) => {
+                state.commit_files = Some(CommitFiles { commit, files, cut })
+            }
+            Err(e) => state.notify(NoticeKind::Error, format!("repo: files: {}", chain(&e))),
         },
-        JobReply::History {
-            ticket,
-            key,
-            result,
-        } if state.jobs.history.accepts(ticket) => match result {
-            Ok(entries) => {
-                if let Mode::History(view) = &mut state.mode
-                    && view.key == key
-                {
-                    view.entries = Some(entries);
+        JobReply::History { ticket, result } if state.jobs.history.accepts(ticket) => {
+            match result {
+                Ok((key, entries)) => {
+                    if let Mode::History(view) = &mut state.mode
+                        && view.key == key
+                    {
+                        view.entries = Some(entries);
+                    }
+                }
+                Err(e) => {
+                    // the overlay would wait for ever: close it and say why
+                    if matches!(state.mode, Mode::History(_)) {
+                        state.mode = Mode::Normal;
+                    }
+                    state.notify(NoticeKind::Error, format!("repo: history: {}", chain(&e)));
                 }
             }
-            Err(e) => state.notify(NoticeKind::Error, format!("repo: history: {}", chain(&e))),
-        },
+        }
         JobReply::Diff { ticket, text } if state.jobs.diff.accepts(ticket) => {
+            let text = text.unwrap_or_else(|e| DiffText::note(&e.to_string()));
             state.diff.arrived(text);
         }
         // a late reply to a request a newer one replaced

@@ -3,6 +3,7 @@
 use super::mode::Mode;
 use super::msg::Cmd;
 use super::state::{LogView, NoticeKind, State, SyncProgress};
+use super::update_engine::notify_converged;
 use kdrift_engine::model::ResourceKey;
 use kdrift_engine::sync::SyncEvent;
 
@@ -70,11 +71,8 @@ pub fn on_sync(state: &mut State, event: SyncEvent) {
                     format!("sync: {failed} failed, {ok} applied{first}"),
                 );
             } else if state.inv.drifted_keys().is_empty() {
-                let n = state.inv.row_count();
-                state.notify(
-                    NoticeKind::Converged,
-                    format!("converged: all {n} resources match git"),
-                );
+                // the watch may have shown every change before the sync said it was done
+                notify_converged(state, state.inv.row_count());
             } else {
                 state.notify(
                     NoticeKind::Info,

@@ -4,11 +4,14 @@
 use crate::app::{Cmd, DiffRequest, JobReply, Msg};
 use kdrift_engine::Outbox;
 use kdrift_engine::cluster::{Resolver, follow_logs, spawn_watch};
-use kdrift_engine::jobs::{LatestJob, Ticket};
+use kdrift_engine::jobs::{JobFailed, LatestJob, Ticket};
 use kdrift_engine::model::{Gvk, ResourceKey};
-use kdrift_engine::repo::{CommitInfo, ReadCache, RepoSpec, commit_files, object_history};
+use kdrift_engine::repo::{
+    CommitInfo, ReadCache, RepoError, RepoSpec, commit_files, object_history,
+};
 use kdrift_engine::sync::run_sync;
 use std::collections::HashMap;
+use std::pin::Pin;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
@@ -46,13 +49,19 @@ pub struct Executor {
 /// A job's reply as a message into the core's channel.
 fn replier<Out: Send + 'static>(
     tx: &Sender<Msg>,
-    wrap: fn(Ticket, Out) -> JobReply,
-) -> impl Fn(Ticket, Out) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> + Send + 'static {
+    wrap: fn(Ticket, Result<Out, JobFailed>) -> JobReply,
+) -> impl Fn(Ticket, Result<Out, JobFailed>) -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + 'static
+{
     let tx = tx.clone();
     move |ticket, out| {
         let tx = tx.clone();
         Box::pin(async move { tx.send(Msg::Job(wrap(ticket, out))).await.is_ok() })
     }
+}
+
+/// A read whose thread stopped is a repo error like any other.
+fn failed_as_repo<T>(out: Result<Result<T, RepoError>, JobFailed>) -> Result<T, RepoError> {
+    out.map_err(|e| RepoError::Task(e.0)).and_then(|r| r)
 }
 
 impl Executor {
@@ -78,33 +87,31 @@ impl Executor {
         let (s1, s2, s3) = (spec.clone(), spec.clone(), spec);
         let commit = LatestJob::spawn(
             move |rev: Option<String>| s1.read(rev.as_deref(), &mut ReadCache::default()),
-            replier(&self.tx, |ticket, result: Result<_, _>| JobReply::Commit {
+            replier(&self.tx, |ticket, out| JobReply::Commit {
                 ticket,
-                result: result.map(Box::new),
+                result: failed_as_repo(out).map(Box::new),
             }),
         );
         let files = LatestJob::spawn(
             move |commit: CommitInfo| {
-                let result = commit_files(&s2.path, &commit.id);
-                (commit, result)
+                let (files, cut) = commit_files(&s2.path, &commit.id)?;
+                Ok((commit, files, cut))
             },
-            replier(&self.tx, |ticket, (commit, result)| JobReply::Files {
+            replier(&self.tx, |ticket, out| JobReply::Files {
                 ticket,
-                commit,
-                result,
+                result: failed_as_repo(out),
             }),
         );
         let history = LatestJob::spawn(
             move |req: HistoryRequest| {
                 let options = s3.read_options();
                 let entries =
-                    object_history(&s3.path, Some(&req.commit), &req.key, &req.source, &options);
-                (req.key, entries)
+                    object_history(&s3.path, Some(&req.commit), &req.key, &req.source, &options)?;
+                Ok((req.key, entries))
             },
-            replier(&self.tx, |ticket, (key, result)| JobReply::History {
+            replier(&self.tx, |ticket, out| JobReply::History {
                 ticket,
-                key,
-                result,
+                result: failed_as_repo(out),
             }),
         );
         self.jobs.repo = Some(RepoJobs {

@@ -1,15 +1,22 @@
 //! Frame pacing: draw when something changed, at most once per `FRAME`, however fast messages
-//! arrive. Time is passed in, so the rule is tested without a clock.
+//! arrive; and let a frame wait a moment for the selected row's diff text, so the pane does not
+//! flash empty between a key press and the text. Time is passed in, so the rules are tested
+//! without a clock.
 
 use std::time::{Duration, Instant};
 
 /// About 60 frames a second: faster than a display refreshes buys nothing.
 pub const FRAME: Duration = Duration::from_micros(16_667);
+/// How long a frame may wait for a diff text that was asked for (the job usually answers in
+/// well under a millisecond; a huge object is bounded by its 5 ms diff deadline).
+pub const DIFF_GRACE: Duration = Duration::from_millis(12);
 
 #[derive(Debug)]
 pub struct FramePacer {
     dirty: bool,
     last: Option<Instant>,
+    /// Since when a frame has been held for a diff text.
+    held_since: Option<Instant>,
 }
 
 impl Default for FramePacer {
@@ -18,6 +25,7 @@ impl Default for FramePacer {
         Self {
             dirty: true,
             last: None,
+            held_since: None,
         }
     }
 }
@@ -29,24 +37,35 @@ impl FramePacer {
     }
 
     /// When the next frame may be drawn: `None` while nothing changed (idle costs nothing).
-    pub fn due(&self) -> Option<Instant> {
+    /// `waiting`: the diff pane waits for its text.
+    pub fn due(&self, waiting: bool) -> Option<Instant> {
         if !self.dirty {
             return None;
         }
-        Some(match self.last {
-            Some(last) => last + FRAME,
-            None => Instant::now(),
-        })
+        let paced = self.last.map(|last| last + FRAME);
+        let held = self.held_since.filter(|_| waiting).map(|t| t + DIFF_GRACE);
+        Some(paced.max(held).unwrap_or_else(Instant::now))
     }
 
     /// Whether a frame should be drawn at `now`; if so it counts as drawn.
-    pub fn draw_now(&mut self, now: Instant) -> bool {
-        let ready = self.dirty && self.last.is_none_or(|last| now >= last + FRAME);
-        if ready {
-            self.dirty = false;
-            self.last = Some(now);
+    pub fn draw_now(&mut self, now: Instant, waiting: bool) -> bool {
+        if !self.dirty {
+            return false;
         }
-        ready
+        if waiting {
+            let since = *self.held_since.get_or_insert(now);
+            if now < since + DIFF_GRACE {
+                return false;
+            }
+        } else {
+            self.held_since = None;
+        }
+        if self.last.is_some_and(|last| now < last + FRAME) {
+            return false;
+        }
+        self.dirty = false;
+        self.last = Some(now);
+        true
     }
 }
 
@@ -58,18 +77,18 @@ mod tests {
     fn changes_faster_than_a_frame_are_drawn_once_per_frame() {
         let mut pacer = FramePacer::default();
         let t0 = Instant::now();
-        assert!(pacer.draw_now(t0), "the first frame at once");
+        assert!(pacer.draw_now(t0, false), "the first frame at once");
         let mut frames = 0;
         // a message every 100 µs for one second: 10 000 changes
         for i in 1..=10_000u32 {
             pacer.mark();
-            if pacer.draw_now(t0 + Duration::from_micros(100) * i) {
+            if pacer.draw_now(t0 + Duration::from_micros(100) * i, false) {
                 frames += 1;
             }
         }
         assert!((58..=60).contains(&frames), "{frames} frames in a second");
         assert!(
-            pacer.due().is_some(),
+            pacer.due(false).is_some(),
             "the last change is still owed a frame"
         );
     }
@@ -78,14 +97,39 @@ mod tests {
     fn nothing_changed_means_no_frame_and_no_wakeup() {
         let mut pacer = FramePacer::default();
         let t0 = Instant::now();
-        assert!(pacer.draw_now(t0));
-        assert_eq!(pacer.due(), None);
-        assert!(!pacer.draw_now(t0 + Duration::from_secs(1)));
+        assert!(pacer.draw_now(t0, false));
+        assert_eq!(pacer.due(false), None);
+        assert!(!pacer.draw_now(t0 + Duration::from_secs(1), false));
         pacer.mark();
-        assert_eq!(pacer.due(), Some(t0 + FRAME));
+        assert_eq!(pacer.due(false), Some(t0 + FRAME));
         assert!(
-            pacer.draw_now(t0 + Duration::from_secs(1)),
+            pacer.draw_now(t0 + Duration::from_secs(1), false),
             "a late change is drawn at once"
+        );
+    }
+
+    #[test]
+    fn a_frame_waits_briefly_for_the_diff_text() {
+        let mut pacer = FramePacer::default();
+        let t0 = Instant::now();
+        assert!(pacer.draw_now(t0, false));
+        let key = t0 + Duration::from_secs(1);
+        pacer.mark();
+        assert!(!pacer.draw_now(key, true), "held for the text");
+        assert_eq!(pacer.due(true), Some(key + DIFF_GRACE));
+        let text = key + Duration::from_millis(2);
+        pacer.mark();
+        assert!(pacer.draw_now(text, false), "the text came: drawn with it");
+        // a text that does not come in time does not hold the screen back
+        let key = text + Duration::from_secs(1);
+        pacer.mark();
+        assert!(!pacer.draw_now(key, true));
+        assert!(pacer.draw_now(key + DIFF_GRACE, true), "drawn without it");
+        pacer.mark();
+        let next = key + DIFF_GRACE + FRAME;
+        assert!(
+            pacer.draw_now(next, true),
+            "the hold is over for this request"
         );
     }
 }

@@ -7,4 +7,4 @@ mod frames;
 
 pub use driver::{CHANNEL_CAPACITY, Driver, MAX_BATCH, TimedOut};
 pub use executor::Executor;
-pub use frames::{FRAME, FramePacer};
+pub use frames::{DIFF_GRACE, FRAME, FramePacer};

@@ -21,8 +21,8 @@ pub struct TuiConfig {
     pub repo: RepoSpec,
     /// For a URL repo: how often its mirror is fetched.
     pub fetch_interval: Duration,
-    /// The first fetch failed and the TUI starts from the mirror of an earlier run: shown as
-    /// the repo's trouble until a fetch works.
+    /// The first fetch failed and the TUI starts from the mirror of an earlier run: said at
+    /// once (a notice, and the repo's trouble until the mirror's snapshot arrives).
     pub startup_fetch_error: Option<RepoError>,
     pub read_only: bool,
     pub keymap: Keymap,
@@ -45,12 +45,13 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     input::spawn_input(driver.sender());
     let mut frames = FramePacer::default();
     loop {
-        if frames.draw_now(Instant::now()) {
+        let waiting = driver.state.diff.waiting();
+        if frames.draw_now(Instant::now(), waiting) {
             let size = guard.terminal.size()?;
             driver.state.page_rows = crate::ui::resource_rows(size.into());
             guard.terminal.draw(|f| crate::ui::draw(f, &driver.state))?;
         }
-        let due = frames.due();
+        let due = frames.due(waiting);
         let ticking = driver.state.wants_tick();
         tokio::select! {
             batch = driver.next_batch() => {

@@ -1,7 +1,7 @@
 //! Diff pane: what drifted, who wrote it, and the unified diff of live (−) against git (+).
 
 use super::style::{bold, dim, is_focused, pane, status_style};
-use crate::app::{Pane, State};
+use crate::app::{Pane, State, shows_diff};
 use kdrift_engine::drift::DiffLineKind;
 use kdrift_engine::inventory::Row;
 use kdrift_engine::model::DriftStatus;
@@ -61,8 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         lines.push(Line::from(spans));
     }
     let text = key.and_then(|k| state.diff.text_for(k));
-    let shows_diff = !matches!(report.status, DriftStatus::InSync | DriftStatus::Error);
-    if let Some(text) = text.filter(|_| shows_diff) {
+    if let Some(text) = text.filter(|_| shows_diff(report.status)) {
         // Short panes get less context so the changed lines stay in view.
         let diff = if area.height < 14 {
             &text.tight

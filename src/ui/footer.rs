@@ -1,7 +1,7 @@
 //! Footer: the newest notice (drift detected, converged, errors) above key hints from the keymap.
 
 use super::style::dim;
-use crate::app::{Action, Hints, NoticeKind, State};
+use crate::app::{Hints, NoticeKind, State};
 use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -30,11 +30,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         None => Line::raw(""),
     });
     let mut hints = Vec::new();
-    match state.mode.hints() {
+    match state.mode.hints(state.inv.traveling()) {
         Hints::Text(text) => hints.push(Span::styled(text, dim())),
-        Hints::Keys { table, actions } => {
-            let travel = [Action::Head];
-            let extra: &[Action] = if state.inv.traveling() { &travel } else { &[] };
+        Hints::Keys {
+            table,
+            actions,
+            extra,
+        } => {
             for action in actions.iter().chain(extra) {
                 if let Some(key) = state.keymap.key_for(table, *action) {
                     hints.push(Span::styled(

@@ -13,13 +13,12 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
-    let rows = state.visible_rows();
+    let count = state.visible_count();
     let title = if state.filter.is_empty() {
-        format!(" resources ({}) ", rows.len())
+        format!(" resources ({count}) ")
     } else {
         format!(
-            " resources ({}/{}) filter: {} ",
-            rows.len(),
+            " resources ({count}/{}) filter: {} ",
             state.inv.row_count(),
             sanitize(&state.filter)
         )
@@ -38,15 +37,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let height = table_area.height.saturating_sub(1) as usize;
     // Keep the selection on screen; only the rows in this window are built.
     let offset = state.selected.saturating_sub(height.saturating_sub(1));
-    let window = rows.iter().skip(offset).take(height);
+    // the row above the window too: it decides whether the first one repeats namespace and kind
+    let above = offset.saturating_sub(1);
+    let mut window = state.visible().skip(above).take(height + offset - above);
     let mut prev: Option<RowKey> = if offset > 0 {
-        rows.get(offset - 1).map(|(r, _)| *r)
+        window.next().map(|(r, _)| r)
     } else {
         None
     };
     let mut built = Vec::with_capacity(height);
     for (i, (key, report)) in window.enumerate() {
-        let (key, report) = (*key, *report);
         let same_ns = prev.is_some_and(|p| p.namespace() == key.namespace());
         let same_kind = same_ns && prev.is_some_and(|p| p.kind() == key.kind());
         let ns = if same_ns {
@@ -98,7 +98,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     )
     .header(Row::new(["STATUS", "NAMESPACE", "KIND", "NAME", "DRIFT"]).style(dim()));
     frame.render_widget(table, table_area);
-    if rows.is_empty() {
+    if count == 0 {
         let text = if state.inv.row_count() == 0 {
             "waiting for git and the cluster…"
         } else {

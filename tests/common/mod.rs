@@ -132,7 +132,7 @@ pub fn press_msg(state: &mut State, msg: Msg) -> Vec<Cmd> {
         for cmd in pending {
             match cmd {
                 Cmd::Diff { ticket, request } => {
-                    let text = request.compute();
+                    let text = Ok(request.compute());
                     next.extend(update(state, Msg::Job(JobReply::Diff { ticket, text })));
                 }
                 other => out.push(other),

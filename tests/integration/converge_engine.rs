@@ -75,12 +75,12 @@ async fn watch_sees_drift_and_sync_all_converges_within_five_seconds() {
     assert_eq!(inv.count(DriftStatus::Orphan), 0);
     // The cluster really changed: redis runs 4 replicas, the orphan is gone.
     let (_, redis) = inv
-        .live
+        .live()
         .iter()
         .find(|(k, _)| k.kind == "StatefulSet")
         .unwrap();
     assert_eq!(redis["spec"]["replicas"], 4);
-    assert!(!inv.live.keys().any(|k| k.name == "legacy-worker"));
+    assert!(!inv.live().keys().any(|k| k.name == "legacy-worker"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

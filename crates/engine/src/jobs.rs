@@ -39,13 +39,19 @@ impl Latest {
     }
 }
 
+/// The job's thread stopped before it answered (it panicked); the reply says so instead of
+/// leaving the requester waiting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the background job stopped: {0}")]
+pub struct JobFailed(pub String);
+
 struct Slot<Req> {
     next: Mutex<Option<(Ticket, Req)>>,
     wake: Notify,
 }
 
 /// The executor's side: a worker task that runs `work` on the blocking pool for the newest
-/// request and hands each result to `reply`. Dropping it stops the worker (a running job
+/// request and hands each result (or why there is none) to `reply`. Dropping it stops the worker (a running job
 /// finishes on its thread; its reply is not sent).
 pub struct LatestJob<Req> {
     slot: Arc<Slot<Req>>,
@@ -58,7 +64,7 @@ impl<Req: Send + 'static> LatestJob<Req> {
     where
         Out: Send + 'static,
         W: Fn(Req) -> Out + Send + Sync + 'static,
-        R: Fn(Ticket, Out) -> Fut + Send + 'static,
+        R: Fn(Ticket, Result<Out, JobFailed>) -> Fut + Send + 'static,
         Fut: Future<Output = bool> + Send,
     {
         let slot = Arc::new(Slot {
@@ -74,13 +80,12 @@ impl<Req: Send + 'static> LatestJob<Req> {
                     continue;
                 };
                 let work = work.clone();
-                let out = match tokio::task::spawn_blocking(move || work(req)).await {
-                    Ok(out) => out,
-                    Err(e) => {
+                let out = tokio::task::spawn_blocking(move || work(req))
+                    .await
+                    .map_err(|e| {
                         tracing::error!(error = %e, "background job failed");
-                        continue;
-                    }
-                };
+                        JobFailed(e.to_string())
+                    });
                 if !reply(ticket, out).await {
                     return;
                 }
@@ -126,6 +131,25 @@ mod tests {
         assert!(!latest.accepts(b), "cancelled");
     }
 
+    /// A job that panics still answers, so nobody waits on it for ever.
+    #[tokio::test]
+    async fn a_job_that_panics_still_answers() {
+        let (tx, mut rx) = mpsc::channel(1);
+        let job = LatestJob::spawn(
+            |n: u32| if n == 0 { panic!("boom") } else { n },
+            move |t, out| {
+                let tx = tx.clone();
+                async move { tx.send((t, out)).await.is_ok() }
+            },
+        );
+        let mut latest = Latest::default();
+        job.request(latest.issue(), 0);
+        let (_, out) = rx.recv().await.unwrap();
+        assert!(out.unwrap_err().to_string().contains("stopped"));
+        job.request(latest.issue(), 7);
+        assert_eq!(rx.recv().await.unwrap().1, Ok(7), "the worker goes on");
+    }
+
     /// Requests arriving while a job runs collapse into one: the newest.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn requests_during_a_run_collapse_into_the_newest() {
@@ -138,9 +162,9 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(100));
                 n
             },
-            move |t, n| {
+            move |t, n: Result<u32, JobFailed>| {
                 let tx = tx.clone();
-                async move { tx.send((t, n)).await.is_ok() }
+                async move { tx.send((t, n.unwrap())).await.is_ok() }
             },
         );
         let mut latest = Latest::default();

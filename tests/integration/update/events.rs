@@ -21,7 +21,7 @@ fn watch_events() {
     let state = demo_state();
     let cms: Vec<_> = state
         .inv
-        .live
+        .live()
         .iter()
         .filter(|(k, _)| k.kind == "ConfigMap" && k.name != "frontend-config")
         .map(|(_, v)| (**v).clone())
@@ -72,7 +72,7 @@ fn watch_events() {
     ];
     for (name, event, want) in cases {
         let mut state = demo_state();
-        let live_before = state.inv.live.len();
+        let live_before = state.inv.live().len();
         let relist = matches!(
             event,
             KubeEvent::Listed {
@@ -90,7 +90,7 @@ fn watch_events() {
         }
         if relist {
             assert_eq!(
-                state.inv.live.len(),
+                state.inv.live().len(),
                 live_before - 1,
                 "{name}: only that object left"
             );
@@ -115,7 +115,7 @@ async fn watch_events_turn_rows_and_raise_notices() {
                 press_msg(&mut state, Msg::Kube(KubeEvent::Applied(obj)));
             }
             None => {
-                let live = (*state.inv.live[&item.key]).clone();
+                let live = (*state.inv.live()[&item.key]).clone();
                 kdrift_engine::cluster::delete_object(&demo.resolver, &item.key)
                     .await
                     .unwrap();
@@ -134,7 +134,7 @@ async fn watch_events_turn_rows_and_raise_notices() {
     );
     let (_, redis) = state
         .inv
-        .live
+        .live()
         .iter()
         .find(|(k, _)| k.name == "redis" && k.kind == "StatefulSet")
         .unwrap();
@@ -286,7 +286,7 @@ fn drift_alerts_keep_working_after_a_new_commit() {
     state.notices.clear();
     let (_, frontend) = state
         .inv
-        .live
+        .live()
         .iter()
         .find(|(k, _)| k.name == "frontend" && k.kind == "Deployment")
         .unwrap();
@@ -298,4 +298,32 @@ fn drift_alerts_keep_working_after_a_new_commit() {
         "{:?}",
         state.notices
     );
+}
+
+/// A job whose thread stopped still answers: history closes with the reason, the diff pane says
+/// its text could not be made.
+#[test]
+fn failed_jobs_say_so() {
+    use kdrift::app::JobReply;
+    use kdrift_engine::jobs::JobFailed;
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    key(&mut state, 'h');
+    assert!(state.mode.history().is_some());
+    let ticket = state.jobs.history.issue();
+    let result = Err(RepoError::Task("boom".into()));
+    press_msg(&mut state, Msg::Job(JobReply::History { ticket, result }));
+    assert!(
+        matches!(state.mode, Mode::Normal),
+        "the overlay does not wait for ever"
+    );
+    let last = &state.notices.last().unwrap().text;
+    assert!(last.contains("history") && last.contains("boom"), "{last}");
+
+    let ticket = state.jobs.diff.issue();
+    let text = Err(JobFailed("boom".into()));
+    press_msg(&mut state, Msg::Job(JobReply::Diff { ticket, text }));
+    let key = state.selected_key().unwrap();
+    let shown = &state.diff.text_for(key).unwrap().wide[0].text;
+    assert!(shown.contains("boom"), "{shown}");
 }

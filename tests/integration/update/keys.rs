@@ -244,7 +244,7 @@ fn the_diff_is_asked_for_when_the_selection_or_a_side_changes() {
     let live = |state: &State, kind: &str, name: &str| {
         let found = state
             .inv
-            .live
+            .live()
             .iter()
             .find(|(k, _)| k.kind == kind && k.name == name);
         (**found.unwrap().1).clone()
@@ -264,4 +264,70 @@ fn the_diff_is_asked_for_when_the_selection_or_a_side_changes() {
         )),
     );
     assert_eq!(diffs(&cmds), 0, "an in-sync row shows no diff");
+}
+
+/// A manifest row is a file, not an object: `s` says why it cannot be converged, `h` that it
+/// has no history, and neither opens anything.
+#[test]
+fn keys_on_a_manifest_row_explain_instead_of_acting() {
+    let mut state = demo_state();
+    let mut snap = crate::common::captured().snapshot.clone();
+    snap.errors.push(kdrift_engine::model::ManifestError {
+        source: "shop/bad.yaml".into(),
+        line: Some(3),
+        message: "invalid YAML".into(),
+    });
+    press_msg(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
+    select(&mut state, "Manifest/shop/bad.yaml:3");
+    // the key → the notice it leaves
+    let cases = [
+        (
+            's',
+            "Manifest/shop/bad.yaml:3 cannot be converged: invalid YAML",
+        ),
+        (
+            'h',
+            "Manifest/shop/bad.yaml:3 is not declared in git: no history",
+        ),
+    ];
+    for (k, text) in cases {
+        let cmds = key(&mut state, k);
+        assert!(matches!(state.mode, Mode::Normal), "{k}");
+        assert!(
+            !cmds
+                .iter()
+                .any(|c| matches!(c, Cmd::ReadHistory { .. } | Cmd::Sync(_))),
+            "{k}: {cmds:?}"
+        );
+        assert_eq!(state.notices.last().unwrap().text, text, "{k}");
+    }
+}
+
+/// The diff text of a row that went in sync is forgotten: if it drifts again, the pane waits
+/// for the new text instead of showing the old one.
+#[test]
+fn an_old_diff_text_never_comes_back() {
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    let key = state.selected_key().cloned().unwrap();
+    assert!(state.diff.text_for(&key).is_some() && !state.diff.waiting());
+    let mut redis = (*state.inv.live()[&key]).clone();
+    redis["spec"]["replicas"] = json!(4);
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(redis.clone())));
+    assert_eq!(
+        status(&state, "StatefulSet", "redis"),
+        Some(DriftStatus::InSync)
+    );
+    assert!(
+        state.diff.text_for(&key).is_none(),
+        "no text for an in-sync row"
+    );
+    redis["spec"]["replicas"] = json!(1);
+    // folded without running the diff job: the pane now waits for it
+    kdrift::app::update(&mut state, Msg::Kube(KubeEvent::Applied(redis)));
+    assert!(state.diff.waiting());
+    assert!(
+        state.diff.text_for(&key).is_none(),
+        "not the text of the earlier drift"
+    );
 }

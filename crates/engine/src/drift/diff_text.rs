@@ -46,6 +46,17 @@ pub struct DiffText {
     pub wide: Vec<DiffLine>,
 }
 
+impl DiffText {
+    /// No diff, one line saying why (the same at both context sizes).
+    pub fn note(text: &str) -> Self {
+        let line = DiffLine::new(DiffLineKind::Header, text);
+        Self {
+            tight: vec![line.clone()],
+            wide: vec![line],
+        }
+    }
+}
+
 /// Context lines in `DiffText::tight` and `DiffText::wide`.
 pub const TIGHT_CONTEXT: usize = 1;
 pub const WIDE_CONTEXT: usize = 3;

@@ -99,8 +99,8 @@ pub struct Inventory {
     /// Parts of the repo skipped on purpose (submodules): rows that block nothing.
     pub manifest_notes: Vec<ManifestError>,
     /// Live objects git declares or kdrift owns, slimmed (see `fold_kube::slim`). Shared, so a
-    /// diff job can take one without copying it.
-    pub live: BTreeMap<ResourceKey, Arc<Value>>,
+    /// diff job can take one without copying it. Private: `synced_from` is counted from it.
+    live: BTreeMap<ResourceKey, Arc<Value>>,
     /// One verdict per object row.
     pub verdicts: BTreeMap<ResourceKey, DriftReport>,
     /// One row per manifest error and skipped part.
@@ -153,6 +153,11 @@ impl Inventory {
             .filter(|(_, r)| r.status.is_drift())
             .map(|(k, _)| k.clone())
             .collect()
+    }
+
+    /// Live objects git declares or kdrift owns.
+    pub fn live(&self) -> &BTreeMap<ResourceKey, Arc<Value>> {
+        &self.live
     }
 
     pub fn live_object(&self, key: &ResourceKey) -> Option<&Value> {
