@@ -62,7 +62,7 @@ pub fn spawn_follower(spec: RepoSpec, out: Outbox<RepoEvent>) -> JoinHandle<()> 
         let (changed_tx, mut changed) = mpsc::channel::<()>(1);
         // The callback runs on notify's thread; a full channel already means "look again".
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if event.is_ok() {
+            if event.is_ok_and(|e| moves_refs(&e.kind)) {
                 let _ = changed_tx.try_send(());
             }
         });
@@ -120,6 +120,17 @@ pub fn spawn_follower(spec: RepoSpec, out: Outbox<RepoEvent>) -> JoinHandle<()> 
             while changed.try_recv().is_ok() {}
         }
     })
+}
+
+/// Whether an event can mean a ref moved. Opening and reading files is not: reading the repo
+/// (this follower's own reads included) would otherwise wake it again, for ever.
+fn moves_refs(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode};
+    match kind {
+        notify::EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        notify::EventKind::Access(_) => false,
+        _ => true,
+    }
 }
 
 /// HEAD and packed-refs live in the git dir itself; loose refs below `refs/`.

@@ -79,6 +79,37 @@ async fn follows_new_commits_on_the_branch() {
     task.abort();
 }
 
+/// Idle means idle: once the follower has read the commit, it does not touch the repo again until
+/// a ref moves. (Its own reads used to wake it: inotify reports opens, and it read again, for ever.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_follower_does_not_read_the_repo() {
+    use notify::Watcher;
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), "one", "1");
+    let (task, mut rx, _) = follow(spec(dir.path(), None)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // the first read's own events pass
+    let opened = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = opened.clone();
+    let mut spy = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
+        if e.is_ok_and(|e| matches!(e.kind, notify::EventKind::Access(_))) {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    })
+    .unwrap();
+    spy.watch(&dir.path().join(".git"), notify::RecursiveMode::Recursive)
+        .unwrap();
+    // setting the spy up opens the directories it watches: not the follower's doing
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    opened.store(0, std::sync::atomic::Ordering::SeqCst);
+    assert!(next(&mut rx, Duration::from_secs(1)).await.is_none());
+    let n = opened.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        n, 0,
+        "the follower read the repo {n} times with nothing changed"
+    );
+    task.abort();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pinned_revision_does_not_move() {
     let dir = tempfile::tempdir().unwrap();
