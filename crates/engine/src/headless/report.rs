@@ -48,9 +48,7 @@ impl CheckReport {
             0
         }
     }
-}
 
-impl CheckReport {
     /// The report on `inventory`: every row, with its source file and changes.
     pub fn build(inventory: &Inventory, repo: &str, context: &str) -> Self {
         let mut summary = Summary::default();
