@@ -3,7 +3,7 @@
 
 use crate::app::diff_view::DiffRequest;
 use crossterm::event::KeyEvent;
-use kdrift_engine::cluster::{KubeEvent, LogEvent, LogTarget, WatchRequest};
+use kdrift_engine::cluster::{ConfirmRequest, KubeEvent, LogEvent, LogTarget, WatchRequest};
 use kdrift_engine::drift::DiffText;
 use kdrift_engine::jobs::{JobFailed, Ticket};
 use kdrift_engine::model::ResourceKey;
@@ -81,6 +81,8 @@ pub enum Cmd {
     Quit,
     /// Start watchers for these kinds (already-running ones are kept), each over the namespaces git uses.
     Watch(Vec<WatchRequest>),
+    /// Have the server confirm these local drift verdicts (stage 2: dry-runs).
+    Confirm(Vec<ConfirmRequest>),
     /// Follow logs of a workload's pods, replacing the current stream; `None` stops following.
     FollowLogs(Option<LogTarget>),
     Sync(SyncPlan),

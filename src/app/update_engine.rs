@@ -21,6 +21,7 @@ pub(super) fn on_facts(state: &mut State, facts: Vec<Fact>, cmds: &mut Vec<Cmd>)
     for fact in facts {
         match fact {
             Fact::Watch(requests) => cmds.push(Cmd::Watch(requests)),
+            Fact::Confirm(requests) => cmds.push(Cmd::Confirm(requests)),
             Fact::NewCommit { commit, applied } => {
                 let text = if applied {
                     format!(

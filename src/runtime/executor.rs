@@ -3,7 +3,7 @@
 
 use crate::app::{Cmd, DiffRequest, JobReply, Msg};
 use kdrift_engine::Outbox;
-use kdrift_engine::cluster::{Resolver, follow_logs, spawn_watch};
+use kdrift_engine::cluster::{Confirmer, Resolver, follow_logs, spawn_confirmer, spawn_watch};
 use kdrift_engine::jobs::{JobFailed, LatestJob, Ticket};
 use kdrift_engine::model::{Gvk, ResourceKey};
 use kdrift_engine::repo::{
@@ -42,6 +42,9 @@ pub struct Executor {
     logs: Option<JoinHandle<()>>,
     sync: Option<JoinHandle<()>>,
     jobs: Jobs,
+    /// Stage 2: the server's dry-runs of local drift verdicts.
+    confirmer: Confirmer,
+    confirming: JoinHandle<()>,
     /// Asks a URL repo's fetcher to fetch now.
     fetch_now: Option<Sender<()>>,
 }
@@ -71,7 +74,10 @@ impl Executor {
             |req: DiffRequest| req.compute(),
             replier(&tx, |ticket, text| JobReply::Diff { ticket, text }),
         );
+        let (confirmer, confirming) = spawn_confirmer(resolver.clone(), Outbox::new(tx.clone()));
         Self {
+            confirmer,
+            confirming,
             resolver,
             tx,
             watches: HashMap::new(),
@@ -165,6 +171,11 @@ impl Executor {
                 self.sync = Some(tokio::spawn(task));
             }
             Cmd::Diff { ticket, request } => self.jobs.diff.request(ticket, request),
+            Cmd::Confirm(requests) => {
+                for req in requests {
+                    self.confirmer.request(req);
+                }
+            }
             Cmd::ReadCommit { ticket, rev } => {
                 if let Some(jobs) = &self.jobs.repo {
                     jobs.commit.request(ticket, rev);
@@ -194,6 +205,7 @@ impl Executor {
     }
 
     pub fn shutdown(&mut self) {
+        self.confirming.abort();
         for (_, w) in self.watches.drain() {
             w.abort();
         }

@@ -31,6 +31,8 @@ pub struct TuiConfig {
 /// Runs the TUI until the user quits. The terminal is restored on every exit path.
 pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     let mut state = State::new(config.context, config.keymap);
+    // the server confirms what the local compare calls drift (stage 2)
+    state.inv = kdrift_engine::inventory::Inventory::with_server_checks();
     state.read_only = config.read_only;
     let spec = config.repo;
     let mut driver = Driver::new(state, resolver)

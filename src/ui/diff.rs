@@ -4,7 +4,7 @@ use super::style::{bold, dim, is_focused, pane, status_style};
 use crate::app::{Pane, State, shows_diff};
 use kdrift_engine::drift::DiffLineKind;
 use kdrift_engine::inventory::Row;
-use kdrift_engine::model::DriftStatus;
+use kdrift_engine::model::{DriftReport, DriftStatus, Stage};
 use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -35,6 +35,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Span::styled(format!(" {} ", sanitize(source)), dim()),
     ]);
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(stage) = stage_line(report) {
+        lines.push(Line::styled(stage, dim()));
+    }
     if let Some(msg) = &report.message {
         lines.push(Line::styled(sanitize(msg), Style::new().fg(Color::Red)));
     }
@@ -86,4 +89,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .min(lines.len().saturating_sub(height.max(1)));
     let visible: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
     frame.render_widget(Paragraph::new(visible).block(pane(title, focused)), area);
+}
+
+/// Which comparison the verdict rests on, for drift the server was (or is being) asked about.
+fn stage_line(report: &DriftReport) -> Option<&'static str> {
+    match (report.stage, report.pending, report.status) {
+        (Stage::Server, _, DriftStatus::Modified) => Some("confirmed by a server-side dry-run"),
+        (Stage::Local, true, _) => Some("local compare; the server's dry-run is on its way…"),
+        _ => None,
+    }
 }

@@ -135,6 +135,10 @@ fn summary(report: &DriftReport) -> String {
             if more > 0 {
                 s.push_str(&format!(" +{more}"));
             }
+            if report.pending {
+                // the local compare's word; the server's dry-run has not answered yet
+                s.insert_str(0, "checking · ");
+            }
             sanitize(&s)
         }
         DriftStatus::Missing => "not in cluster".into(),

@@ -5,7 +5,7 @@ use crate::common::{Demo, demo, status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Keymap, Msg, NoticeKind, State};
 use kdrift::runtime::Driver;
-use kdrift_engine::model::DriftStatus;
+use kdrift_engine::model::{DriftStatus, Stage};
 use kdrift_engine::repo::{RepoFile, write_history};
 use kdrift_engine::sync::PlanOp;
 use std::time::{Duration, Instant};
@@ -39,9 +39,12 @@ impl Engine {
 
 /// The demo cluster with controllers, and the driver following the demo repo as the TUI does.
 async fn engine() -> Engine {
+    engine_with(State::new("test", Keymap::defaults())).await
+}
+
+async fn engine_with(state: State) -> Engine {
     let demo = demo().await;
     let controllers = demo.sim.spawn_controllers();
-    let state = State::new("test", Keymap::defaults());
     let spec = demo.repo_spec();
     let driver = Driver::new(state, demo.resolver.clone())
         .with_repo(spec.clone())
@@ -99,6 +102,40 @@ async fn a_live_edit_is_detected_without_polling() {
         .find(|n| n.kind == NoticeKind::Drift)
         .unwrap();
     assert!(notice.text.contains("drift detected"), "{}", notice.text);
+}
+
+/// With the server's checks on, as the TUI runs: every drift is the server's verdict (its
+/// dry-run through the driver's confirmer), and a hand edit becomes news only once confirmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_is_confirmed_by_the_servers_dry_run() {
+    let mut state = State::new("test", Keymap::defaults());
+    state.inv = kdrift_engine::inventory::Inventory::with_server_checks();
+    let mut e = engine_with(state).await;
+    let confirmed = |s: &State| {
+        s.inv
+            .verdicts
+            .values()
+            .filter(|r| r.status == DriftStatus::Modified)
+            .all(|r| r.stage == Stage::Server && !r.pending)
+    };
+    e.until(Duration::from_secs(5), confirmed).await;
+    assert_eq!(e.driver.state.inv.count(DriftStatus::Modified), 3);
+    let _chaos = kdrift::demo::spawn_chaos(e.demo.resolver.clone(), Duration::from_millis(50));
+    e.until(Duration::from_secs(5), |s| {
+        s.notices.iter().any(|n| n.kind == NoticeKind::Drift)
+    })
+    .await;
+    let frontend = e
+        .driver
+        .state
+        .inv
+        .verdicts
+        .iter()
+        .find(|(k, _)| k.kind == "Deployment" && k.name == "frontend")
+        .map(|(_, r)| r.clone())
+        .unwrap();
+    assert_eq!(frontend.stage, Stage::Server, "{frontend:?}");
+    assert_eq!(frontend.changes[0].path, "/spec/replicas");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

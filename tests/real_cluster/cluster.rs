@@ -1,7 +1,6 @@
 //! Against a real kube-apiserver + etcd (+ controller-manager, scheduler, kwok) started by
 //! `tests/testbed/up.sh`. `scripts/test.sh` starts it and exports its env; without it these tests fail
-//! (they never skip). The apiserver-restart test lives in `real_cluster_restart.rs`, its own binary,
-//! so the outage it causes cannot hit these.
+//! (they never skip).
 
 use crate::common::testbed::{App, Engine, applied_app, resource, testbed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -8,3 +8,4 @@ mod cluster;
 mod remote;
 mod render;
 mod restart;
+mod stages;

@@ -162,12 +162,27 @@ pub struct FieldChange {
     pub manager: Option<String>,
 }
 
+/// Which comparison decided a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// kdrift's own structural compare of what git declares with what the cluster has.
+    #[default]
+    Local,
+    /// The API server's answer: a server-side apply dry-run of git's object, compared with live
+    /// (defaults, canonical quantities and mutating webhooks are the server's own).
+    Server,
+}
+
 /// The verdict for one object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DriftReport {
     pub status: DriftStatus,
     pub changes: Vec<FieldChange>,
     pub message: Option<String>,
+    pub stage: Stage,
+    /// The local compare found drift and the server's dry-run has not answered yet.
+    pub pending: bool,
 }
 
 impl DriftReport {
@@ -176,7 +191,14 @@ impl DriftReport {
             status,
             changes: Vec::new(),
             message: None,
+            stage: Stage::Local,
+            pending: false,
         }
+    }
+
+    /// Drift that is not waiting for the server to confirm it.
+    pub fn is_settled_drift(&self) -> bool {
+        self.status.is_drift() && !self.pending
     }
 }
 

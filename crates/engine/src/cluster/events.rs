@@ -28,6 +28,8 @@ pub enum KubeEvent {
         gvk: Gvk,
         state: WatchState,
     },
+    /// The server's dry-run answer for one object (stage 2).
+    Confirmed(Box<super::confirm::Confirmation>),
 }
 
 /// What one watcher is asked to watch.

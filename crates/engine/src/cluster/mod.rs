@@ -2,6 +2,7 @@
 
 mod access;
 mod apply;
+mod confirm;
 mod connect;
 mod error;
 mod events;
@@ -11,7 +12,10 @@ mod scope;
 mod watch;
 
 pub use access::{WatchScopes, can, watch_scopes};
-pub use apply::{apply_object, delete_object};
+pub use apply::{apply_object, delete_object, dry_run_apply};
+pub use confirm::{
+    ConfirmRequest, Confirmation, Confirmed, Confirmer, confirm, resource_version, spawn_confirmer,
+};
 pub use connect::connect;
 pub use error::{ClusterError, ConnectError};
 pub use events::{KubeEvent, WatchRequest};

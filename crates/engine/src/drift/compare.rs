@@ -43,9 +43,32 @@ pub fn render_path(segments: &[Segment]) -> String {
 /// Compares the normalized desired object against the live one. Fields git does not set are ignored.
 /// For Secrets every value under `data` is masked in the result.
 pub fn compare(desired: &Value, live: &Value, secret: bool) -> Vec<FieldChange> {
+    walk_pair(desired, live, live, secret, false)
+}
+
+/// Compares two whole objects: fields only one side has count too (the server's answer to a
+/// dry-run against live, where a field the server would remove is drift as much as one it
+/// would change). Managers are read from `managed`, the live object with its managedFields.
+pub fn compare_whole(
+    expected: &Value,
+    live: &Value,
+    managed: &Value,
+    secret: bool,
+) -> Vec<FieldChange> {
+    walk_pair(expected, live, managed, secret, true)
+}
+
+fn walk_pair(
+    desired: &Value,
+    live: &Value,
+    managed: &Value,
+    secret: bool,
+    whole: bool,
+) -> Vec<FieldChange> {
     let mut walker = Walker {
-        live_root: live,
+        live_root: managed,
         secret,
+        whole,
         out: Vec::new(),
         path: Vec::new(),
     };
@@ -56,6 +79,8 @@ pub fn compare(desired: &Value, live: &Value, secret: bool) -> Vec<FieldChange> 
 struct Walker<'a> {
     live_root: &'a Value,
     secret: bool,
+    /// Fields only live has are changes too.
+    whole: bool,
     out: Vec<FieldChange>,
     path: Vec<Segment>,
 }
@@ -73,6 +98,13 @@ impl Walker<'_> {
                     self.walk(v, have.get(k));
                     self.path.pop();
                 }
+                if self.whole {
+                    for (k, v) in have.iter().filter(|(k, _)| !want.contains_key(*k)) {
+                        self.path.push(Segment::Key(k.clone()));
+                        self.record(None, Some(v));
+                        self.path.pop();
+                    }
+                }
             }
             (Value::Array(want), Some(Value::Array(have))) => self.walk_list(want, have, desired),
             (want, Some(have)) if scalar_eq(want, have) => {}
@@ -82,14 +114,23 @@ impl Walker<'_> {
 
     fn walk_list(&mut self, want: &[Value], have: &[Value], whole: &Value) {
         if let (Some(want_names), Some(have_names)) = (item_names(want), item_names(have)) {
-            for (item, name) in want.iter().zip(want_names) {
-                let live_item = have_names.iter().position(|n| *n == name).map(|i| &have[i]);
+            for (item, name) in want.iter().zip(&want_names) {
+                let live_item = have_names.iter().position(|n| n == name).map(|i| &have[i]);
                 self.path.push(Segment::Named(name.to_string()));
                 match live_item {
                     Some(l) => self.walk(item, Some(l)),
                     None => self.record(Some(item), None),
                 }
                 self.path.pop();
+            }
+            if self.whole {
+                for (item, name) in have.iter().zip(&have_names) {
+                    if !want_names.contains(name) {
+                        self.path.push(Segment::Named(name.to_string()));
+                        self.record(None, Some(item));
+                        self.path.pop();
+                    }
+                }
             }
         } else if want.len() == have.len() {
             for (i, (w, h)) in want.iter().zip(have).enumerate() {

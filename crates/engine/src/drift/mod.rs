@@ -7,8 +7,9 @@ mod diff_text;
 mod normalize;
 mod provenance;
 mod secrets;
+mod server;
 
-pub use compare::{Segment, compare};
+pub use compare::{Segment, compare, compare_whole};
 pub use diff_text::{
     DiffLine, DiffLineKind, DiffText, TIGHT_CONTEXT, WIDE_CONTEXT, diff_text, object_diff,
     version_diff,
@@ -16,6 +17,7 @@ pub use diff_text::{
 pub use normalize::{normalize_desired, normalized_desired, strip_server_fields};
 pub use provenance::{manager_for, manager_for_segments};
 pub use secrets::{MASK, mask_secret};
+pub use server::{COMMIT_ANNOTATION, comparable, server_changes};
 
 use crate::model::{Desired, DriftReport, DriftStatus, OWNER_LABEL, OWNER_VALUE};
 use serde_json::Value;
@@ -46,9 +48,8 @@ pub fn assess(desired: Option<&Desired>, live: Option<&Value>) -> Option<DriftRe
                 DriftStatus::Modified
             };
             Some(DriftReport {
-                status,
                 changes,
-                message: None,
+                ..DriftReport::new(status)
             })
         }
     }

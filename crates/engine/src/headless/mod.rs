@@ -5,27 +5,56 @@ mod report;
 
 pub use report::{CheckReport, ResourceEntry, Summary, render_text};
 
-use crate::cluster::{KubeEvent, Resolver, WatchRequest, object_value, prepare};
+use crate::cluster::{
+    ConfirmRequest, KubeEvent, Resolver, WatchRequest, confirm, object_value, prepare,
+};
 use crate::inventory::{Fact, Inventory};
 use crate::model::WatchState;
 use crate::repo::{RepoEvent, Snapshot};
+use futures::StreamExt;
 use kube::api::ListParams;
 
-/// Reads every kind git declares once (same discovery and permission checks as the watchers)
-/// and returns the judged inventory.
+/// Dry-runs `check` has in flight at once.
+const CONFIRMING: usize = 8;
+
+/// Reads every kind git declares once (same discovery and permission checks as the watchers),
+/// has the server confirm what the local compare calls drift, and returns the judged inventory.
 pub async fn evaluate(resolver: &Resolver, snapshot: Snapshot) -> Inventory {
-    let mut inventory = Inventory::default();
+    let mut inventory = Inventory::with_server_checks();
+    let mut to_confirm = Vec::new();
     for fact in inventory.on_repo(RepoEvent::Snapshot(Box::new(snapshot))) {
         let Fact::Watch(requests) = fact else {
             continue;
         };
         for req in requests {
             for event in list_once(resolver, &req).await {
-                inventory.on_kube(event);
+                to_confirm.extend(confirm_requests(inventory.on_kube(event)));
             }
         }
     }
+    while !to_confirm.is_empty() {
+        let answers: Vec<_> = futures::stream::iter(std::mem::take(&mut to_confirm))
+            .map(|req| confirm(resolver, req))
+            .buffer_unordered(CONFIRMING)
+            .collect()
+            .await;
+        for answer in answers {
+            let facts = inventory.on_kube(KubeEvent::Confirmed(Box::new(answer)));
+            to_confirm.extend(confirm_requests(facts));
+        }
+    }
     inventory
+}
+
+fn confirm_requests(facts: Vec<Fact>) -> Vec<ConfirmRequest> {
+    facts
+        .into_iter()
+        .filter_map(|f| match f {
+            Fact::Confirm(requests) => Some(requests),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
 
 /// What a watcher of `req` would report up to its first full list, read with one list per

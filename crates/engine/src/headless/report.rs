@@ -2,7 +2,7 @@
 //! Secret values are already masked by `drift`; nothing here reads live values except through changes.
 
 use crate::inventory::{Inventory, Row};
-use crate::model::{DriftStatus, FieldChange};
+use crate::model::{DriftStatus, FieldChange, Stage};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, PartialEq, Eq, Default)]
@@ -23,6 +23,8 @@ pub struct ResourceEntry {
     pub namespace: Option<String>,
     pub name: String,
     pub status: DriftStatus,
+    /// Which comparison decided: `server` (a server-side apply dry-run) or `local`.
+    pub stage: Stage,
     pub source: Option<String>,
     pub changes: Vec<FieldChange>,
     pub message: Option<String>,
@@ -72,6 +74,7 @@ impl CheckReport {
                 namespace: row.namespace().map(str::to_string),
                 name: row.name(),
                 status: report.status,
+                stage: report.stage,
                 source,
                 changes: report.changes.clone(),
                 message: report.message.clone(),

@@ -17,7 +17,6 @@ impl Inventory {
         {
             return Vec::new();
         }
-        let drifted_before = self.drift_count();
         match event {
             KubeEvent::Resolved { gvk, namespaced } => {
                 if !namespaced {
@@ -67,6 +66,7 @@ impl Inventory {
                 self.settled = self.watches_settled();
                 if self.settled && !was_settled {
                     self.raise(Fact::Settled);
+                    self.track_convergence(false);
                     return self.take_facts();
                 }
             }
@@ -81,6 +81,7 @@ impl Inventory {
                     self.recompute(&key);
                 }
             }
+            KubeEvent::Confirmed(answer) => self.confirmed(*answer),
             KubeEvent::Watch { gvk, state } => {
                 if let WatchState::Failed(reason) = &state {
                     let keys: Vec<_> = self
@@ -99,10 +100,7 @@ impl Inventory {
                 self.settled = self.watches_settled();
             }
         }
-        if self.settled && drifted_before > 0 && self.drift_count() == 0 {
-            let resources = self.row_count();
-            self.raise(Fact::Converged { resources });
-        }
+        self.track_convergence(true);
         self.take_facts()
     }
 
@@ -133,13 +131,6 @@ impl Inventory {
                 self.synced_from.remove(commit);
             }
         }
-    }
-
-    fn drift_count(&self) -> usize {
-        self.verdicts
-            .values()
-            .filter(|r| r.status.is_drift())
-            .count()
     }
 }
 

@@ -98,6 +98,7 @@ impl Inventory {
         // From here on the cluster's changes raise drift again, unless a kind still waits for
         // its first list: watches that keep running send no new state, so this must not wait.
         self.settled = self.watches_settled();
+        self.track_convergence(false);
     }
 
     /// One watch per declared kind (over the namespaces git uses), restarted when the set of

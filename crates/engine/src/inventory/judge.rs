@@ -12,29 +12,59 @@ use std::sync::Arc;
 impl Inventory {
     /// Re-judges one object and raises "drift detected" when a settled, in-sync object leaves git.
     pub(super) fn recompute(&mut self, key: &ResourceKey) {
-        let before = self.verdicts.get(key).map(|r| r.status);
+        let before = self
+            .verdicts
+            .get(key)
+            .map(|r| (r.status.is_drift(), r.pending));
         let report = match self.unreadable(key) {
             Some(reason) => Some(DriftReport {
-                status: DriftStatus::Error,
-                changes: vec![],
                 message: Some(reason),
+                ..DriftReport::new(DriftStatus::Error)
             }),
             None => assess(self.desired.get(key), self.live_object(key))
                 .filter(|r| r.status != DriftStatus::Orphan || self.in_managed_namespace(key)),
         };
-        let Some(report) = report else {
+        let Some(local) = report else {
             self.verdicts.remove(key);
+            self.forget_confirmation(key);
             return;
         };
-        let after = report.status;
-        let change = report.changes.first().cloned().map(Box::new);
+        let report = self.with_server_verdict(key, local);
+        let news = self.is_news(key, before, &report);
+        let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
         self.verdicts.insert(key.clone(), report);
-        if self.settled && after.is_drift() && before.is_none_or(|b| !b.is_drift()) {
+        if news {
             self.raise(Fact::DriftDetected {
                 key: key.clone(),
-                status: after,
+                status,
                 change,
             });
+        }
+    }
+
+    /// Drift is news when it appears while settled. Drift the server has yet to confirm is not
+    /// news yet (it may be the local compare's noise): it becomes news when confirmed, if it was
+    /// suspected while settled (what was there at start is not news).
+    fn is_news(
+        &mut self,
+        key: &ResourceKey,
+        before: Option<(bool, bool)>,
+        now: &DriftReport,
+    ) -> bool {
+        let suspected = self.suspects.remove(key);
+        match (now.status.is_drift(), now.pending, before) {
+            // confirmed drift
+            (true, false, Some((true, true))) => suspected,
+            (true, false, Some((true, false))) => false,
+            (true, false, _) => self.settled,
+            // suspected drift: remembered, news once the server agrees
+            (true, true, before) => {
+                if suspected || (self.settled && !before.is_some_and(|(drift, _)| drift)) {
+                    self.suspects.insert(key.clone());
+                }
+                false
+            }
+            (false, _, _) => false,
         }
     }
 

@@ -5,6 +5,7 @@
 //!
 //! It reads no clock and does no I/O: events go in, [`Fact`]s come out.
 
+mod confirm;
 mod fold_kube;
 mod fold_repo;
 mod judge;
@@ -14,7 +15,7 @@ mod tests;
 
 pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 
-use crate::cluster::{LogTarget, WatchRequest};
+use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, WatchRequest};
 use crate::model::{
     Desired, DriftReport, DriftStatus, FieldChange, Gvk, ManifestError, ResourceKey, WatchState,
 };
@@ -74,6 +75,9 @@ pub enum Fact {
     },
     /// Every watched kind has listed since the desired state last changed.
     Settled,
+    /// Ask the server to confirm these verdicts (stage 2: a server-side apply dry-run each);
+    /// the answers come back as `KubeEvent::Confirmed`.
+    Confirm(Vec<ConfirmRequest>),
     /// A settled row left git's state: `change` is its first differing field, if any.
     DriftDetected {
         key: ResourceKey,
@@ -115,11 +119,34 @@ pub struct Inventory {
     /// How many live objects kdrift applied from each commit (counted as they come and go, so
     /// the commits pane's "last synced" mark costs nothing to draw).
     synced_from: BTreeMap<String, usize>,
+    /// Whether local drift is sent to the server to confirm (stage 2); off, the local compare
+    /// decides alone.
+    server_checks: bool,
+    /// The server's last answer per object; it decides while its desired object and live
+    /// resourceVersion are the current ones.
+    confirmations: BTreeMap<ResourceKey, Confirmation>,
+    /// Requests on their way, by the desired object and live version they are for.
+    asked: BTreeMap<ResourceKey, (Arc<Value>, Option<String>)>,
+    /// Requests raised by the event being folded.
+    to_confirm: Vec<ConfirmRequest>,
+    /// Rows whose drift appeared while settled and waits for the server: news once confirmed.
+    suspects: BTreeSet<ResourceKey>,
+    /// A confirmed drift has been seen since the last time everything matched: only then is
+    /// everything matching again "converged" (a local suspicion the server clears is not).
+    had_drift: bool,
     /// Facts raised by the event being folded, handed out when it is done.
     facts: Vec<Fact>,
 }
 
 impl Inventory {
+    /// An inventory whose local drift verdicts the server confirms (stage 2).
+    pub fn with_server_checks() -> Self {
+        Self {
+            server_checks: true,
+            ..Self::default()
+        }
+    }
+
     /// Every row in display order (namespace, kind, name).
     pub fn rows(&self) -> Rows<'_> {
         Rows {
@@ -221,6 +248,27 @@ impl Inventory {
     }
 
     fn take_facts(&mut self) -> Vec<Fact> {
+        if !self.to_confirm.is_empty() {
+            let requests = std::mem::take(&mut self.to_confirm);
+            self.facts.push(Fact::Confirm(requests));
+        }
         std::mem::take(&mut self.facts)
+    }
+
+    /// Notes a confirmed drift, or says "converged" when the last one is gone.
+    fn track_convergence(&mut self, may_raise: bool) {
+        if !self.settled {
+            return;
+        }
+        if self.verdicts.values().any(DriftReport::is_settled_drift) {
+            self.had_drift = true;
+        } else if may_raise
+            && self.had_drift
+            && !self.verdicts.values().any(|r| r.status.is_drift())
+        {
+            self.had_drift = false;
+            let resources = self.row_count();
+            self.raise(Fact::Converged { resources });
+        }
     }
 }

@@ -323,3 +323,192 @@ fn the_synced_commit_follows_the_live_objects() {
         "nothing live was applied by kdrift"
     );
 }
+
+mod server_checks {
+    //! Stage 2: what the local compare calls drift goes to the server; its answer decides.
+    use super::*;
+    use crate::cluster::{ClusterError, ConfirmRequest, Confirmation, Confirmed};
+    use crate::model::Stage;
+
+    /// Git declares `a/one` with `cpu: 1000m`; the cluster has it so at first, then (once
+    /// settled) stores it canonically as `"1"`, which the local compare calls drift.
+    fn suspicious() -> (Inventory, Vec<ConfirmRequest>) {
+        let mut inv = Inventory::with_server_checks();
+        let mut git = configmap("a", "one", "1");
+        git["data"]["cpu"] = json!("1000m");
+        inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", &[git.clone()]))));
+        inv.on_kube(listed(&[git]));
+        let mut live = configmap("a", "one", "1");
+        live["data"]["cpu"] = json!("1");
+        live["metadata"]["resourceVersion"] = json!("5");
+        let facts = inv.on_kube(KubeEvent::Applied(live));
+        let asked = facts
+            .into_iter()
+            .find_map(|f| match f {
+                Fact::Confirm(r) => Some(r),
+                _ => None,
+            })
+            .unwrap_or_default();
+        (inv, asked)
+    }
+
+    fn answer(req: &ConfirmRequest, outcome: Confirmed) -> KubeEvent {
+        KubeEvent::Confirmed(Box::new(Confirmation {
+            key: req.key.clone(),
+            desired: req.desired.clone(),
+            live_version: Some("5".into()),
+            outcome,
+        }))
+    }
+
+    fn changes(list: Vec<FieldChange>) -> Confirmed {
+        Confirmed::Changes {
+            changes: list,
+            server: Arc::new(json!({})),
+        }
+    }
+
+    fn row(inv: &Inventory) -> &DriftReport {
+        inv.verdicts.values().next().unwrap()
+    }
+
+    #[test]
+    fn local_drift_waits_for_the_server_and_is_not_news_yet() {
+        let (inv, asked) = suspicious();
+        assert_eq!(asked.len(), 1, "one dry-run asked for");
+        assert_eq!(
+            asked[0].manifest["metadata"]["labels"][OWNER_LABEL], OWNER_VALUE,
+            "as converging would apply it"
+        );
+        let r = row(&inv);
+        assert_eq!(
+            (r.status, r.pending, r.stage),
+            (DriftStatus::Modified, true, Stage::Local)
+        );
+    }
+
+    #[test]
+    fn the_servers_answer_decides() {
+        let change = FieldChange {
+            path: "/data/v".into(),
+            desired: Some(json!("1")),
+            live: Some(json!("2")),
+            manager: Some("kubectl-edit".into()),
+        };
+        let refused = ClusterError::Api {
+            code: 403,
+            reason: "Forbidden".into(),
+            message: "no patch".into(),
+        };
+        // the server's answer → (status, stage, whether it is news, the message)
+        let cases: Vec<(Confirmed, DriftStatus, Stage, bool, Option<&str>)> = vec![
+            (
+                changes(vec![]),
+                DriftStatus::InSync,
+                Stage::Server,
+                false,
+                None,
+            ),
+            (
+                changes(vec![change]),
+                DriftStatus::Modified,
+                Stage::Server,
+                true,
+                None,
+            ),
+            (
+                Confirmed::Failed(refused),
+                DriftStatus::Modified,
+                Stage::Local,
+                true,
+                Some("not confirmed by the server: no patch (Forbidden)"),
+            ),
+        ];
+        for (outcome, status, stage, news, message) in cases {
+            let (mut inv, asked) = suspicious();
+            let facts = inv.on_kube(answer(&asked[0], outcome.clone()));
+            let r = row(&inv);
+            assert_eq!(
+                (r.status, r.stage, r.pending),
+                (status, stage, false),
+                "{outcome:?}"
+            );
+            assert_eq!(r.message.as_deref(), message, "{outcome:?}");
+            let raised = facts
+                .iter()
+                .any(|f| matches!(f, Fact::DriftDetected { .. }));
+            assert_eq!(raised, news, "{outcome:?}: {facts:?}");
+            assert!(
+                !facts.iter().any(|f| matches!(f, Fact::Converged { .. })),
+                "a suspicion the server clears is not a convergence"
+            );
+        }
+    }
+
+    /// What was drifted at start is not news when the server confirms it later.
+    #[test]
+    fn drift_found_at_start_is_not_news_when_confirmed() {
+        let mut inv = Inventory::with_server_checks();
+        let git = configmap("a", "one", "1");
+        inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", &[git]))));
+        let mut live = configmap("a", "one", "2");
+        live["metadata"]["resourceVersion"] = json!("5");
+        let facts = inv.on_kube(listed(&[live]));
+        let asked = facts
+            .into_iter()
+            .find_map(|f| match f {
+                Fact::Confirm(r) => Some(r),
+                _ => None,
+            })
+            .unwrap();
+        let change = FieldChange {
+            path: "/data/v".into(),
+            desired: Some(json!("1")),
+            live: Some(json!("2")),
+            manager: None,
+        };
+        let facts = inv.on_kube(answer(&asked[0], changes(vec![change])));
+        assert_eq!(row(&inv).status, DriftStatus::Modified);
+        assert!(
+            !facts
+                .iter()
+                .any(|f| matches!(f, Fact::DriftDetected { .. })),
+            "{facts:?}"
+        );
+    }
+
+    #[test]
+    fn an_answer_for_an_older_live_object_is_not_used() {
+        let (mut inv, asked) = suspicious();
+        let mut newer = configmap("a", "one", "1");
+        newer["data"]["cpu"] = json!("1");
+        newer["metadata"]["resourceVersion"] = json!("6");
+        let facts = inv.on_kube(KubeEvent::Applied(newer));
+        assert!(
+            facts
+                .iter()
+                .any(|f| matches!(f, Fact::Confirm(r) if r.len() == 1)),
+            "asked again for the new version: {facts:?}"
+        );
+        inv.on_kube(answer(&asked[0], changes(vec![])));
+        assert!(row(&inv).pending, "the answer was for version 5");
+        // a stale answer leaves the row pending, and does not ask by itself
+        let facts = inv.on_kube(answer(&asked[0], Confirmed::Stale));
+        assert!(row(&inv).pending && facts.is_empty(), "{facts:?}");
+    }
+
+    #[test]
+    fn the_same_question_is_asked_once() {
+        let (mut inv, _) = suspicious();
+        // a re-list brings the same version again: the row is judged again, not asked again
+        let mut same = configmap("a", "one", "1");
+        same["data"]["cpu"] = json!("1");
+        same["metadata"]["resourceVersion"] = json!("5");
+        let again = inv.on_kube(KubeEvent::Applied(same));
+        assert!(row(&inv).pending);
+        assert!(
+            !again.iter().any(|f| matches!(f, Fact::Confirm(_))),
+            "{again:?}"
+        );
+    }
+}

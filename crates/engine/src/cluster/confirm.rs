@@ -1,0 +1,126 @@
+//! Stage 2 as a task: server-side apply dry-runs of the objects the local compare calls drifted,
+//! a few at a time, newest request per object first, each answered with what converging would
+//! change. The inventory decides what to ask; this only asks the server.
+
+use super::apply::dry_run_apply;
+use super::events::KubeEvent;
+use super::resolve::Resolver;
+use crate::drift::server_changes;
+use crate::model::{FieldChange, ResourceKey};
+use crate::outbox::Outbox;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+/// Dry-runs in flight at once: enough to clear a start-up backlog quickly, few enough that the
+/// API server (and its rate limits) hardly notice.
+const IN_FLIGHT: usize = 4;
+
+/// One object to confirm: what converging would apply, and the two sides it was judged on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmRequest {
+    pub key: ResourceKey,
+    /// The object as converging would apply it.
+    pub manifest: Value,
+    /// The desired object the request is for (its identity decides whether an answer still fits).
+    pub desired: Arc<Value>,
+    pub live: Arc<Value>,
+}
+
+/// The server's answer for one object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirmation {
+    pub key: ResourceKey,
+    pub desired: Arc<Value>,
+    /// The live resourceVersion the answer was computed against.
+    pub live_version: Option<String>,
+    pub outcome: Confirmed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirmed {
+    /// What converging would change (empty: in sync), and the object the server would make.
+    Changes {
+        changes: Vec<FieldChange>,
+        server: Arc<Value>,
+    },
+    /// The dry-run was refused (forbidden, invalid, unreachable): the local verdict stands,
+    /// unconfirmed.
+    Failed(super::ClusterError),
+    /// The server's object has moved past the live copy the request was judged on; the watch
+    /// brings the newer one, and with it a new request.
+    Stale,
+}
+
+pub fn resource_version(obj: &Value) -> Option<&str> {
+    obj.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+}
+
+/// The confirmer's front door: requests go in, `KubeEvent::Confirmed` comes out.
+#[derive(Clone)]
+pub struct Confirmer {
+    tx: mpsc::UnboundedSender<ConfirmRequest>,
+}
+
+impl Confirmer {
+    pub fn request(&self, req: ConfirmRequest) {
+        let _ = self.tx.send(req);
+    }
+}
+
+/// Runs until every `Confirmer` is dropped or the task is aborted.
+pub fn spawn_confirmer(resolver: Resolver, out: Outbox<KubeEvent>) -> (Confirmer, JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<ConfirmRequest>();
+    let task = tokio::spawn(async move {
+        let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+        // the newest request per object: an older one still queued is skipped when its turn comes
+        let newest: Arc<Mutex<HashMap<ResourceKey, u64>>> = Arc::default();
+        let mut n = 0u64;
+        while let Some(req) = rx.recv().await {
+            n += 1;
+            newest
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(req.key.clone(), n);
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (resolver, out, newest) = (resolver.clone(), out.clone(), newest.clone());
+            tokio::spawn(async move {
+                let _permit = permit;
+                let current = newest
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(&req.key)
+                    == Some(&n);
+                if current {
+                    let answer = confirm(&resolver, req).await;
+                    out.send(KubeEvent::Confirmed(Box::new(answer))).await;
+                }
+            });
+        }
+    });
+    (Confirmer { tx }, task)
+}
+
+/// One dry-run, compared with the live copy it was asked about.
+pub async fn confirm(resolver: &Resolver, req: ConfirmRequest) -> Confirmation {
+    let live_version = resource_version(&req.live).map(str::to_string);
+    let outcome = match dry_run_apply(resolver, &req.key, &req.manifest).await {
+        Err(e) => Confirmed::Failed(e),
+        Ok(server) if resource_version(&server) != live_version.as_deref() => Confirmed::Stale,
+        Ok(server) => Confirmed::Changes {
+            changes: server_changes(&server, &req.live, req.key.is_secret()),
+            server: Arc::new(server),
+        },
+    };
+    Confirmation {
+        key: req.key,
+        desired: req.desired,
+        live_version,
+        outcome,
+    }
+}

@@ -1,0 +1,90 @@
+//! Stage 2: the API server's own answer. A server-side apply dry-run of git's object returns what
+//! the object would be after converging (with the server's defaults, canonical quantities and
+//! mutating webhooks applied); comparing that with live tells exactly what converging would
+//! change, which is the drift. Only what the server itself maintains is left out.
+
+use super::compare::compare_whole;
+use super::normalize::strip_server_fields;
+use crate::model::{FieldChange, OWNER_LABEL};
+use serde_json::Value;
+
+/// kdrift's own bookkeeping on objects it applies: not something git declares.
+pub const COMMIT_ANNOTATION: &str = "kdrift.dev/commit";
+
+/// What converging would change: the dry-run's object (`server`) against `live`, both without
+/// status, server-set metadata and kdrift's ownership label and commit annotation.
+pub fn server_changes(server: &Value, live: &Value, secret: bool) -> Vec<FieldChange> {
+    // provenance comes from live's managedFields, which `comparable` takes off
+    compare_whole(&comparable(server), &comparable(live), live, secret)
+}
+
+/// The part of an object that converging can change.
+pub fn comparable(obj: &Value) -> Value {
+    let mut out = strip_server_fields(obj);
+    if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
+        for (field, key) in [("labels", OWNER_LABEL), ("annotations", COMMIT_ANNOTATION)] {
+            if let Some(map) = meta.get_mut(field).and_then(Value::as_object_mut) {
+                map.remove(key);
+                if map.is_empty() {
+                    meta.remove(field);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn live() -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "a", "resourceVersion": "7", "uid": "u",
+                "generation": 3, "annotations": {"deployment.kubernetes.io/revision": "2"},
+                "managedFields": [{"manager": "kubectl-scale", "operation": "Update",
+                    "time": "2026-01-01T00:00:00Z", "fieldsV1": {"f:spec": {"f:replicas": {}}}}]},
+            "spec": {"replicas": 3, "template": {"spec": {"containers": [
+                {"name": "web", "image": "nginx:1", "resources": {"limits": {"cpu": "1"}}}]}}},
+            "status": {"replicas": 3}})
+    }
+
+    #[test]
+    fn the_servers_version_equal_to_live_is_in_sync() {
+        // what a dry-run returns for git's `cpu: 1000m` and `replicas: 3`: canonical, and with
+        // kdrift's bookkeeping and a newer resourceVersion and managedFields
+        let mut server = live();
+        server["metadata"]["resourceVersion"] = json!("8");
+        server["metadata"]["labels"] = json!({OWNER_LABEL: "kdrift"});
+        server["metadata"]["annotations"][COMMIT_ANNOTATION] = json!("abc");
+        server["metadata"]["managedFields"] = json!([]);
+        assert_eq!(server_changes(&server, &live(), false), vec![]);
+    }
+
+    #[test]
+    fn changed_and_removed_fields_are_drift_with_their_manager() {
+        let mut server = live();
+        server["spec"]["replicas"] = json!(4);
+        server["spec"]["template"]["spec"]["containers"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("resources");
+        let changes = server_changes(&server, &live(), false);
+        let got: Vec<_> = changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.desired.clone(), c.manager.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/spec/replicas", Some(json!(4)), Some("kubectl-scale")),
+                (
+                    "/spec/template/spec/containers[name=web]/resources",
+                    None,
+                    None
+                ),
+            ]
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! Stage 2 in the inventory: which local drift verdicts go to the server, and how its answer
+//! replaces them. An answer counts only while the desired object and the live resourceVersion
+//! it was computed for are still the current ones.
+
+use super::Inventory;
+use crate::cluster::{ConfirmRequest, Confirmation, Confirmed, resource_version};
+use crate::model::{DriftReport, DriftStatus, ResourceKey, Stage};
+use crate::sync::applied_manifest;
+use std::sync::Arc;
+
+impl Inventory {
+    /// The verdict once the server has had its say: the server's changes when it answered for
+    /// these two sides, the local verdict marked pending while it has not, or unconfirmed (with
+    /// the reason) when the dry-run failed. Only local drift is asked about.
+    pub(super) fn with_server_verdict(
+        &mut self,
+        key: &ResourceKey,
+        local: DriftReport,
+    ) -> DriftReport {
+        if !self.server_checks || local.status != DriftStatus::Modified {
+            return local;
+        }
+        let (Some(desired), Some(live)) = (self.desired.get(key), self.live.get(key)) else {
+            return local;
+        };
+        let version = resource_version(live).map(str::to_string);
+        let answer = self
+            .confirmations
+            .get(key)
+            .filter(|c| Arc::ptr_eq(&c.desired, &desired.manifest) && c.live_version == version);
+        match answer.map(|c| &c.outcome) {
+            Some(Confirmed::Changes { changes, .. }) => DriftReport {
+                status: if changes.is_empty() {
+                    DriftStatus::InSync
+                } else {
+                    DriftStatus::Modified
+                },
+                changes: changes.clone(),
+                stage: Stage::Server,
+                ..local
+            },
+            Some(Confirmed::Failed(e)) => DriftReport {
+                message: Some(format!("not confirmed by the server: {e}")),
+                ..local
+            },
+            Some(Confirmed::Stale) | None => {
+                let asked = (desired.manifest.clone(), version);
+                let already = self
+                    .asked
+                    .get(key)
+                    .is_some_and(|(d, v)| Arc::ptr_eq(d, &asked.0) && *v == asked.1);
+                if !already {
+                    self.to_confirm.push(ConfirmRequest {
+                        key: key.clone(),
+                        manifest: applied_manifest(&desired.manifest, None),
+                        desired: desired.manifest.clone(),
+                        live: live.clone(),
+                    });
+                    self.asked.insert(key.clone(), asked);
+                }
+                DriftReport {
+                    pending: true,
+                    ..local
+                }
+            }
+        }
+    }
+
+    /// The server answered: kept, and the row judged again with it.
+    pub(super) fn confirmed(&mut self, answer: Confirmation) {
+        let key = answer.key.clone();
+        let is_the_asked = self
+            .asked
+            .get(&key)
+            .is_some_and(|(d, v)| Arc::ptr_eq(d, &answer.desired) && *v == answer.live_version);
+        if is_the_asked {
+            self.asked.remove(&key);
+        }
+        if answer.outcome == Confirmed::Stale {
+            // the watch brings the newer object, and with it a new question
+            return;
+        }
+        self.confirmations.insert(key.clone(), answer);
+        self.recompute(&key);
+    }
+
+    /// An object that left drops what the server said about it.
+    pub(super) fn forget_confirmation(&mut self, key: &ResourceKey) {
+        self.confirmations.remove(key);
+        self.asked.remove(key);
+    }
+}
