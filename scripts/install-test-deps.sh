@@ -4,6 +4,8 @@ set -euo pipefail
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# python3 serves the mutating admission webhook the drift-stage tests register
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # git, including `git daemon` (Debian ships it in package git itself)
 { command -v git >/dev/null 2>&1 && [ -x "$(git --exec-path)/git-daemon" ]; } || missing+=(git)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -5,6 +5,7 @@
 mod common;
 
 mod cluster;
+mod corpus;
 mod remote;
 mod render;
 mod restart;

@@ -1,6 +1,7 @@
 //! Structural comparison: walks only what git declares and reports each differing field.
 
 use super::provenance::manager_for_segments;
+use super::quantity::same_quantity;
 use super::secrets::MASK;
 use crate::model::FieldChange;
 use serde_json::Value;
@@ -13,7 +14,8 @@ const MAX_CHANGES: usize = 200;
 pub enum Segment {
     Key(String),
     Index(usize),
-    /// A list item matched by its `name` field (containers, env, ports…), as the API server merges them.
+    /// A list item matched by its key (`name` for containers and env, `mountPath` for volume
+    /// mounts, port and protocol for ports), as the API server merges them.
     Named(String),
 }
 
@@ -29,6 +31,11 @@ pub fn render_path(segments: &[Segment]) -> String {
             Segment::Index(i) => {
                 out.push('/');
                 out.push_str(&i.to_string());
+            }
+            Segment::Named(n) if n.contains('=') => {
+                out.push('[');
+                out.push_str(n);
+                out.push(']');
             }
             Segment::Named(n) => {
                 out.push_str("[name=");
@@ -107,13 +114,31 @@ impl Walker<'_> {
                 }
             }
             (Value::Array(want), Some(Value::Array(have))) => self.walk_list(want, have, desired),
-            (want, Some(have)) if scalar_eq(want, have) => {}
+            (want, Some(have)) if self.scalar_eq(want, have) => {}
+            // the API server leaves zero values out (`hostNetwork: false`, `args: []`)
+            (want, None) if !self.whole && is_zero(want) => {}
             (want, have) => self.record(Some(want), have),
         }
     }
 
+    /// Equal as the API server sees it: 4 and 4.0 are one number, and a quantity is equal to its
+    /// canonical form (`1000m` and `"1"`; two strings only where a quantity is expected).
+    fn scalar_eq(&self, a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+            _ if a == b => true,
+            _ => same_quantity(a, b, holds_quantity(&self.path)),
+        }
+    }
+
     fn walk_list(&mut self, want: &[Value], have: &[Value], whole: &Value) {
-        if let (Some(want_names), Some(have_names)) = (item_names(want), item_names(have)) {
+        let field = match self.path.last() {
+            Some(Segment::Key(k)) => k.as_str(),
+            _ => "",
+        };
+        if let (Some(want_names), Some(have_names)) =
+            (item_keys(field, want), item_keys(field, have))
+        {
             for (item, name) in want.iter().zip(&want_names) {
                 let live_item = have_names.iter().position(|n| n == name).map(|i| &have[i]);
                 self.path.push(Segment::Named(name.to_string()));
@@ -165,23 +190,87 @@ impl Walker<'_> {
     }
 }
 
-/// Names of every item when all items are objects with a string `name`; merge-by-name applies then.
-fn item_names(items: &[Value]) -> Option<Vec<&str>> {
+/// The key that identifies each item of a list, as the API server merges them (the patch merge
+/// keys of the core types): every item must have it and no two may share it, or the list is
+/// compared by position.
+fn item_keys(field: &str, items: &[Value]) -> Option<Vec<String>> {
     if items.is_empty() {
         return None;
     }
-    items
-        .iter()
-        .map(|i| i.get("name").and_then(Value::as_str))
-        .collect()
+    let has = |f: &str| items.iter().all(|i| i.get(f).is_some());
+    let fields: &[&str] = match field {
+        "volumeMounts" => &["mountPath"],
+        "volumeDevices" => &["devicePath"],
+        "hostAliases" => &["ip"],
+        "topologySpreadConstraints" => &["topologyKey", "whenUnsatisfiable"],
+        "ports" if has("containerPort") => &["containerPort", "protocol"],
+        "ports" if has("port") && !has("name") => &["port", "protocol"],
+        _ => &["name"],
+    };
+    let keys: Option<Vec<String>> = items.iter().map(|i| item_key(i, fields)).collect();
+    let keys = keys?;
+    let unique: std::collections::HashSet<&String> = keys.iter().collect();
+    (unique.len() == keys.len()).then_some(keys)
 }
 
-/// Equality that treats 4 and 4.0 as the same number, as the API server does for integers.
-fn scalar_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
+/// `name` alone reads as the name; other keys as `field=value`, joined (`protocol` defaults to TCP).
+fn item_key(item: &Value, fields: &[&str]) -> Option<String> {
+    if fields == ["name"] {
+        return item.get("name")?.as_str().map(str::to_string);
     }
+    let mut parts = Vec::with_capacity(fields.len());
+    for f in fields {
+        let v = match (item.get(*f), *f) {
+            (Some(Value::String(s)), _) => s.clone(),
+            (Some(v), _) => v.to_string(),
+            (None, "protocol") => "TCP".to_string(),
+            (None, _) => return None,
+        };
+        parts.push(format!("{f}={v}"));
+    }
+    Some(parts.join(","))
+}
+
+/// A value the API server drops when it is the zero of its type.
+fn is_zero(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Null => true,
+    }
+}
+
+/// Fields that hold quantities: resource lists (limits, requests, quota `hard`, capacity, limit
+/// ranges) and a few named ones.
+fn holds_quantity(path: &[Segment]) -> bool {
+    const MAPS: &[&str] = &[
+        "limits",
+        "requests",
+        "hard",
+        "capacity",
+        "allocatable",
+        "overhead",
+        "default",
+        "defaultRequest",
+        "max",
+        "min",
+        "maxLimitRequestRatio",
+    ];
+    const FIELDS: &[&str] = &["storage", "sizeLimit", "averageValue"];
+    fn key(s: &Segment) -> Option<&str> {
+        match s {
+            Segment::Key(k) => Some(k.as_str()),
+            _ => None,
+        }
+    }
+    let last = path.last().and_then(key);
+    let parent = path.len().checked_sub(2).and_then(|i| key(&path[i]));
+    last.is_some_and(|k| FIELDS.contains(&k))
+        || parent.is_some_and(|p| MAPS.contains(&p))
+        || (last == Some("value") && parent == Some("target"))
 }
 
 #[cfg(test)]
@@ -239,5 +328,57 @@ mod tests {
     #[test]
     fn numbers_compare_by_value() {
         assert!(compare(&json!({"a":4}), &json!({"a":4.0}), false).is_empty());
+    }
+
+    /// Manifests as people write them against what the API server stores: none is drift.
+    #[test]
+    fn what_the_server_canonicalises_or_drops_is_not_drift() {
+        let cases = [
+            (
+                json!({"resources": {"limits": {"cpu": "1000m", "memory": "1024Mi"}, "requests": {"cpu": 0.5, "memory": 1}}}),
+                json!({"resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m", "memory": "1"}}}),
+            ),
+            (
+                json!({"spec": {"hard": {"services": 30}}}),
+                json!({"spec": {"hard": {"services": "30"}}}),
+            ),
+            (
+                json!({"hostNetwork": false, "args": [], "minReadySeconds": 0, "annotations": {}}),
+                json!({}),
+            ),
+            (
+                json!({"ports": [{"containerPort": 80, "protocol": "TCP"}, {"containerPort": 9090}]}),
+                json!({"ports": [{"containerPort": 9090, "protocol": "TCP"}, {"containerPort": 80, "protocol": "TCP"}]}),
+            ),
+        ];
+        for (want, live) in cases {
+            assert_eq!(compare(&want, &live, false), vec![], "{want} vs {live}");
+        }
+    }
+
+    /// The same volume mounted twice: items are told apart by mount path, not by name.
+    #[test]
+    fn volume_mounts_are_matched_by_mount_path() {
+        let mounts = |second: &str| {
+            json!({"volumeMounts": [
+                {"name": "cfg", "mountPath": "/etc/a", "subPath": "a"},
+                {"name": "cfg", "mountPath": second, "subPath": "b"}]})
+        };
+        assert!(compare(&mounts("/etc/b"), &mounts("/etc/b"), false).is_empty());
+        let c = compare(&mounts("/etc/b"), &mounts("/etc/c"), false);
+        let paths: Vec<_> = c.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["/volumeMounts[mountPath=/etc/b]"]);
+    }
+
+    #[test]
+    fn a_string_that_only_looks_like_a_quantity_is_compared_as_written() {
+        let c = compare(
+            &json!({"env": {"value": "1000m"}}),
+            &json!({"env": {"value": "1"}}),
+            false,
+        );
+        assert_eq!(c.len(), 1);
+        let c = compare(&json!({"flag": true}), &json!({}), false);
+        assert_eq!(c.len(), 1, "only zero values may be missing live");
     }
 }

@@ -6,6 +6,7 @@ mod compare;
 mod diff_text;
 mod normalize;
 mod provenance;
+mod quantity;
 mod secrets;
 mod server;
 

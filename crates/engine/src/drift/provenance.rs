@@ -50,12 +50,28 @@ fn owns(fields: &Value, path: &[Segment]) -> bool {
     true
 }
 
-/// FieldsV1 keys list items as `k:{"name":"redis"}`.
+/// FieldsV1 keys list items as `k:{"name":"redis"}` or `k:{"containerPort":80,"protocol":"TCP"}`;
+/// `name` is a plain name or `field=value` pairs joined by commas (see `compare::item_key`).
 fn item_key_has_name(key: &str, name: &str) -> bool {
-    key.strip_prefix("k:")
+    let Some(fields) = key
+        .strip_prefix("k:")
         .and_then(|json| serde_json::from_str::<Value>(json).ok())
-        .and_then(|v| v.get("name").and_then(Value::as_str).map(|n| n == name))
-        .unwrap_or(false)
+    else {
+        return false;
+    };
+    if !name.contains('=') {
+        return fields.get("name").and_then(Value::as_str) == Some(name);
+    }
+    name.split(',').all(|pair| {
+        let Some((field, want)) = pair.split_once('=') else {
+            return false;
+        };
+        match fields.get(field) {
+            Some(Value::String(s)) => s == want,
+            Some(v) => v.as_f64().is_some() && v.as_f64() == want.parse().ok(),
+            None => field == "protocol" && want == "TCP",
+        }
+    })
 }
 
 #[cfg(test)]
@@ -80,6 +96,32 @@ mod tests {
             Some("kubectl-scale")
         );
         assert_eq!(manager_for(&live(), "/spec/paused"), None);
+    }
+
+    /// List items keyed by other fields than `name`: ports by port and protocol, mounts by path.
+    #[test]
+    fn finds_manager_of_items_with_other_keys() {
+        let live = json!({"metadata":{"managedFields":[
+            {"manager":"kubectl-edit","time":"2026-01-02T00:00:00Z","fieldsV1":{"f:ports":{
+                "k:{\"port\":80,\"protocol\":\"TCP\"}":{"f:targetPort":{}}},
+                "f:volumeMounts":{"k:{\"mountPath\":\"/data\"}":{"f:subPath":{}}}}}]}});
+        let at = |key: &str, seg: &str, field: &str| {
+            let path = [
+                Segment::Key(key.into()),
+                Segment::Named(seg.into()),
+                Segment::Key(field.into()),
+            ];
+            manager_for_segments(&live, &path)
+        };
+        assert_eq!(
+            at("ports", "port=80,protocol=TCP", "targetPort").as_deref(),
+            Some("kubectl-edit")
+        );
+        assert_eq!(at("ports", "port=81,protocol=TCP", "targetPort"), None);
+        assert_eq!(
+            at("volumeMounts", "mountPath=/data", "subPath").as_deref(),
+            Some("kubectl-edit")
+        );
     }
 
     #[test]

@@ -6,13 +6,15 @@ mod report;
 pub use report::{CheckReport, ResourceEntry, Summary, render_text};
 
 use crate::cluster::{
-    ConfirmRequest, KubeEvent, Resolver, WatchRequest, confirm, object_value, prepare,
+    ConfirmRequest, Confirmed, KubeEvent, Resolver, WatchRequest, confirm, object_value, prepare,
 };
 use crate::inventory::{Fact, Inventory};
+use crate::model::ResourceKey;
 use crate::model::WatchState;
 use crate::repo::{RepoEvent, Snapshot};
 use futures::StreamExt;
 use kube::api::ListParams;
+use std::collections::HashMap;
 
 /// Dry-runs `check` has in flight at once.
 const CONFIRMING: usize = 8;
@@ -32,6 +34,8 @@ pub async fn evaluate(resolver: &Resolver, snapshot: Snapshot) -> Inventory {
             }
         }
     }
+    // an object that moved on (its status changes all the time) is read again, a few times
+    let mut rereads: HashMap<ResourceKey, usize> = HashMap::new();
     while !to_confirm.is_empty() {
         let answers: Vec<_> = futures::stream::iter(std::mem::take(&mut to_confirm))
             .map(|req| confirm(resolver, req))
@@ -39,11 +43,34 @@ pub async fn evaluate(resolver: &Resolver, snapshot: Snapshot) -> Inventory {
             .collect()
             .await;
         for answer in answers {
+            let stale = (answer.outcome == Confirmed::Stale).then(|| answer.key.clone());
             let facts = inventory.on_kube(KubeEvent::Confirmed(Box::new(answer)));
             to_confirm.extend(confirm_requests(facts));
+            let Some(key) = stale else { continue };
+            let tries = rereads.entry(key.clone()).or_default();
+            *tries += 1;
+            if *tries <= REREADS
+                && let Some(fresh) = read_one(resolver, &key).await
+            {
+                to_confirm.extend(confirm_requests(
+                    inventory.on_kube(KubeEvent::Applied(fresh)),
+                ));
+            }
         }
     }
     inventory
+}
+
+/// Times one object is read again when it keeps moving under its dry-run.
+const REREADS: usize = 3;
+
+async fn read_one(resolver: &Resolver, key: &ResourceKey) -> Option<serde_json::Value> {
+    let api = resolver
+        .api_for(&key.gvk(), key.namespace.as_deref())
+        .await
+        .ok()?;
+    let obj = api.get(&key.name).await.ok()?;
+    object_value(obj, &key.gvk())
 }
 
 fn confirm_requests(facts: Vec<Fact>) -> Vec<ConfirmRequest> {

@@ -221,6 +221,8 @@ fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: budget,
         with_snippet: false,
+        // as kubectl and helm read YAML (YAML 1.1 integers): `defaultMode: 0644` is 420
+        legacy_octal_numbers: true,
     }
 }
 
@@ -264,6 +266,24 @@ mod tests {
         assert_eq!(objs.len(), 2);
         assert_eq!(objs[0].key.namespace.as_deref(), Some("default"));
         assert_eq!(objs[1].key.namespace, None);
+    }
+
+    /// Numbers read as kubectl and helm read them, so what kdrift compares is what was applied.
+    #[test]
+    fn numbers_are_read_as_kubectl_reads_them() {
+        let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nspec:\n  mode: 0644\n  ten: 10\n  half: 0.5\n  flag: true\n";
+        let (objs, errs) = parse_file("a.yaml", y, "default");
+        assert!(errs.is_empty(), "{errs:?}");
+        let spec = &objs[0].manifest["spec"];
+        assert_eq!(
+            spec["mode"], 420,
+            "YAML 1.1 octal, as `defaultMode: 0644` is meant"
+        );
+        assert_eq!(
+            (spec["ten"].as_i64(), spec["half"].as_f64()),
+            (Some(10), Some(0.5))
+        );
+        assert_eq!(spec["flag"], true);
     }
 
     #[test]
