@@ -3,6 +3,7 @@
 
 use super::style::{dim, is_focused, pane};
 use crate::app::{CommitFiles, Pane, State};
+use kdrift_engine::clock::age;
 use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -126,16 +127,4 @@ fn draw_files(frame: &mut Frame, area: Rect, files: &CommitFiles) {
         Paragraph::new(lines).block(pane(Line::from(title), false)),
         area,
     );
-}
-
-/// "45s", "12m", "3h", "5d" from commit time to now.
-fn age(now_ms: u64, commit_secs: i64) -> String {
-    let secs = (now_ms / 1000) as i64 - commit_secs;
-    match secs {
-        s if s < 0 => "now".into(),
-        s if s < 60 => format!("{s}s"),
-        s if s < 3_600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3_600),
-        s => format!("{}d", s / 86_400),
-    }
 }

@@ -2,6 +2,7 @@
 
 use super::style::{bold, dim, is_focused, pane, status_style};
 use crate::app::{Pane, State, shows_diff};
+use kdrift_engine::clock::{age, rfc3339_secs};
 use kdrift_engine::drift::DiffLineKind;
 use kdrift_engine::inventory::Row;
 use kdrift_engine::model::{DriftReport, DriftStatus, Stage};
@@ -56,8 +57,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             Span::raw(format!("live {}", sanitize(&show(&change.live)))),
         ];
         if let Some(m) = &change.manager {
+            // who wrote the live value, and when
+            let when = change
+                .time
+                .as_deref()
+                .and_then(rfc3339_secs)
+                .map(|t| match age(state.now_ms, t) {
+                    now if now == "now" => " just now".to_string(),
+                    ago => format!(" {ago} ago"),
+                })
+                .unwrap_or_default();
             spans.push(Span::styled(
-                format!("  ← {}", sanitize(m)),
+                format!("  ← {}{when}", sanitize(m)),
                 Style::new().fg(Color::Magenta),
             ));
         }

@@ -95,6 +95,13 @@ pub fn captured() -> &'static Captured {
                         }
                     }
                 }
+                // the simulated cluster writes the real time into managedFields: pin it three
+                // minutes before the fixed clock, so ages on screen are stable
+                for event in &mut events {
+                    if let KubeEvent::Listed { objects, .. } = event {
+                        objects.iter_mut().for_each(pin_times);
+                    }
+                }
                 Captured {
                     snapshot: demo.snapshot,
                     events,
@@ -106,6 +113,20 @@ pub fn captured() -> &'static Captured {
         .join()
         .unwrap()
     })
+}
+
+/// `NOW_MS` minus three minutes, as the API server writes times.
+pub const THREE_MINUTES_AGO: &str = "2025-12-31T23:57:00Z";
+
+fn pin_times(obj: &mut serde_json::Value) {
+    if let Some(entries) = obj
+        .pointer_mut("/metadata/managedFields")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for e in entries {
+            e["time"] = serde_json::json!(THREE_MINUTES_AGO);
+        }
+    }
 }
 
 /// The demo as the TUI first shows it, at a fixed clock: the captured snapshot and watch

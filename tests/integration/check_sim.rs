@@ -38,9 +38,16 @@ async fn demo_report_lists_each_drift_with_path_and_manager() {
     assert_eq!(redis["status"], "modified");
     assert_eq!(redis["apiVersion"], "apps/v1");
     assert_eq!(redis["source"], "shop/redis.yaml");
+    let time = redis["changes"][0]["time"].clone();
+    assert!(
+        time.as_str()
+            .and_then(kdrift_engine::clock::rfc3339_secs)
+            .is_some(),
+        "when the manager wrote it: {redis:#}"
+    );
     assert_eq!(
         redis["changes"],
-        serde_json::json!([{"path": "/spec/replicas", "desired": 4, "live": 3, "manager": "kubectl-scale"}])
+        serde_json::json!([{"path": "/spec/replicas", "desired": 4, "live": 3, "manager": "kubectl-scale", "time": time}])
     );
     let orphan = json["resources"]
         .as_array()

@@ -81,9 +81,22 @@ fn plain(server_side: bool) {
     } else {
         "t-corpus-csa"
     });
-    let (_dir, repo) = corpus_repo(&ns);
+    let applied = applied_corpus(&tb, &ns, server_side);
+    let flags = ["--path", "plain", "--namespace", &ns];
+    assert_all_in_sync(&tb, &applied.repo, &flags, 68);
+    cleanup(&tb, &ns);
+}
+
+/// The corpus's `plain/` applied in namespace `ns` (created here), and its repo.
+pub struct Applied {
+    pub repo: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn applied_corpus(tb: &Testbed, ns: &str, server_side: bool) -> Applied {
+    let (dir, repo) = corpus_repo(ns);
     let ssa: &[&str] = if server_side { &["--server-side"] } else { &[] };
-    tb.kubectl(&["create", "namespace", &ns]);
+    tb.kubectl(&["create", "namespace", ns]);
     let crds = repo.join("plain/crds");
     tb.kubectl(&[&["apply"], ssa, &["-f", crds.to_str().unwrap()]].concat());
     for plural in ["widgets", "backupschedules"] {
@@ -91,20 +104,18 @@ fn plain(server_side: bool) {
         tb.kubectl(&["wait", "--for=condition=Established", "--timeout=30s", &crd]);
     }
     let objects = repo.join("plain");
-    tb.kubectl(
-        &[
-            &["apply", "-n", &ns],
-            ssa,
-            &["-f", objects.to_str().unwrap()],
-        ]
-        .concat(),
-    );
-    assert_all_in_sync(&tb, &repo, &["--path", "plain", "--namespace", &ns], 68);
-    cleanup(&tb, &ns);
+    let apply = [
+        &["apply", "-n", ns],
+        ssa,
+        &["-f", objects.to_str().unwrap()],
+    ]
+    .concat();
+    tb.kubectl(&apply);
+    Applied { repo, _dir: dir }
 }
 
 /// The namespace and the cluster-scoped objects named after it.
-fn cleanup(tb: &Testbed, ns: &str) {
+pub fn cleanup(tb: &Testbed, ns: &str) {
     tb.kubectl(&["delete", "namespace", ns, "--wait=false"]);
     for kind in [
         "crd",

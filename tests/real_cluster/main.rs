@@ -6,6 +6,7 @@ mod common;
 
 mod cluster;
 mod corpus;
+mod mutations;
 mod remote;
 mod render;
 mod restart;

@@ -160,6 +160,8 @@ pub struct FieldChange {
     pub live: Option<Value>,
     /// Field manager that last wrote the live value, from managedFields.
     pub manager: Option<String>,
+    /// When that manager last wrote the object (its managedFields entry's time, RFC 3339).
+    pub time: Option<String>,
 }
 
 /// Which comparison decided a verdict.

@@ -1,6 +1,6 @@
 //! Structural comparison: walks only what git declares and reports each differing field.
 
-use super::provenance::manager_for_segments;
+use super::provenance::owner_for_segments;
 use super::quantity::same_quantity;
 use super::secrets::MASK;
 use crate::model::FieldChange;
@@ -181,11 +181,13 @@ impl Walker<'_> {
                 }
             })
         };
+        let owner = owner_for_segments(self.live_root, &self.path);
         self.out.push(FieldChange {
             path: render_path(&self.path),
             desired: shown(desired),
             live: shown(live),
-            manager: manager_for_segments(self.live_root, &self.path),
+            time: owner.as_ref().and_then(|o| o.time.clone()),
+            manager: owner.map(|o| o.manager),
         });
     }
 }

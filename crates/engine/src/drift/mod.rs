@@ -16,7 +16,7 @@ pub use diff_text::{
     version_diff,
 };
 pub use normalize::{normalize_desired, normalized_desired, strip_server_fields};
-pub use provenance::{manager_for, manager_for_segments};
+pub use provenance::{Owner, manager_for, manager_for_segments, owner_for_segments};
 pub use secrets::{MASK, mask_secret};
 pub use server::{COMMIT_ANNOTATION, comparable, server_changes};
 

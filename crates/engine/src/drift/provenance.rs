@@ -3,15 +3,32 @@
 use super::compare::Segment;
 use serde_json::Value;
 
+/// Who wrote a field last: the manager, and when its managedFields entry was last written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub manager: String,
+    pub time: Option<String>,
+}
+
 /// The manager owning the field at `path` in `live`; the most recent writer when several share it.
-pub fn manager_for_segments(live: &Value, path: &[Segment]) -> Option<String> {
+pub fn owner_for_segments(live: &Value, path: &[Segment]) -> Option<Owner> {
     let entries = live.pointer("/metadata/managedFields")?.as_array()?;
-    entries
+    let entry = entries
         .iter()
         .filter(|e| e.get("fieldsV1").is_some_and(|fields| owns(fields, path)))
         // RFC 3339 timestamps in UTC sort as strings; ties go to the later entry.
-        .max_by(|a, b| time_of(a).cmp(time_of(b)))
-        .and_then(|e| e.get("manager")?.as_str().map(str::to_string))
+        .max_by(|a, b| time_of(a).cmp(time_of(b)))?;
+    Some(Owner {
+        manager: entry.get("manager")?.as_str()?.to_string(),
+        time: entry
+            .get("time")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+pub fn manager_for_segments(live: &Value, path: &[Segment]) -> Option<String> {
+    owner_for_segments(live, path).map(|o| o.manager)
 }
 
 /// Convenience for callers holding a rendered path of plain keys (`/spec/replicas`).

@@ -124,6 +124,9 @@ pub fn render_text(report: &CheckReport) -> String {
             ));
             if let Some(m) = &c.manager {
                 out.push_str(&format!("  by {m}"));
+                if let Some(t) = &c.time {
+                    out.push_str(&format!(" at {t}"));
+                }
             }
             out.push('\n');
         }

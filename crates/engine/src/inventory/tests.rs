@@ -394,6 +394,7 @@ mod server_checks {
             desired: Some(json!("1")),
             live: Some(json!("2")),
             manager: Some("kubectl-edit".into()),
+            time: None,
         };
         let refused = ClusterError::Api {
             code: 403,
@@ -466,6 +467,7 @@ mod server_checks {
             desired: Some(json!("1")),
             live: Some(json!("2")),
             manager: None,
+            time: None,
         };
         let facts = inv.on_kube(answer(&asked[0], changes(vec![change])));
         assert_eq!(row(&inv).status, DriftStatus::Modified);

@@ -182,6 +182,7 @@ mod tests {
                     desired: None,
                     live: None,
                     manager: Some("kubectl-edit".into()),
+                    time: None,
                 });
             }
             reports.insert(k.clone(), r);
