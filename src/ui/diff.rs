@@ -74,6 +74,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         }
         lines.push(Line::from(spans));
     }
+    if !report.extras.is_empty() {
+        lines.push(Line::styled("not in git (not drift):", dim()));
+        for extra in &report.extras {
+            lines.push(Line::from(vec![
+                Span::styled(format!("+ {} ", sanitize(&extra.path)), dim()),
+                Span::styled(
+                    format!("← {}", sanitize(&extra.manager)),
+                    Style::new().fg(Color::Magenta),
+                ),
+            ]));
+        }
+    }
     let text = key.and_then(|k| state.diff.text_for(k));
     if let Some(text) = text.filter(|_| shows_diff(report.status)) {
         // Short panes get less context so the changed lines stay in view.

@@ -146,7 +146,12 @@ fn summary(report: &DriftReport) -> String {
         DriftStatus::Error | DriftStatus::Skipped => {
             sanitize(report.message.as_deref().unwrap_or("error"))
         }
-        DriftStatus::InSync => String::new(),
+        // not drift, but not nothing either: someone added what git does not declare
+        DriftStatus::InSync => match report.extras.as_slice() {
+            [] => String::new(),
+            [one] => sanitize(&format!("+1 extra by {}", one.manager)),
+            many => format!("+{} extra", many.len()),
+        },
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 
 mod cluster;
 mod corpus;
+mod extras;
 mod mutations;
 mod remote;
 mod render;

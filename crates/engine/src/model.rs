@@ -164,6 +164,15 @@ pub struct FieldChange {
     pub time: Option<String>,
 }
 
+/// A field live has and git does not declare, written by another manager than the one applying
+/// git (a hand edit, an autoscaler): shown, not counted as drift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Extra {
+    pub path: String,
+    pub manager: String,
+    pub time: Option<String>,
+}
+
 /// Which comparison decided a verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -185,6 +194,8 @@ pub struct DriftReport {
     pub stage: Stage,
     /// The local compare found drift and the server's dry-run has not answered yet.
     pub pending: bool,
+    /// Fields only live has, written by someone else: not drift.
+    pub extras: Vec<Extra>,
 }
 
 impl DriftReport {
@@ -195,6 +206,7 @@ impl DriftReport {
             message: None,
             stage: Stage::Local,
             pending: false,
+            extras: Vec::new(),
         }
     }
 

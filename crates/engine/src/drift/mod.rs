@@ -4,17 +4,19 @@
 
 mod compare;
 mod diff_text;
+mod extras;
 mod normalize;
 mod provenance;
 mod quantity;
 mod secrets;
 mod server;
 
-pub use compare::{Segment, compare, compare_whole};
+pub use compare::{Segment, compare, compare_whole, render_path};
 pub use diff_text::{
     DiffLine, DiffLineKind, DiffText, TIGHT_CONTEXT, WIDE_CONTEXT, diff_text, object_diff,
     version_diff,
 };
+pub use extras::extras;
 pub use normalize::{normalize_desired, normalized_desired, strip_server_fields};
 pub use provenance::{Owner, manager_for, manager_for_segments, owner_for_segments};
 pub use secrets::{MASK, mask_secret};
@@ -43,6 +45,18 @@ pub fn assess(desired: Option<&Desired>, live: Option<&Value>) -> Option<DriftRe
             let want = normalized_desired(&desired.manifest);
             let secret = desired.key.is_secret();
             let changes = compare(&want, live, secret);
+            let extras = if secret {
+                // the server stores `stringData` as `data`: either spelling is declared
+                let mut declared = want.clone().into_owned();
+                if let (Some(string_data), Some(map)) =
+                    (desired.manifest.get("stringData"), declared.as_object_mut())
+                {
+                    map.insert("stringData".into(), string_data.clone());
+                }
+                extras(&declared, live)
+            } else {
+                extras(&desired.manifest, live)
+            };
             let status = if changes.is_empty() {
                 DriftStatus::InSync
             } else {
@@ -50,6 +64,7 @@ pub fn assess(desired: Option<&Desired>, live: Option<&Value>) -> Option<DriftRe
             };
             Some(DriftReport {
                 changes,
+                extras,
                 ..DriftReport::new(status)
             })
         }

@@ -2,7 +2,7 @@
 //! Secret values are already masked by `drift`; nothing here reads live values except through changes.
 
 use crate::inventory::{Inventory, Row};
-use crate::model::{DriftStatus, FieldChange, Stage};
+use crate::model::{DriftStatus, Extra, FieldChange, Stage};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, PartialEq, Eq, Default)]
@@ -27,6 +27,8 @@ pub struct ResourceEntry {
     pub stage: Stage,
     pub source: Option<String>,
     pub changes: Vec<FieldChange>,
+    /// Fields only live has, written by another manager: shown, not drift.
+    pub extras: Vec<Extra>,
     pub message: Option<String>,
 }
 
@@ -77,6 +79,7 @@ impl CheckReport {
                 stage: report.stage,
                 source,
                 changes: report.changes.clone(),
+                extras: report.extras.clone(),
                 message: report.message.clone(),
             });
         }
