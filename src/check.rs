@@ -1,7 +1,8 @@
 //! `kdrift check`: judge once, print, exit 0 in sync, 1 drift found, 2 error.
 
 use kdrift_engine::cluster::Resolver;
-use kdrift_engine::headless::{CheckReport, evaluate, render_text};
+use kdrift_engine::drift::IgnoreRules;
+use kdrift_engine::headless::{CheckReport, evaluate_with, render_text};
 use kdrift_engine::repo::Snapshot;
 use kdrift_engine::text::sanitize;
 
@@ -16,10 +17,11 @@ pub async fn run_check(
     resolver: &Resolver,
     snapshot: Snapshot,
     context: &str,
+    rules: IgnoreRules,
     output: Output,
 ) -> u8 {
     let repo = snapshot.repo.clone();
-    let inventory = evaluate(resolver, snapshot).await;
+    let inventory = evaluate_with(resolver, snapshot, rules).await;
     let report = CheckReport::build(&inventory, &repo, context);
     match output {
         Output::Json => match serde_json::to_string_pretty(&report) {

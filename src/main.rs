@@ -6,6 +6,7 @@ use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, TargetArgs};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::tui::{TuiConfig, run};
 use kdrift_engine::cluster::{Resolver, connect};
+use kdrift_engine::drift::{IgnoreRules, RuleSource};
 use kdrift_engine::repo::{
     ReadCache, RepoError, RepoSpec, Snapshot, fetch_mirror, read_snapshot, resolve_commit,
 };
@@ -70,6 +71,8 @@ async fn demo(args: DemoArgs) -> Result<()> {
         startup_fetch_error: None,
         read_only: args.read_only,
         keymap: load_keymap()?,
+        rules: load_rules()?,
+        config_file: config_file(),
     };
     let result = run(config, resolver).await;
     if let Some(c) = chaos {
@@ -125,6 +128,8 @@ async fn open_target(target: &TargetArgs, offline_ok: bool) -> Result<Target> {
 }
 
 async fn real_cluster(target: TargetArgs) -> Result<()> {
+    // the user's own files first: a broken one is said before anything connects
+    let (keymap, rules) = (load_keymap()?, load_rules()?);
     let Target {
         resolver,
         context,
@@ -137,19 +142,43 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
         repo: target.repo_spec(),
         fetch_interval: Duration::from_secs(target.fetch_interval.max(1)),
         read_only: target.read_only,
-        keymap: load_keymap()?,
+        keymap,
+        rules,
+        config_file: config_file(),
     };
     run(config, resolver).await
 }
 
 async fn check(args: CheckArgs) -> Result<u8> {
+    let rules = load_rules()?;
     let Target {
         snapshot,
         resolver,
         context,
         ..
     } = open_target(&args.target, false).await?;
-    Ok(run_check(&resolver, snapshot, &context, args.output).await)
+    Ok(run_check(&resolver, snapshot, &context, rules, args.output).await)
+}
+
+/// `$XDG_CONFIG_HOME/kdrift/config.toml` (default `~/.config/kdrift/config.toml`).
+fn config_file() -> Option<PathBuf> {
+    config_dir().map(|d| d.join("kdrift/config.toml"))
+}
+
+/// The user's ignore rules; a config that does not parse stops kdrift with its file and line.
+fn load_rules() -> Result<IgnoreRules> {
+    let Some(path) = config_file() else {
+        return Ok(IgnoreRules::default());
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(IgnoreRules::default()),
+        Err(e) => return Err(anyhow!("reading {}: {e}", path.display())),
+    };
+    IgnoreRules::parse(&text, RuleSource::User).map_err(|e| {
+        let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        anyhow!("{}{line}: {}", path.display(), e.message)
+    })
 }
 
 /// Defaults embedded in the binary, with `$XDG_CONFIG_HOME/kdrift/keymap.toml` merged on top.

@@ -31,6 +31,8 @@ pub enum Action {
     History,
     /// Fetch a URL repo now.
     Fetch,
+    /// Propose an ignore rule for the selected row's first changed field.
+    Ignore,
 }
 
 impl Action {
@@ -58,6 +60,7 @@ impl Action {
             Action::Head => "back to the branch HEAD",
             Action::History => "history of the selected resource in git",
             Action::Fetch => "fetch the repo now (URL repos)",
+            Action::Ignore => "propose an ignore rule for the field",
         }
     }
 

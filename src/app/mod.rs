@@ -9,13 +9,14 @@ mod msg;
 mod state;
 mod update;
 mod update_engine;
+mod update_ignore;
 mod update_jobs;
 mod update_sync;
 
 pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER};
 pub use diff_view::{DiffRequest, DiffView, shows_diff};
 pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
-pub use mode::{Hints, HistoryView, KeyTable, Mode};
+pub use mode::{Hints, HistoryView, IgnoreProposal, KeyTable, Mode};
 pub use msg::{Cmd, JobReply, Msg};
 pub use state::{
     CommitFiles, Jobs, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, State, SyncProgress,

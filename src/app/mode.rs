@@ -3,6 +3,7 @@
 //! between flags to get wrong.
 
 use super::action::{Action, DIALOG_FOOTER, NORMAL_FOOTER};
+use kdrift_engine::drift::IgnoreRule;
 use kdrift_engine::model::ResourceKey;
 use kdrift_engine::repo::HistoryEntry;
 use kdrift_engine::sync::SyncPlan;
@@ -20,6 +21,15 @@ pub enum Mode {
     History(HistoryView),
     /// The sync plan, waiting for confirmation.
     Dialog(SyncPlan),
+    /// An ignore rule for one field, waiting to be written to the user's config.
+    Ignore(IgnoreProposal),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgnoreProposal {
+    pub key: ResourceKey,
+    pub path: String,
+    pub rule: IgnoreRule,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +64,7 @@ impl Mode {
     pub fn hints(&self, traveling: bool) -> Hints {
         match self {
             Mode::Filter(_) => Hints::Text(" type to filter · Enter keep · Esc clear"),
-            Mode::Dialog(_) => Hints::Keys {
+            Mode::Dialog(_) | Mode::Ignore(_) => Hints::Keys {
                 table: KeyTable::Dialog,
                 actions: DIALOG_FOOTER,
                 extra: &[],

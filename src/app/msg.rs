@@ -4,7 +4,7 @@
 use crate::app::diff_view::DiffRequest;
 use crossterm::event::KeyEvent;
 use kdrift_engine::cluster::{ConfirmRequest, KubeEvent, LogEvent, LogTarget, WatchRequest};
-use kdrift_engine::drift::DiffText;
+use kdrift_engine::drift::{DiffText, IgnoreRule, IgnoreRules};
 use kdrift_engine::jobs::{JobFailed, Ticket};
 use kdrift_engine::model::ResourceKey;
 use kdrift_engine::repo::{CommitInfo, FileChange, HistoryEntry, RepoError, RepoEvent, Snapshot};
@@ -21,6 +21,8 @@ pub enum Msg {
     Logs(LogEvent),
     Sync(SyncEvent),
     Job(JobReply),
+    /// The user's config was written: its rules now, or why it could not be.
+    Rules(Result<IgnoreRules, String>),
 }
 
 impl From<RepoEvent> for Msg {
@@ -105,6 +107,8 @@ pub enum Cmd {
         source: String,
         commit: String,
     },
+    /// Append this rule to the user's config and read the config's rules again.
+    SaveIgnoreRule(IgnoreRule),
     /// Work out the diff text of the selected row.
     Diff {
         ticket: Ticket,

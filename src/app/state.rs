@@ -113,6 +113,8 @@ pub struct State {
     pub jobs: Jobs,
     /// Rows visible in the resources pane at the last draw, for paging.
     pub page_rows: usize,
+    /// The user's config file, where `i` writes ignore rules.
+    pub config_file: Option<std::path::PathBuf>,
 }
 
 impl State {

@@ -4,7 +4,7 @@ use super::action::Action;
 use super::mode::{HistoryView, Mode};
 use super::msg::{Cmd, Msg};
 use super::state::{NoticeKind, Pane, State};
-use super::{diff_view, update_engine, update_jobs, update_sync};
+use super::{diff_view, update_engine, update_ignore, update_jobs, update_sync};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift_engine::inventory::Row;
 use kdrift_engine::model::DriftStatus;
@@ -24,6 +24,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Logs(e) => update_engine::on_logs(state, e),
         Msg::Sync(e) => update_sync::on_sync(state, e),
         Msg::Job(reply) => update_jobs::on_reply(state, reply, &mut cmds),
+        Msg::Rules(result) => update_ignore::on_rules(state, result, &mut cmds),
     }
     clamp_selection(state);
     update_sync::follow_selection(state, &mut cmds);
@@ -67,6 +68,12 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
                 _ => state.mode = Mode::Normal,
             }
         }
+        Mode::Ignore(_) => match state.keymap.dialog_action(&key) {
+            Some(Action::Confirm) => update_ignore::confirm(state, cmds),
+            Some(Action::Cancel) => state.mode = Mode::Normal,
+            Some(Action::Quit) => quit(state, cmds),
+            _ => {}
+        },
         Mode::Dialog(_) => match state.keymap.dialog_action(&key) {
             Some(Action::Confirm) => update_sync::confirm(state, cmds),
             Some(Action::Cancel) => state.mode = Mode::Normal,
@@ -147,6 +154,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
             }
         }
         Action::History => open_history(state, cmds),
+        Action::Ignore => update_ignore::propose(state),
         Action::Head => {
             if state.inv.traveling() {
                 let ticket = state.jobs.commit.issue();

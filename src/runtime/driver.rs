@@ -47,6 +47,15 @@ impl Driver {
         self
     }
 
+    /// Where `i` writes ignore rules.
+    pub fn with_config_file(mut self, path: Option<std::path::PathBuf>) -> Self {
+        if let Some(path) = path {
+            self.state.config_file = Some(path.clone());
+            self.executor.set_config_file(path);
+        }
+        self
+    }
+
     /// Follows `spec`'s branch (and, for a URL repo, fetches it every `fetch_every` and on `f`).
     pub fn follow(mut self, spec: &RepoSpec, fetch_every: Duration) -> Self {
         self.state.remote_repo = spec.url.is_some();

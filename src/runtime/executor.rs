@@ -4,6 +4,7 @@
 use crate::app::{Cmd, DiffRequest, JobReply, Msg};
 use kdrift_engine::Outbox;
 use kdrift_engine::cluster::{Confirmer, Resolver, follow_logs, spawn_confirmer, spawn_watch};
+use kdrift_engine::drift::{IgnoreRule, IgnoreRules, RuleSource};
 use kdrift_engine::jobs::{JobFailed, LatestJob, Ticket};
 use kdrift_engine::model::{Gvk, ResourceKey};
 use kdrift_engine::repo::{
@@ -11,6 +12,7 @@ use kdrift_engine::repo::{
 };
 use kdrift_engine::sync::run_sync;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::pin::Pin;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
@@ -47,6 +49,8 @@ pub struct Executor {
     confirming: JoinHandle<()>,
     /// Asks a URL repo's fetcher to fetch now.
     fetch_now: Option<Sender<()>>,
+    /// The user's config, where ignore rules are written.
+    config_file: Option<PathBuf>,
 }
 
 /// A job's reply as a message into the core's channel.
@@ -60,6 +64,26 @@ fn replier<Out: Send + 'static>(
         let tx = tx.clone();
         Box::pin(async move { tx.send(Msg::Job(wrap(ticket, out))).await.is_ok() })
     }
+}
+
+/// Appends `rule` to the user's config (made if missing) and reads all its rules back, so what
+/// takes effect is what the file now says.
+fn save_rule(file: &std::path::Path, rule: &IgnoreRule) -> Result<IgnoreRules, String> {
+    use std::io::Write;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    write!(out, "\n{}", rule.to_toml()).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    IgnoreRules::parse(&text, RuleSource::User).map_err(|e| {
+        let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        format!("{}{line}: {}", file.display(), e.message)
+    })
 }
 
 /// A read whose thread stopped is a repo error like any other.
@@ -85,6 +109,7 @@ impl Executor {
             sync: None,
             jobs: Jobs { diff, repo: None },
             fetch_now: None,
+            config_file: None,
         }
     }
 
@@ -125,6 +150,10 @@ impl Executor {
             files,
             history,
         });
+    }
+
+    pub fn set_config_file(&mut self, path: PathBuf) {
+        self.config_file = Some(path);
     }
 
     /// `Cmd::Fetch` asks through `now` (a URL repo's fetcher).
@@ -171,6 +200,18 @@ impl Executor {
                 self.sync = Some(tokio::spawn(task));
             }
             Cmd::Diff { ticket, request } => self.jobs.diff.request(ticket, request),
+            Cmd::SaveIgnoreRule(rule) => {
+                let (tx, file) = (self.tx.clone(), self.config_file.clone());
+                tokio::spawn(async move {
+                    let saved = match file {
+                        Some(file) => tokio::task::spawn_blocking(move || save_rule(&file, &rule))
+                            .await
+                            .unwrap_or_else(|e| Err(e.to_string())),
+                        None => Err("no config file".into()),
+                    };
+                    let _ = tx.send(Msg::Rules(saved)).await;
+                });
+            }
             Cmd::Confirm(requests) => {
                 for req in requests {
                     self.confirmer.request(req);

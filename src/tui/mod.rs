@@ -10,7 +10,9 @@ use crate::app::{Keymap, Msg, State};
 use crate::runtime::{Driver, FramePacer};
 use anyhow::Result;
 use kdrift_engine::cluster::Resolver;
+use kdrift_engine::drift::IgnoreRules;
 use kdrift_engine::repo::{RepoError, RepoEvent, RepoSpec};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// While a notice or a sync is on screen, the core is told the time this often (they age).
@@ -26,6 +28,9 @@ pub struct TuiConfig {
     pub startup_fetch_error: Option<RepoError>,
     pub read_only: bool,
     pub keymap: Keymap,
+    /// The user's ignore rules, and the file they come from (where `i` writes new ones).
+    pub rules: IgnoreRules,
+    pub config_file: Option<PathBuf>,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on every exit path.
@@ -33,10 +38,12 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     let mut state = State::new(config.context, config.keymap);
     // the server confirms what the local compare calls drift (stage 2)
     state.inv = kdrift_engine::inventory::Inventory::with_server_checks();
+    state.inv.set_user_rules(config.rules);
     state.read_only = config.read_only;
     let spec = config.repo;
     let mut driver = Driver::new(state, resolver)
         .with_repo(spec.clone())
+        .with_config_file(config.config_file)
         .follow(&spec, config.fetch_interval);
     if let Some(e) = config.startup_fetch_error {
         tracing::warn!(error = %kdrift_engine::error::chain(&e), "starting from the repo's mirror");

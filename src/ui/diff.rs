@@ -74,6 +74,22 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         }
         lines.push(Line::from(spans));
     }
+    for ignored in &report.ignored {
+        let c = &ignored.change;
+        let show = |v: &Option<serde_json::Value>| {
+            v.as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "(unset)".into())
+        };
+        let text = format!(
+            "ignored ({}): {} git {} live {}",
+            ignored.rule,
+            c.path,
+            show(&c.desired),
+            show(&c.live)
+        );
+        lines.push(Line::styled(sanitize(&text), dim()));
+    }
     if !report.extras.is_empty() {
         lines.push(Line::styled("not in git (not drift):", dim()));
         for extra in &report.extras {

@@ -7,6 +7,7 @@ pub mod footer;
 pub mod header;
 pub mod help;
 pub mod history;
+pub mod ignore;
 pub mod logs;
 pub mod resources;
 mod style;
@@ -79,6 +80,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Mode::Dialog(plan) => dialog::draw(frame, frame.area(), plan, state.inv.head.as_ref()),
         Mode::History(view) => history::draw(frame, frame.area(), view),
         Mode::Help => help::draw(frame, frame.area(), state),
+        Mode::Ignore(proposal) => ignore::draw(frame, frame.area(), proposal, state),
         Mode::Normal | Mode::Filter(_) => {}
     }
 }

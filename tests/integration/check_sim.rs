@@ -244,3 +244,55 @@ async fn a_submodule_is_skipped_and_the_check_still_passes() {
     // the demo's labelled objects in `shop` are orphans here, and the check says drift, not error
     assert_eq!(report.exit_code(), 1);
 }
+
+/// The repo's `.kdrift.toml`, read from the commit: what it ignores is listed, not counted; a
+/// broken one is an error row naming its line.
+#[tokio::test]
+async fn the_repos_ignore_rules_set_fields_aside() {
+    let demo = demo().await;
+    let rules =
+        "[[ignore]]\nkind = \"StatefulSet\"\nname = \"redis\"\npaths = [\"/spec/replicas\"]\n";
+    write_history(
+        &demo.repo,
+        &[(
+            "ignore redis replicas",
+            vec![RepoFile {
+                path: ".kdrift.toml",
+                contents: Some(rules),
+            }],
+        )],
+    )
+    .unwrap();
+    let snap = read_snapshot(&demo.repo, None, None, None).unwrap();
+    let report = CheckReport::build(&evaluate(&demo.resolver, snap).await, "x", "sim");
+    let redis = report
+        .resources
+        .iter()
+        .find(|r| r.kind == "StatefulSet")
+        .unwrap();
+    assert_eq!(redis.status, DriftStatus::InSync, "{redis:?}");
+    assert_eq!(redis.ignored[0].change.path, "/spec/replicas");
+    assert_eq!(redis.ignored[0].rule, ".kdrift.toml rule 1");
+    assert_eq!(report.summary.modified, 2, "the other drifts still count");
+
+    write_history(
+        &demo.repo,
+        &[(
+            "oops",
+            vec![RepoFile {
+                path: ".kdrift.toml",
+                contents: Some("[[ignore]]\npaths = [\n"),
+            }],
+        )],
+    )
+    .unwrap();
+    let snap = read_snapshot(&demo.repo, None, None, None).unwrap();
+    let report = CheckReport::build(&evaluate(&demo.resolver, snap).await, "x", "sim");
+    let row = report
+        .resources
+        .iter()
+        .find(|r| r.name.starts_with(".kdrift.toml"))
+        .unwrap();
+    assert_eq!(row.status, DriftStatus::Error, "{row:?}");
+    assert_eq!(report.exit_code(), 2);
+}

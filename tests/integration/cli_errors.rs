@@ -148,3 +148,16 @@ fn a_url_repo_that_cannot_be_fetched_names_the_url_without_its_credentials() {
         );
     }
 }
+
+/// A user config that does not parse stops kdrift before anything runs, naming file and line.
+#[test]
+fn a_bad_user_config_names_its_file_and_line() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    let config = home.path().join(".config/kdrift/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, "[[ignore]]\nkind = \"Deployment\"\npaths = 7\n").unwrap();
+    let want = format!("{}:3", config.display());
+    one_line_exit_2(kdrift(&["check", "--repo", &r], home.path()), &want);
+    one_line_exit_2(kdrift(&["--repo", &r], home.path()), &want);
+}

@@ -39,15 +39,16 @@ impl Engine {
 
 /// The demo cluster with controllers, and the driver following the demo repo as the TUI does.
 async fn engine() -> Engine {
-    engine_with(State::new("test", Keymap::defaults())).await
+    engine_with(State::new("test", Keymap::defaults()), None).await
 }
 
-async fn engine_with(state: State) -> Engine {
+async fn engine_with(state: State, config_file: Option<std::path::PathBuf>) -> Engine {
     let demo = demo().await;
     let controllers = demo.sim.spawn_controllers();
     let spec = demo.repo_spec();
     let driver = Driver::new(state, demo.resolver.clone())
         .with_repo(spec.clone())
+        .with_config_file(config_file)
         .follow(&spec, Duration::MAX);
     let mut e = Engine {
         driver,
@@ -110,7 +111,7 @@ async fn a_live_edit_is_detected_without_polling() {
 async fn drift_is_confirmed_by_the_servers_dry_run() {
     let mut state = State::new("test", Keymap::defaults());
     state.inv = kdrift_engine::inventory::Inventory::with_server_checks();
-    let mut e = engine_with(state).await;
+    let mut e = engine_with(state, None).await;
     let confirmed = |s: &State| {
         s.inv
             .verdicts
@@ -280,5 +281,41 @@ async fn a_broken_commit_keeps_good_files_and_never_offers_to_prune() {
     assert_eq!(
         status(&e.driver.state, "StatefulSet", "redis"),
         Some(DriftStatus::Modified)
+    );
+}
+
+/// The driver writes a confirmed ignore rule into the user's config file and judges the table
+/// again with what the file now says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ignore_rule_is_written_to_the_users_config_and_applied() {
+    let config = tempfile::tempdir().unwrap();
+    let file = config.path().join("kdrift/config.toml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "# my rules\n").unwrap();
+    let mut e = engine_with(State::new("test", Keymap::defaults()), Some(file.clone())).await;
+    while e
+        .driver
+        .state
+        .selected_key()
+        .map(|k| k.to_string())
+        .as_deref()
+        != Some("shop/StatefulSet/redis")
+    {
+        e.key(KeyCode::Char('j'));
+    }
+    e.key(KeyCode::Char('i'));
+    e.key(KeyCode::Char('y'));
+    e.until(Duration::from_secs(5), |s| {
+        status(s, "StatefulSet", "redis") == Some(DriftStatus::InSync)
+    })
+    .await;
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# my rules\n"),
+        "the file's own lines kept: {text}"
+    );
+    assert!(
+        text.contains("[[ignore]]") && text.contains("/spec/replicas"),
+        "{text}"
     );
 }

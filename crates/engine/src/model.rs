@@ -173,6 +173,15 @@ pub struct Extra {
     pub time: Option<String>,
 }
 
+/// A difference an ignore rule (or an object's own annotation) says is not drift: still shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ignored {
+    #[serde(flatten)]
+    pub change: FieldChange,
+    /// Which rule: `.kdrift.toml rule 2`, `your config rule 1`, `kustomize.toolkit.fluxcd.io/ssa: Ignore`.
+    pub rule: String,
+}
+
 /// Which comparison decided a verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -196,6 +205,8 @@ pub struct DriftReport {
     pub pending: bool,
     /// Fields only live has, written by someone else: not drift.
     pub extras: Vec<Extra>,
+    /// Differences ignore rules set aside: shown, not counted.
+    pub ignored: Vec<Ignored>,
 }
 
 impl DriftReport {
@@ -207,6 +218,7 @@ impl DriftReport {
             stage: Stage::Local,
             pending: false,
             extras: Vec::new(),
+            ignored: Vec::new(),
         }
     }
 

@@ -331,3 +331,51 @@ fn an_old_diff_text_never_comes_back() {
         "not the text of the earlier drift"
     );
 }
+
+/// `i` on a drifted row shows the rule that would ignore its first changed field; only `y`
+/// asks for it to be written, and the rules read back make the row in sync, the field dimmed.
+#[test]
+fn i_proposes_an_ignore_rule_and_y_writes_it() {
+    use kdrift::app::IgnoreProposal;
+    use kdrift_engine::drift::{IgnoreRules, RuleSource};
+    let mut state = demo_state();
+    state.config_file = Some("/tmp/kdrift-test-config.toml".into());
+    select(&mut state, "shop/StatefulSet/redis");
+    key(&mut state, 'i');
+    let Mode::Ignore(IgnoreProposal { path, rule, .. }) = &state.mode else {
+        panic!("{:?}", state.mode)
+    };
+    assert_eq!(path, "/spec/replicas");
+    let text = rule.to_toml();
+    assert!(
+        text.contains("name = \"redis\"") && text.contains("/spec/replicas"),
+        "{text}"
+    );
+    assert!(key(&mut state, 'n').is_empty(), "n writes nothing");
+    assert!(matches!(state.mode, Mode::Normal));
+    key(&mut state, 'i');
+    let cmds = key(&mut state, 'y');
+    let [Cmd::SaveIgnoreRule(rule)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let rules = IgnoreRules::parse(&rule.to_toml(), RuleSource::User).unwrap();
+    press_msg(&mut state, Msg::Rules(Ok(rules)));
+    assert_eq!(
+        status(&state, "StatefulSet", "redis"),
+        Some(DriftStatus::InSync)
+    );
+    let (_, redis) = state
+        .inv
+        .verdicts
+        .iter()
+        .find(|(k, _)| k.kind == "StatefulSet")
+        .unwrap();
+    assert_eq!(redis.ignored[0].change.path, "/spec/replicas");
+    assert_eq!(redis.ignored[0].rule, "your config rule 1");
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.text.contains("ignore rule written"))
+    );
+}

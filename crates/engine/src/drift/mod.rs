@@ -5,6 +5,7 @@
 mod compare;
 mod diff_text;
 mod extras;
+mod ignore;
 mod normalize;
 mod provenance;
 mod quantity;
@@ -17,6 +18,7 @@ pub use diff_text::{
     version_diff,
 };
 pub use extras::extras;
+pub use ignore::{ConfigError, IgnoreRule, IgnoreRules, RuleSource};
 pub use normalize::{normalize_desired, normalized_desired, strip_server_fields};
 pub use provenance::{Owner, manager_for, manager_for_segments, owner_for_segments};
 pub use secrets::{MASK, mask_secret};

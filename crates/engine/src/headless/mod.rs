@@ -8,6 +8,7 @@ pub use report::{CheckReport, ResourceEntry, Summary, render_text};
 use crate::cluster::{
     ConfirmRequest, Confirmed, KubeEvent, Resolver, WatchRequest, confirm, object_value, prepare,
 };
+use crate::drift::IgnoreRules;
 use crate::inventory::{Fact, Inventory};
 use crate::model::ResourceKey;
 use crate::model::WatchState;
@@ -22,7 +23,17 @@ const CONFIRMING: usize = 8;
 /// Reads every kind git declares once (same discovery and permission checks as the watchers),
 /// has the server confirm what the local compare calls drift, and returns the judged inventory.
 pub async fn evaluate(resolver: &Resolver, snapshot: Snapshot) -> Inventory {
+    evaluate_with(resolver, snapshot, IgnoreRules::default()).await
+}
+
+/// `evaluate` with the user's own ignore rules (the repo's come with the snapshot).
+pub async fn evaluate_with(
+    resolver: &Resolver,
+    snapshot: Snapshot,
+    rules: IgnoreRules,
+) -> Inventory {
     let mut inventory = Inventory::with_server_checks();
+    inventory.set_user_rules(rules);
     let mut to_confirm = Vec::new();
     for fact in inventory.on_repo(RepoEvent::Snapshot(Box::new(snapshot))) {
         let Fact::Watch(requests) = fact else {

@@ -2,7 +2,7 @@
 //! Secret values are already masked by `drift`; nothing here reads live values except through changes.
 
 use crate::inventory::{Inventory, Row};
-use crate::model::{DriftStatus, Extra, FieldChange, Stage};
+use crate::model::{DriftStatus, Extra, FieldChange, Ignored, Stage};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, PartialEq, Eq, Default)]
@@ -29,6 +29,8 @@ pub struct ResourceEntry {
     pub changes: Vec<FieldChange>,
     /// Fields only live has, written by another manager: shown, not drift.
     pub extras: Vec<Extra>,
+    /// Differences an ignore rule set aside, with the rule.
+    pub ignored: Vec<Ignored>,
     pub message: Option<String>,
 }
 
@@ -80,6 +82,7 @@ impl CheckReport {
                 source,
                 changes: report.changes.clone(),
                 extras: report.extras.clone(),
+                ignored: report.ignored.clone(),
                 message: report.message.clone(),
             });
         }

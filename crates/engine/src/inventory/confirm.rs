@@ -37,6 +37,7 @@ impl Inventory {
                 },
                 changes: changes.clone(),
                 stage: Stage::Server,
+                ignored: Vec::new(),
                 ..local
             },
             Some(Confirmed::Failed(e)) => DriftReport {

@@ -77,6 +77,8 @@ impl Inventory {
         );
         self.manifest_errors = snap.errors;
         self.manifest_notes = snap.notes;
+        let rules_changed = self.repo_rules != snap.ignore;
+        self.repo_rules = snap.ignore;
         let mut kinds: BTreeMap<Gvk, BTreeSet<String>> = BTreeMap::new();
         for key in self.desired.keys() {
             kinds
@@ -92,6 +94,9 @@ impl Inventory {
         }
         // A commit is not cluster drift: rows are judged again without raising "drift detected".
         self.settled = false;
+        if rules_changed {
+            self.judge_everything_again();
+        }
         self.refresh_after_snapshot(&old);
         let requests = self.watch_requests(kinds, &old);
         self.raise(Fact::Watch(requests));

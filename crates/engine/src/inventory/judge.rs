@@ -29,7 +29,10 @@ impl Inventory {
             self.forget_confirmation(key);
             return;
         };
+        // what the rules ignore is not worth a dry-run; what the server says is ruled on too
+        let local = self.apply_ignores(key, local);
         let report = self.with_server_verdict(key, local);
+        let report = self.apply_ignores(key, report);
         let news = self.is_news(key, before, &report);
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
         self.verdicts.insert(key.clone(), report);
@@ -146,6 +149,20 @@ impl Inventory {
             self.recompute(&key);
         }
         self.rebuild_manifest_rows();
+    }
+
+    /// Every row judged again in place (the rules changed): what stays drift is not news again.
+    pub(super) fn judge_everything_again(&mut self) {
+        let keys: BTreeSet<ResourceKey> = self
+            .desired
+            .keys()
+            .chain(self.live.keys())
+            .chain(self.verdicts.keys())
+            .cloned()
+            .collect();
+        for key in keys {
+            self.recompute(&key);
+        }
     }
 
     fn rebuild_all(&mut self) {

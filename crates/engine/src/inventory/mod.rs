@@ -8,6 +8,7 @@
 mod confirm;
 mod fold_kube;
 mod fold_repo;
+mod ignore;
 mod judge;
 mod rows;
 #[cfg(test)]
@@ -16,6 +17,7 @@ mod tests;
 pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 
 use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, WatchRequest};
+use crate::drift::IgnoreRules;
 use crate::model::{
     Desired, DriftReport, DriftStatus, FieldChange, Gvk, ManifestError, ResourceKey, WatchState,
 };
@@ -131,6 +133,9 @@ pub struct Inventory {
     to_confirm: Vec<ConfirmRequest>,
     /// Rows whose drift appeared while settled and waits for the server: news once confirmed.
     suspects: BTreeSet<ResourceKey>,
+    /// Ignore rules from the repo's `.kdrift.toml` (at the compared commit) and the user's config.
+    repo_rules: IgnoreRules,
+    user_rules: IgnoreRules,
     /// A confirmed drift has been seen since the last time everything matched: only then is
     /// everything matching again "converged" (a local suspicion the server clears is not).
     had_drift: bool,

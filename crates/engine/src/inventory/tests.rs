@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::cluster::KubeEvent;
+use crate::drift::IgnoreRules;
 use crate::model::{OWNER_LABEL, OWNER_VALUE};
 use crate::repo::{RepoError, RepoEvent, Snapshot};
 use serde_json::json;
@@ -44,6 +45,7 @@ fn snapshot(id: &str, objects: &[Value]) -> Snapshot {
         errors: vec![],
         notes: vec![],
         log: vec![commit(id)],
+        ignore: IgnoreRules::default(),
     }
 }
 
@@ -512,5 +514,126 @@ mod server_checks {
             !again.iter().any(|f| matches!(f, Fact::Confirm(_))),
             "{again:?}"
         );
+    }
+}
+
+mod ignore_rules {
+    //! What ignore rules and other GitOps tools' annotations set aside is shown, not counted.
+    use super::*;
+    use crate::drift::RuleSource;
+
+    fn rules(text: &str, source: RuleSource) -> IgnoreRules {
+        IgnoreRules::parse(text, source).unwrap()
+    }
+
+    #[test]
+    fn each_source_of_ignoring_sets_aside_exactly_its_field() {
+        let user = "[[ignore]]\nname = \"one\"\npaths = [\"/data/v\"]\n";
+        let repo = "[[ignore]]\nkind = \"ConfigMap\"\npaths = [\"/data/w\"]\n";
+        // live differs from git in v and w: how each source leaves the row
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            DriftStatus,
+            usize,
+        );
+        let cases: Vec<Case> = vec![
+            ("no rules", None, None, None, DriftStatus::Modified, 0),
+            (
+                "the user ignores v",
+                Some(user),
+                None,
+                None,
+                DriftStatus::Modified,
+                1,
+            ),
+            (
+                "the repo ignores w",
+                None,
+                Some(repo),
+                None,
+                DriftStatus::Modified,
+                1,
+            ),
+            ("both", Some(user), Some(repo), None, DriftStatus::InSync, 2),
+            (
+                "Flux's ssa: Ignore",
+                None,
+                None,
+                Some("kustomize.toolkit.fluxcd.io/ssa"),
+                DriftStatus::InSync,
+                2,
+            ),
+        ];
+        for (name, user, repo, annotation, status, ignored) in cases {
+            let mut inv = Inventory::default();
+            if let Some(text) = user {
+                inv.set_user_rules(rules(text, RuleSource::User));
+            }
+            let mut git = configmap("a", "one", "1");
+            git["data"]["w"] = json!("1");
+            if let Some(a) = annotation {
+                git["metadata"]["annotations"] = json!({ a: "Ignore" });
+            }
+            let annotations = git["metadata"]["annotations"].clone();
+            let mut snap = snapshot("a", &[git]);
+            if let Some(text) = repo {
+                snap.ignore = rules(text, RuleSource::Repo);
+            }
+            inv.on_repo(RepoEvent::Snapshot(Box::new(snap)));
+            let mut live = configmap("a", "one", "2");
+            live["data"]["w"] = json!("2");
+            if !annotations.is_null() {
+                live["metadata"]["annotations"] = annotations;
+            }
+            inv.on_kube(listed(&[live]));
+            let r = inv.verdicts.values().next().unwrap();
+            assert_eq!(
+                (r.status, r.ignored.len()),
+                (status, ignored),
+                "{name}: {r:?}"
+            );
+            assert_eq!(
+                r.changes.len() + r.ignored.len(),
+                2,
+                "{name}: nothing disappears"
+            );
+        }
+    }
+
+    #[test]
+    fn new_user_rules_rejudge_the_table_without_raising_news() {
+        let (mut inv, _) = settled("9");
+        assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::Modified));
+        inv.set_user_rules(rules(
+            "[[ignore]]\nmanagers = [\"*\"]\npaths = [\"/data/v\"]\n",
+            RuleSource::User,
+        ));
+        assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::InSync));
+        let facts = inv.set_user_rules(IgnoreRules::default());
+        assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::Modified));
+        assert!(
+            !facts
+                .iter()
+                .any(|f| matches!(f, Fact::DriftDetected { .. }))
+        );
+    }
+
+    #[test]
+    fn an_orphan_argo_cd_ignores_is_skipped_not_offered_for_pruning() {
+        let mut inv = Inventory::default();
+        inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot(
+            "a",
+            &[configmap("a", "one", "1")],
+        ))));
+        let mut old = owned(configmap("a", "old", "x"));
+        old["metadata"]["annotations"] =
+            json!({"argocd.argoproj.io/compare-options": "IgnoreExtraneous"});
+        inv.on_kube(listed(&[configmap("a", "one", "1"), old]));
+        assert_eq!(verdict(&inv, "a", "old"), Some(DriftStatus::Skipped));
+        let plan = inv.plan_sync(&inv.verdicts.keys().cloned().collect::<Vec<_>>());
+        assert!(plan.items.is_empty(), "{plan:?}");
     }
 }

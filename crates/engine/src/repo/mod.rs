@@ -26,7 +26,7 @@ pub use follow::{RepoSpec, spawn_follower};
 pub use history::{HistoryEntry, object_history};
 pub use manifests::{merge_parsed, parse_file, parse_manifests};
 pub use read::{
-    CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, read_snapshot_with, resolve_commit,
+    CONFIG_FILE, CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, read_snapshot_with, resolve_commit,
 };
 pub use remote::{FetchOutcome, fetch_mirror};
 pub use render::RenderOptions;

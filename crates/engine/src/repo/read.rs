@@ -5,6 +5,7 @@ use super::error::{GitContext, RepoError, Result};
 use super::manifests::{MAX_FILE_BYTES, Parsed, is_manifest_path, merge_parsed, parse_all};
 use super::render::{Layout, Tools, export, find_roots, fingerprint, is_under, render_root};
 use super::tree_index::{EntryKind, LinkTarget, TreeIndex};
+use crate::drift::{IgnoreRules, RuleSource};
 use crate::model::{Desired, ManifestError};
 use std::path::Path;
 
@@ -30,6 +31,8 @@ pub struct Snapshot {
     pub notes: Vec<ManifestError>,
     /// The branch's history from this commit back, newest first (bounded by `LOG_LIMIT`).
     pub log: Vec<CommitInfo>,
+    /// Ignore rules from `.kdrift.toml` at the root of the commit (empty without one).
+    pub ignore: IgnoreRules,
 }
 
 /// Commits shown in the commits pane.
@@ -183,6 +186,7 @@ pub fn read_snapshot_with(
         parsed[*i] = result;
     }
 
+    let ignore = repo_config(&repo, &index, &mut errors);
     parsed.extend(render_all(&repo, &index, tree.id, &layout, options, cache)?);
     errors.extend(layout.errors.iter().cloned());
     let (desired, parse_errors) = merge_parsed(parsed);
@@ -196,7 +200,38 @@ pub fn read_snapshot_with(
         errors,
         notes,
         log,
+        ignore,
     })
+}
+
+/// The repo's own config file, read from the commit like the manifests.
+pub const CONFIG_FILE: &str = ".kdrift.toml";
+
+/// The ignore rules of `.kdrift.toml`; a file that does not parse is an error row naming its line.
+fn repo_config(
+    repo: &gix::Repository,
+    index: &TreeIndex,
+    errors: &mut Vec<ManifestError>,
+) -> IgnoreRules {
+    let Some(entry) = index.get(CONFIG_FILE).filter(|e| e.kind == EntryKind::Blob) else {
+        return IgnoreRules::default();
+    };
+    let text = repo
+        .find_object(entry.oid)
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.data).into_owned())
+        .unwrap_or_default();
+    match IgnoreRules::parse(&text, RuleSource::Repo) {
+        Ok(rules) => rules,
+        Err(e) => {
+            errors.push(ManifestError {
+                source: CONFIG_FILE.into(),
+                line: e.line,
+                message: e.message,
+            });
+            IgnoreRules::default()
+        }
+    }
 }
 
 /// Manifest files under `prefix` that no renderer owns, with symlinks resolved inside the tree.
