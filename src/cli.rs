@@ -23,6 +23,17 @@ pub enum Command {
     Demo(DemoArgs),
     /// Compare once without a terminal. Exit 0 in sync, 1 drift found, 2 error.
     Check(CheckArgs),
+    /// Show the drift as diffs without a terminal UI (same flags and exit codes as `check`).
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Colour: `auto` on a terminal (and not when NO_COLOR is set), `always`, `never`.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: crate::diff::Color,
 }
 
 #[derive(Debug, Args)]

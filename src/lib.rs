@@ -5,6 +5,7 @@ pub mod app;
 pub mod check;
 pub mod cli;
 pub mod demo;
+pub mod diff;
 pub mod runtime;
 pub mod tui;
 pub mod ui;

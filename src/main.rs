@@ -2,8 +2,9 @@ use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use kdrift::app::Keymap;
 use kdrift::check::run_check;
-use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, TargetArgs};
+use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, DiffArgs, TargetArgs};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
+use kdrift::diff::run_diff;
 use kdrift::tui::{TuiConfig, run};
 use kdrift_engine::cluster::{Resolver, connect};
 use kdrift_engine::drift::{IgnoreRules, RuleSource};
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Command::Demo(args)) => demo(args).await.map(|()| 0),
             Some(Command::Check(args)) => check(args).await,
+            Some(Command::Diff(args)) => diff(args).await,
             None => real_cluster(cli.target).await.map(|()| 0),
         }
     });
@@ -158,6 +160,17 @@ async fn check(args: CheckArgs) -> Result<u8> {
         ..
     } = open_target(&args.target, false).await?;
     Ok(run_check(&resolver, snapshot, &context, rules, args.output).await)
+}
+
+async fn diff(args: DiffArgs) -> Result<u8> {
+    let rules = load_rules()?;
+    let Target {
+        snapshot,
+        resolver,
+        context,
+        ..
+    } = open_target(&args.target, false).await?;
+    Ok(run_diff(&resolver, snapshot, &context, rules, args.color).await)
 }
 
 /// `$XDG_CONFIG_HOME/kdrift/config.toml` (default `~/.config/kdrift/config.toml`).

@@ -3,7 +3,7 @@
 
 use super::msg::Cmd;
 use super::state::State;
-use kdrift_engine::drift::{DiffText, object_diff};
+use kdrift_engine::drift::{DiffText, object_diff, server_diff};
 use kdrift_engine::model::{Desired, DriftStatus, FieldChange, ResourceKey};
 use serde_json::Value;
 use std::sync::Arc;
@@ -15,12 +15,17 @@ pub struct DiffRequest {
     pub desired: Option<Desired>,
     pub live: Option<Arc<Value>>,
     pub changes: Vec<FieldChange>,
+    /// What the server's dry-run would make of it, when the server decided the verdict.
+    pub server: Option<Arc<Value>>,
 }
 
 impl DiffRequest {
-    /// Bounded in size and time by `object_diff` (5 000 lines, a 5 ms deadline).
+    /// Bounded in size and time (5 000 lines, a 5 ms deadline).
     pub fn compute(&self) -> DiffText {
-        object_diff(self.desired.as_ref(), self.live.as_deref(), &self.changes)
+        match (&self.server, &self.live) {
+            (Some(server), Some(live)) => server_diff(server, live, &self.changes),
+            _ => object_diff(self.desired.as_ref(), self.live.as_deref(), &self.changes),
+        }
     }
 }
 
@@ -31,6 +36,7 @@ struct Sides {
     key: ResourceKey,
     desired: Option<Arc<Value>>,
     live: Option<Arc<Value>>,
+    server: Option<Arc<Value>>,
 }
 
 impl Sides {
@@ -42,7 +48,10 @@ impl Sides {
                 _ => false,
             }
         }
-        self.key == other.key && ptr(&self.desired, &other.desired) && ptr(&self.live, &other.live)
+        self.key == other.key
+            && ptr(&self.desired, &other.desired)
+            && ptr(&self.live, &other.live)
+            && ptr(&self.server, &other.server)
     }
 }
 
@@ -97,6 +106,7 @@ pub(super) fn refresh(state: &mut State, cmds: &mut Vec<Cmd>) {
         desired: state.inv.desired.get(&sides.key).cloned(),
         live: sides.live.clone(),
         changes: state.inv.verdicts[&sides.key].changes.clone(),
+        server: sides.server.clone(),
     };
     state.diff.asked = Some(sides);
     let ticket = state.jobs.diff.issue();
@@ -114,5 +124,6 @@ fn wanted(state: &State) -> Option<Sides> {
         key: key.clone(),
         desired: state.inv.desired.get(key).map(|d| d.manifest.clone()),
         live: state.inv.live().get(key).cloned(),
+        server: state.inv.server_object(key).cloned(),
     })
 }

@@ -296,3 +296,32 @@ async fn the_repos_ignore_rules_set_fields_aside() {
     assert_eq!(row.status, DriftStatus::Error, "{row:?}");
     assert_eq!(report.exit_code(), 2);
 }
+
+/// `kdrift diff`'s text on the demo: each drift with its fields and manager, then the text diff
+/// (the server's version against live), Secret values never shown, colour only when asked.
+#[tokio::test]
+async fn diff_shows_each_drift_with_its_text_diff() {
+    let demo = demo().await;
+    let inventory = evaluate(&demo.resolver, demo.snapshot.clone()).await;
+    let text = kdrift::diff::render(&inventory, false);
+    for want in [
+        "modified shop/StatefulSet/redis  (shop/redis.yaml)  [server dry-run]",
+        "  /spec/replicas: git 4 live 3  by kubectl-scale",
+        "-  replicas: 3",
+        "+  replicas: 4",
+        "missing shop/Service/api",
+        "orphan shop/Deployment/legacy-worker",
+        "/data/DB_PASSWORD",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+    assert!(
+        !text.contains("in sync"),
+        "only what is not in sync:\n{text}"
+    );
+    for canary in CANARIES {
+        assert!(!text.contains(canary), "secret value {canary} in:\n{text}");
+    }
+    assert!(!text.contains('\u{1b}'), "plain without colour");
+    assert!(kdrift::diff::render(&inventory, true).contains("\u{1b}[32m+  replicas: 4"));
+}

@@ -65,6 +65,27 @@ fn canonical_forms_are_not_drift_and_a_real_change_is_confirmed_by_the_server() 
         "exactly the scaled field: {web:#}"
     );
 
+    // the same as diffs, from the binary: exit code as check's, the scaled field's hunk
+    let out = Command::new(env!("CARGO_BIN_EXE_kdrift"))
+        .args(["diff", "--repo"])
+        .arg(&repo)
+        .arg("--kubeconfig")
+        .arg(&tb.admin)
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("-  replicas: 3") && text.contains("+  replicas: 2"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour when stdout is not a terminal: {text}"
+    );
+
     // alice may read this Deployment, not patch it: the server cannot be asked, so the local
     // verdict stands, marked, and never turns into "in sync"
     let (code, json, _) = tb.check(&repo, &tb.alice);

@@ -72,6 +72,28 @@ pub fn object_diff(
     DiffText { tight, wide }
 }
 
+/// The diff of what converging would make of the object (the server's dry-run, +) against live
+/// (−): whole objects without what the server maintains, so it shows exactly the fields that
+/// would change and nothing of the local compare's guesses. Secret values are masked.
+pub fn server_diff(server: &Value, live: &Value, changes: &[FieldChange]) -> DiffText {
+    let want = super::server::comparable(server);
+    let have = super::server::comparable(live);
+    let secret = live.get("kind").and_then(Value::as_str) == Some("Secret");
+    let (want, have) = if secret {
+        mask_pair(Some(want), Some(have), changes)
+    } else {
+        (Some(want), Some(have))
+    };
+    let header = "--- live  +++ git, as the server would apply it";
+    let [tight, wide] = unified(
+        have.as_ref(),
+        want.as_ref(),
+        header,
+        [TIGHT_CONTEXT, WIDE_CONTEXT],
+    );
+    DiffText { tight, wide }
+}
+
 /// The same diff with one context size.
 pub fn diff_text(
     desired: Option<&Desired>,

@@ -15,7 +15,7 @@ mod server;
 pub use compare::{Segment, compare, compare_whole, render_path};
 pub use diff_text::{
     DiffLine, DiffLineKind, DiffText, TIGHT_CONTEXT, WIDE_CONTEXT, diff_text, object_diff,
-    version_diff,
+    server_diff, version_diff,
 };
 pub use extras::extras;
 pub use ignore::{ConfigError, IgnoreRule, IgnoreRules, RuleSource};

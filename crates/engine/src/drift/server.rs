@@ -18,9 +18,21 @@ pub fn server_changes(server: &Value, live: &Value, secret: bool) -> Vec<FieldCh
     compare_whole(&comparable(server), &comparable(live), live, secret)
 }
 
-/// The part of an object that converging can change.
+/// The part of an object that converging can change, `apiVersion`, `kind` and `metadata` first
+/// (list items arrive without the first two, which are added at the end: the text diff of two
+/// copies must not differ by key order).
 pub fn comparable(obj: &Value) -> Value {
     let mut out = strip_server_fields(obj);
+    if let Some(map) = out.as_object_mut() {
+        let mut ordered = serde_json::Map::with_capacity(map.len());
+        for first in ["apiVersion", "kind", "metadata"] {
+            if let Some(v) = map.remove(first) {
+                ordered.insert(first.to_string(), v);
+            }
+        }
+        ordered.extend(std::mem::take(map));
+        *map = ordered;
+    }
     if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
         for (field, key) in [("labels", OWNER_LABEL), ("annotations", COMMIT_ANNOTATION)] {
             if let Some(map) = meta.get_mut(field).and_then(Value::as_object_mut) {

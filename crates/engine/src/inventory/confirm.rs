@@ -67,6 +67,18 @@ impl Inventory {
         }
     }
 
+    /// The object the server would make of `key` (its dry-run), while that answer is current.
+    pub fn server_object(&self, key: &ResourceKey) -> Option<&Arc<serde_json::Value>> {
+        let (desired, live) = (self.desired.get(key)?, self.live.get(key)?);
+        let c = self.confirmations.get(key)?;
+        let current = Arc::ptr_eq(&c.desired, &desired.manifest)
+            && c.live_version.as_deref() == resource_version(live);
+        match &c.outcome {
+            Confirmed::Changes { server, .. } if current => Some(server),
+            _ => None,
+        }
+    }
+
     /// The server answered: kept, and the row judged again with it.
     pub(super) fn confirmed(&mut self, answer: Confirmation) {
         let key = answer.key.clone();
