@@ -127,5 +127,82 @@ fn one_object(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, manifests, new_commit, one_object);
+/// The corpus's kitchen-sink Deployment (probes, resources, env, volumes, affinity: ~8 KB of
+/// YAML), as git declares it and as the server stores it.
+fn big_deployment() -> (Desired, Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/corpus/plain/deployment-web.yaml"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("__NS__", "bench");
+    let (mut parsed, errors) =
+        kdrift_engine::repo::parse_file("web.yaml", text.as_bytes(), "bench");
+    assert!(errors.is_empty(), "{errors:?}");
+    let desired = parsed.remove(0);
+    let mut live = (*desired.manifest).clone();
+    live["metadata"]["uid"] = json!("00000000-0000-0000-0000-000000000000");
+    live["metadata"]["resourceVersion"] = json!("12345");
+    live["spec"]["template"]["spec"]["containers"][0]["terminationMessagePath"] =
+        json!("/dev/termination-log");
+    live["status"] = json!({"replicas": 3, "readyReplicas": 3, "observedGeneration": 1});
+    (desired, live)
+}
+
+/// Stage 1 on an ~8 KB object, equal and with one change (shared/guide/performance.md: ≤ 1 µs
+/// when equal), and the text diffs the issue bounds: 500 lines with one change (≤ 1 ms) and
+/// 5 000 lines all changed (bounded by the 5 ms deadline).
+fn drift_stage_one(c: &mut Criterion) {
+    let (desired, equal) = big_deployment();
+    let mut changed = equal.clone();
+    changed["spec"]["replicas"] = json!(9);
+    c.bench_function("assess equal, 8 KB Deployment", |b| {
+        b.iter(|| black_box(assess(Some(&desired), Some(&equal))))
+    });
+    c.bench_function("assess one change, 8 KB Deployment", |b| {
+        b.iter(|| black_box(assess(Some(&desired), Some(&changed))))
+    });
+    let configmap = |n: usize, value: &dyn Fn(usize) -> String| {
+        let data: serde_json::Map<String, Value> = (0..n)
+            .map(|i| (format!("key-{i:05}"), json!(value(i))))
+            .collect();
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big", "namespace": "a"}, "data": data})
+    };
+    let as_desired = |v: Value| Desired {
+        key: ResourceKey::from_object(&v).unwrap(),
+        manifest: v.into(),
+        source: "big.yaml".into(),
+    };
+    let five_hundred = as_desired(configmap(500, &|i| format!("value {i}")));
+    let mut one_off = (*five_hundred.manifest).clone();
+    one_off["data"]["key-00250"] = json!("changed");
+    let report = assess(Some(&five_hundred), Some(&one_off)).unwrap();
+    c.bench_function("object_diff, 500 lines, one change", |b| {
+        b.iter(|| {
+            black_box(
+                object_diff(Some(&five_hundred), Some(&one_off), &report.changes)
+                    .wide
+                    .len(),
+            )
+        })
+    });
+    let five_thousand = as_desired(configmap(5_000, &|i| format!("git {i}")));
+    let all_changed = configmap(5_000, &|i| format!("live {i}"));
+    let report = assess(Some(&five_thousand), Some(&all_changed)).unwrap();
+    let mut g = c.benchmark_group("bounded");
+    g.sample_size(10);
+    g.bench_function("object_diff, 5000 lines, all changed", |b| {
+        b.iter(|| {
+            black_box(
+                object_diff(Some(&five_thousand), Some(&all_changed), &report.changes)
+                    .wide
+                    .len(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, manifests, new_commit, one_object, drift_stage_one);
 criterion_main!(benches);

@@ -5,22 +5,24 @@ use super::quantity::same_quantity;
 use super::secrets::MASK;
 use crate::model::FieldChange;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Upper bound on reported changes per object, so one pathological object cannot flood the UI.
 const MAX_CHANGES: usize = 200;
 
-/// One step of a path into an object.
+/// One step of a path into an object. Borrowed from the objects walked where it can be, so a
+/// walk over an equal object allocates nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
-    Key(String),
+pub enum Segment<'a> {
+    Key(Cow<'a, str>),
     Index(usize),
     /// A list item matched by its key (`name` for containers and env, `mountPath` for volume
     /// mounts, port and protocol for ports), as the API server merges them.
-    Named(String),
+    Named(Cow<'a, str>),
 }
 
 /// Renders segments as a JSON-pointer-like path; named list items read `containers[name=redis]`.
-pub fn render_path(segments: &[Segment]) -> String {
+pub fn render_path(segments: &[Segment<'_>]) -> String {
     let mut out = String::new();
     for seg in segments {
         match seg {
@@ -65,10 +67,10 @@ pub fn compare_whole(
     walk_pair(expected, live, managed, secret, true)
 }
 
-fn walk_pair(
-    desired: &Value,
-    live: &Value,
-    managed: &Value,
+fn walk_pair<'a>(
+    desired: &'a Value,
+    live: &'a Value,
+    managed: &'a Value,
     secret: bool,
     whole: bool,
 ) -> Vec<FieldChange> {
@@ -89,11 +91,11 @@ struct Walker<'a> {
     /// Fields only live has are changes too.
     whole: bool,
     out: Vec<FieldChange>,
-    path: Vec<Segment>,
+    path: Vec<Segment<'a>>,
 }
 
-impl Walker<'_> {
-    fn walk(&mut self, desired: &Value, live: Option<&Value>) {
+impl<'a> Walker<'a> {
+    fn walk(&mut self, desired: &'a Value, live: Option<&'a Value>) {
         if self.out.len() >= MAX_CHANGES {
             return;
         }
@@ -101,22 +103,33 @@ impl Walker<'_> {
             (Value::Null, _) => {}
             (Value::Object(want), Some(Value::Object(have))) => {
                 for (k, v) in want {
-                    self.path.push(Segment::Key(k.clone()));
+                    self.path.push(Segment::Key(Cow::Borrowed(k)));
                     self.walk(v, have.get(k));
                     self.path.pop();
                 }
                 if self.whole {
                     for (k, v) in have.iter().filter(|(k, _)| !want.contains_key(*k)) {
-                        self.path.push(Segment::Key(k.clone()));
-                        self.record(None, Some(v));
+                        self.path.push(Segment::Key(Cow::Borrowed(k)));
+                        self.record_removed(v);
                         self.path.pop();
                     }
                 }
             }
+            // equal lists need no item keys worked out
+            (Value::Array(want), Some(Value::Array(have))) if want == have => {}
             (Value::Array(want), Some(Value::Array(have))) => self.walk_list(want, have, desired),
             (want, Some(have)) if self.scalar_eq(want, have) => {}
             // the API server leaves zero values out (`hostNetwork: false`, `args: []`)
             (want, None) if !self.whole && is_zero(want) => {}
+            // a string map live lacks (labels, annotations, data): each key it would get, so the
+            // one annotation is named, not "annotations"
+            (Value::Object(want), None) if is_string_map(want) => {
+                for (k, v) in want {
+                    self.path.push(Segment::Key(Cow::Borrowed(k)));
+                    self.walk(v, None);
+                    self.path.pop();
+                }
+            }
             (want, have) => self.record(Some(want), have),
         }
     }
@@ -131,9 +144,9 @@ impl Walker<'_> {
         }
     }
 
-    fn walk_list(&mut self, want: &[Value], have: &[Value], whole: &Value) {
+    fn walk_list(&mut self, want: &'a [Value], have: &'a [Value], whole: &'a Value) {
         let field = match self.path.last() {
-            Some(Segment::Key(k)) => k.as_str(),
+            Some(Segment::Key(k)) => k.as_ref(),
             _ => "",
         };
         if let (Some(want_names), Some(have_names)) =
@@ -141,7 +154,7 @@ impl Walker<'_> {
         {
             for (item, name) in want.iter().zip(&want_names) {
                 let live_item = have_names.iter().position(|n| n == name).map(|i| &have[i]);
-                self.path.push(Segment::Named(name.to_string()));
+                self.path.push(Segment::Named(Cow::Owned(name.clone())));
                 match live_item {
                     Some(l) => self.walk(item, Some(l)),
                     None => self.record(Some(item), None),
@@ -151,7 +164,7 @@ impl Walker<'_> {
             if self.whole {
                 for (item, name) in have.iter().zip(&have_names) {
                     if !want_names.contains(name) {
-                        self.path.push(Segment::Named(name.to_string()));
+                        self.path.push(Segment::Named(Cow::Owned(name.clone())));
                         self.record(None, Some(item));
                         self.path.pop();
                     }
@@ -166,6 +179,21 @@ impl Walker<'_> {
         } else {
             let live = Value::Array(have.to_vec());
             self.record(Some(whole), Some(&live));
+        }
+    }
+
+    /// A field converging would remove: a string map key by key (the last annotation gone is
+    /// that annotation, not "annotations"), anything else whole.
+    fn record_removed(&mut self, live: &'a Value) {
+        match live {
+            Value::Object(map) if is_string_map(map) => {
+                for (k, v) in map {
+                    self.path.push(Segment::Key(Cow::Borrowed(k)));
+                    self.record(None, Some(v));
+                    self.path.pop();
+                }
+            }
+            other => self.record(None, Some(other)),
         }
     }
 
@@ -233,6 +261,11 @@ fn item_key(item: &Value, fields: &[&str]) -> Option<String> {
     Some(parts.join(","))
 }
 
+/// Labels, annotations, a ConfigMap's data, a selector: every value a string.
+fn is_string_map(map: &serde_json::Map<String, Value>) -> bool {
+    !map.is_empty() && map.values().all(Value::is_string)
+}
+
 /// A value the API server drops when it is the zero of its type.
 fn is_zero(v: &Value) -> bool {
     match v {
@@ -247,7 +280,7 @@ fn is_zero(v: &Value) -> bool {
 
 /// Fields that hold quantities: resource lists (limits, requests, quota `hard`, capacity, limit
 /// ranges) and a few named ones.
-fn holds_quantity(path: &[Segment]) -> bool {
+fn holds_quantity(path: &[Segment<'_>]) -> bool {
     const MAPS: &[&str] = &[
         "limits",
         "requests",
@@ -262,9 +295,9 @@ fn holds_quantity(path: &[Segment]) -> bool {
         "maxLimitRequestRatio",
     ];
     const FIELDS: &[&str] = &["storage", "sizeLimit", "averageValue"];
-    fn key(s: &Segment) -> Option<&str> {
+    fn key<'s>(s: &'s Segment<'_>) -> Option<&'s str> {
         match s {
-            Segment::Key(k) => Some(k.as_str()),
+            Segment::Key(k) => Some(k.as_ref()),
             _ => None,
         }
     }
@@ -314,7 +347,11 @@ mod tests {
         let live = json!({"args":["a"]});
         let c = compare(&want, &live, false);
         let paths: Vec<_> = c.iter().map(|c| c.path.as_str()).collect();
-        assert_eq!(paths, ["/data", "/args"]);
+        assert_eq!(
+            paths,
+            ["/data/k", "/args"],
+            "a string map by key, a list whole"
+        );
     }
 
     #[test]

@@ -6,12 +6,21 @@ use super::secrets::mask_secret;
 use crate::model::{Desired, FieldChange};
 use serde_json::{Map, Value};
 use similar::{ChangeTag, TextDiff};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Inputs longer than this are cut before diffing; the cut is announced in the output.
 const MAX_LINES: usize = 5_000;
-/// Hard bound on the diff algorithm; past it `similar` falls back to a coarser diff.
-const DIFF_DEADLINE: Duration = Duration::from_millis(5);
+/// At most this many lines of diff are kept per context size (a pane shows a screenful; the
+/// rest would cost time and memory for nothing); the cut is announced.
+const MAX_OUTPUT: usize = 2_000;
+/// The whole text diff of one object (YAML rendering, the diff, its lines) stays within this:
+/// the diff algorithm gets what the rendering left, and past it `similar` falls back to a
+/// coarser diff.
+const BUDGET: Duration = Duration::from_millis(5);
+/// Kept back for turning the diff into lines.
+const LINES_RESERVE: Duration = Duration::from_millis(1);
+/// The least the diff algorithm gets, however long the rendering took.
+const MIN_DIFF: Duration = Duration::from_micros(500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiffLineKind {
@@ -76,6 +85,7 @@ pub fn object_diff(
 /// (−): whole objects without what the server maintains, so it shows exactly the fields that
 /// would change and nothing of the local compare's guesses. Secret values are masked.
 pub fn server_diff(server: &Value, live: &Value, changes: &[FieldChange]) -> DiffText {
+    let start = Instant::now();
     let want = super::server::comparable(server);
     let have = super::server::comparable(live);
     let secret = live.get("kind").and_then(Value::as_str) == Some("Secret");
@@ -86,6 +96,7 @@ pub fn server_diff(server: &Value, live: &Value, changes: &[FieldChange]) -> Dif
     };
     let header = "--- live  +++ git, as the server would apply it";
     let [tight, wide] = unified(
+        start,
         have.as_ref(),
         want.as_ref(),
         header,
@@ -111,6 +122,7 @@ fn object_diff_at<const N: usize>(
     changes: &[FieldChange],
     contexts: [usize; N],
 ) -> [Vec<DiffLine>; N] {
+    let start = Instant::now();
     let want = desired.map(|d| normalize_desired(&d.manifest));
     let have = match (&want, live) {
         (Some(w), Some(l)) => Some(project(l, w)),
@@ -129,7 +141,7 @@ fn object_diff_at<const N: usize>(
         (false, _) => "--- live (absent)  +++ git",
         (true, false) => "--- live  +++ git (not declared)",
     };
-    unified(have.as_ref(), want.as_ref(), header, contexts)
+    unified(start, have.as_ref(), want.as_ref(), header, contexts)
 }
 
 /// Diff of two versions of one object as git declared them (per-resource history): old (−) → new (+).
@@ -140,6 +152,7 @@ pub fn version_diff(
     secret: bool,
     context: usize,
 ) -> Vec<DiffLine> {
+    let start = Instant::now();
     let old = old.map(normalize_desired);
     let new = new.map(normalize_desired);
     let (new, old) = if secret {
@@ -152,6 +165,7 @@ pub fn version_diff(
         (new, old)
     };
     let [lines] = unified(
+        start,
         old.as_ref(),
         new.as_ref(),
         "--- before  +++ after",
@@ -162,6 +176,7 @@ pub fn version_diff(
 
 /// Bounded unified diff of two objects rendered as YAML, grouped once per context size.
 fn unified<const N: usize>(
+    start: Instant,
     old: Option<&Value>,
     new: Option<&Value>,
     header: &str,
@@ -169,14 +184,16 @@ fn unified<const N: usize>(
 ) -> [Vec<DiffLine>; N] {
     let old = old.map(to_yaml).unwrap_or_default();
     let new = new.map(to_yaml).unwrap_or_default();
+    let deadline = BUDGET
+        .saturating_sub(start.elapsed() + LINES_RESERVE)
+        .max(MIN_DIFF);
     let (old, cut_old) = bound(&old);
     let (new, cut_new) = bound(&new);
-    let diff = TextDiff::configure()
-        .timeout(DIFF_DEADLINE)
-        .diff_lines(old, new);
+    let diff = TextDiff::configure().timeout(deadline).diff_lines(old, new);
     contexts.map(|context| {
         let mut out = vec![DiffLine::new(DiffLineKind::Header, header)];
-        for group in diff.grouped_ops(context) {
+        let mut cut = false;
+        'groups: for group in diff.grouped_ops(context) {
             if let (Some(first), Some(last)) = (group.first(), group.last()) {
                 let o = first.old_range().start..last.old_range().end;
                 let n = first.new_range().start..last.new_range().end;
@@ -193,6 +210,10 @@ fn unified<const N: usize>(
             }
             for op in &group {
                 for change in diff.iter_changes(op) {
+                    if out.len() >= MAX_OUTPUT {
+                        cut = true;
+                        break 'groups;
+                    }
                     let text = change.value().trim_end_matches('\n');
                     let (kind, sign) = match change.tag() {
                         ChangeTag::Equal => (DiffLineKind::Context, ' '),
@@ -207,6 +228,12 @@ fn unified<const N: usize>(
             out.push(DiffLine::new(
                 DiffLineKind::Header,
                 format!("… object longer than {MAX_LINES} lines: diff cut"),
+            ));
+        }
+        if cut {
+            out.push(DiffLine::new(
+                DiffLineKind::Header,
+                format!("… more than {MAX_OUTPUT} lines of diff: the rest is not shown"),
             ));
         }
         out
@@ -356,7 +383,15 @@ mod tests {
             json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":big}),
         );
         let lines = diff_text(Some(&d), None, &[], 3);
-        assert!(lines.len() < MAX_LINES + 100);
-        assert!(lines.last().unwrap().text.contains("diff cut"));
+        assert!(lines.len() <= MAX_OUTPUT + 3, "{}", lines.len());
+        let notes: Vec<&str> = lines[lines.len() - 2..]
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        assert!(
+            notes[0].contains("diff cut"),
+            "the input was cut: {notes:?}"
+        );
+        assert!(notes[1].contains("not shown"), "and the output: {notes:?}");
     }
 }

@@ -66,15 +66,15 @@ pub fn extras(desired: &Value, live: &Value) -> Vec<Extra> {
 }
 
 #[derive(Default)]
-struct Walk {
-    path: Vec<Segment>,
+struct Walk<'a> {
+    path: Vec<Segment<'a>>,
     declared: usize,
     extra: Vec<String>,
 }
 
-impl Walk {
+impl<'a> Walk<'a> {
     /// `fields` is a FieldsV1 set at the node `desired` of git's object.
-    fn fields(&mut self, fields: &Map<String, Value>, desired: &Value) {
+    fn fields(&mut self, fields: &'a Map<String, Value>, desired: &Value) {
         for (key, sub) in fields {
             if key == "." {
                 continue;
@@ -83,7 +83,7 @@ impl Walk {
                 if self.path.len() == 2 && BOOKKEEPING.contains(&name) {
                     continue;
                 }
-                (Segment::Key(name.to_string()), desired.get(name))
+                (Segment::Key(name.into()), desired.get(name))
             } else if let Some(json) = key.strip_prefix("k:") {
                 let Ok(Value::Object(item_key)) = serde_json::from_str::<Value>(json) else {
                     continue;
@@ -94,7 +94,7 @@ impl Walk {
                 let found = desired
                     .as_array()
                     .and_then(|a| a.iter().find(|v| **v == value));
-                (Segment::Named(format!("value={value}")), found)
+                (Segment::Named(format!("value={value}").into()), found)
             } else if let Some(index) = key.strip_prefix("i:") {
                 let Ok(i) = index.parse::<usize>() else {
                     continue;
@@ -121,11 +121,11 @@ impl Walk {
 }
 
 /// A list item's key as `compare` renders it: the name, or `field=value` pairs.
-fn named(key: &Map<String, Value>) -> Segment {
+fn named(key: &Map<String, Value>) -> Segment<'static> {
     if key.len() == 1
         && let Some(Value::String(name)) = key.get("name")
     {
-        return Segment::Named(name.clone());
+        return Segment::Named(name.clone().into());
     }
     let parts: Vec<String> = key
         .iter()
@@ -134,7 +134,7 @@ fn named(key: &Map<String, Value>) -> Segment {
             other => format!("{k}={other}"),
         })
         .collect();
-    Segment::Named(parts.join(","))
+    Segment::Named(parts.join(",").into())
 }
 
 /// The item of git's list with these key fields (`protocol` is TCP when git leaves it out).

@@ -11,11 +11,14 @@ pub struct Owner {
 }
 
 /// The manager owning the field at `path` in `live`; the most recent writer when several share it.
-pub fn owner_for_segments(live: &Value, path: &[Segment]) -> Option<Owner> {
+pub fn owner_for_segments(live: &Value, path: &[Segment<'_>]) -> Option<Owner> {
     let entries = live.pointer("/metadata/managedFields")?.as_array()?;
     let entry = entries
         .iter()
-        .filter(|e| e.get("fieldsV1").is_some_and(|fields| owns(fields, path)))
+        .filter(|e| {
+            e.get("fieldsV1")
+                .is_some_and(|fields| owns(fields, path, live))
+        })
         // RFC 3339 timestamps in UTC sort as strings; ties go to the later entry.
         .max_by(|a, b| time_of(a).cmp(time_of(b)))?;
     Some(Owner {
@@ -27,7 +30,7 @@ pub fn owner_for_segments(live: &Value, path: &[Segment]) -> Option<Owner> {
     })
 }
 
-pub fn manager_for_segments(live: &Value, path: &[Segment]) -> Option<String> {
+pub fn manager_for_segments(live: &Value, path: &[Segment<'_>]) -> Option<String> {
     owner_for_segments(live, path).map(|o| o.manager)
 }
 
@@ -36,7 +39,7 @@ pub fn manager_for(live: &Value, pointer: &str) -> Option<String> {
     let segments: Vec<Segment> = pointer
         .split('/')
         .skip(1)
-        .map(|s| Segment::Key(s.replace("~1", "/").replace("~0", "~")))
+        .map(|s| Segment::Key(s.replace("~1", "/").replace("~0", "~").into()))
         .collect();
     manager_for_segments(live, &segments)
 }
@@ -45,18 +48,31 @@ fn time_of(entry: &Value) -> &str {
     entry.get("time").and_then(Value::as_str).unwrap_or("")
 }
 
-/// Walks a FieldsV1 set along the path. An index into an atomic list stops the walk:
-/// whoever owns the list owns its items.
-fn owns(fields: &Value, path: &[Segment]) -> bool {
-    let mut node = fields;
+/// Walks a FieldsV1 set along the path, and `live` beside it (a list item is keyed in FieldsV1
+/// by what the server merges it by, which may not be what the path names it by). A leaf in
+/// the set before the path ends is an atomic map or list: whoever owns it owns all of it.
+fn owns(fields: &Value, path: &[Segment<'_>], live: &Value) -> bool {
+    let (mut node, mut at) = (fields, Some(live));
     for seg in path {
+        if node.as_object().is_some_and(|m| m.is_empty()) {
+            return true;
+        }
         let next = match seg {
-            Segment::Key(k) => node.get(format!("f:{k}")),
-            Segment::Named(name) => node.as_object().and_then(|m| {
-                m.iter()
-                    .find(|(k, _)| item_key_has_name(k, name))
-                    .map(|(_, v)| v)
-            }),
+            Segment::Key(k) => {
+                at = at.and_then(|v| v.get(k.as_ref()));
+                node.get(format!("f:{k}"))
+            }
+            Segment::Named(name) => {
+                let item = at.and_then(|list| live_item(list, name));
+                at = item;
+                node.as_object().and_then(|m| {
+                    m.iter()
+                        .find(|(k, _)| {
+                            item_key_has_name(k, name) || item.is_some_and(|i| item_key_is(k, i))
+                        })
+                        .map(|(_, v)| v)
+                })
+            }
             Segment::Index(_) => return true,
         };
         match next {
@@ -65,6 +81,38 @@ fn owns(fields: &Value, path: &[Segment]) -> bool {
         }
     }
     true
+}
+
+/// The item of a live list the path's key names.
+fn live_item<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
+    list.as_array()?.iter().find(|item| {
+        if name.contains('=') {
+            name.split(',').all(|pair| {
+                pair.split_once('=')
+                    .is_some_and(|(f, want)| match item.get(f) {
+                        Some(Value::String(s)) => s == want,
+                        Some(v) => v.as_f64().is_some() && v.as_f64() == want.parse().ok(),
+                        None => f == "protocol" && want == "TCP",
+                    })
+            })
+        } else {
+            item.get("name").and_then(Value::as_str) == Some(name)
+        }
+    })
+}
+
+/// Whether a FieldsV1 item key (`k:{"port":5432,"protocol":"TCP"}`) is that of `item`.
+fn item_key_is(key: &str, item: &Value) -> bool {
+    let Some(Value::Object(fields)) = key
+        .strip_prefix("k:")
+        .and_then(|json| serde_json::from_str::<Value>(json).ok())
+    else {
+        return false;
+    };
+    fields.iter().all(|(f, v)| match item.get(f) {
+        Some(have) => have == v || have.as_f64().is_some() && have.as_f64() == v.as_f64(),
+        None => f == "protocol" && v == "TCP",
+    })
 }
 
 /// FieldsV1 keys list items as `k:{"name":"redis"}` or `k:{"containerPort":80,"protocol":"TCP"}`;
@@ -139,6 +187,48 @@ mod tests {
             at("volumeMounts", "mountPath=/data", "subPath").as_deref(),
             Some("kubectl-edit")
         );
+    }
+
+    /// Named Service ports are keyed by port and protocol in managedFields; atomic maps and lists
+    /// (a Service's selector, a RoleBinding's subjects) are one leaf owned as a whole.
+    #[test]
+    fn finds_managers_of_items_keyed_otherwise_and_of_atomic_fields() {
+        let live = json!({"spec": {"ports": [{"name": "postgres", "port": 5432, "targetPort": 5433}],
+                "selector": {"app": "echo-v2"}},
+            "subjects": [{"kind": "User", "name": "oncall"}],
+            "metadata": {"managedFields": [
+                {"manager": "kubectl-patch", "time": "2026-01-02T00:00:00Z", "fieldsV1": {
+                    "f:spec": {"f:ports": {"k:{\"port\":5432,\"protocol\":\"TCP\"}": {"f:targetPort": {}}},
+                        "f:selector": {}},
+                    "f:subjects": {}}}]}});
+        let path = |segs: &[(&str, bool)]| -> Vec<Segment<'static>> {
+            segs.iter()
+                .map(|(s, named)| {
+                    if *named {
+                        Segment::Named(s.to_string().into())
+                    } else {
+                        Segment::Key(s.to_string().into())
+                    }
+                })
+                .collect()
+        };
+        let cases = [
+            path(&[
+                ("spec", false),
+                ("ports", false),
+                ("postgres", true),
+                ("targetPort", false),
+            ]),
+            path(&[("spec", false), ("selector", false), ("app", false)]),
+            path(&[("subjects", false), ("oncall", true), ("name", false)]),
+        ];
+        for p in cases {
+            assert_eq!(
+                manager_for_segments(&live, &p).as_deref(),
+                Some("kubectl-patch"),
+                "{p:?}"
+            );
+        }
     }
 
     #[test]

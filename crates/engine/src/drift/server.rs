@@ -11,6 +11,10 @@ use serde_json::Value;
 /// kdrift's own bookkeeping on objects it applies: not something git declares.
 pub const COMMIT_ANNOTATION: &str = "kdrift.dev/commit";
 
+/// Annotations the API server itself keeps on objects (a DaemonSet's template generation, bumped
+/// by the dry-run of any template change): not something anyone declares or converges.
+const SERVER_ANNOTATIONS: &[&str] = &["deprecated.daemonset.template.generation"];
+
 /// What converging would change: the dry-run's object (`server`) against `live`, both without
 /// status, server-set metadata and kdrift's ownership label and commit annotation.
 pub fn server_changes(server: &Value, live: &Value, secret: bool) -> Vec<FieldChange> {
@@ -34,7 +38,11 @@ pub fn comparable(obj: &Value) -> Value {
         *map = ordered;
     }
     if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
-        for (field, key) in [("labels", OWNER_LABEL), ("annotations", COMMIT_ANNOTATION)] {
+        let annotations =
+            std::iter::once(COMMIT_ANNOTATION).chain(SERVER_ANNOTATIONS.iter().copied());
+        let drop =
+            std::iter::once(("labels", OWNER_LABEL)).chain(annotations.map(|a| ("annotations", a)));
+        for (field, key) in drop {
             if let Some(map) = meta.get_mut(field).and_then(Value::as_object_mut) {
                 map.remove(key);
                 if map.is_empty() {
