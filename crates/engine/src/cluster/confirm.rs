@@ -36,6 +36,9 @@ pub struct Confirmation {
     pub desired: Arc<Value>,
     /// The live resourceVersion the answer was computed against.
     pub live_version: Option<String>,
+    /// What of that live object converging could change (`live_fingerprint`): an answer still
+    /// holds for a newer version that differs only in status or bookkeeping.
+    pub live_fingerprint: u64,
     pub outcome: Confirmed,
 }
 
@@ -52,6 +55,15 @@ pub enum Confirmed {
     /// The server's object has moved past the live copy the request was judged on; the watch
     /// brings the newer one, and with it a new request.
     Stale,
+}
+
+/// A hash of what converging could change in `live` (status, resourceVersion and managedFields
+/// left out): two versions with the same fingerprint get the same answer from a dry-run.
+pub fn live_fingerprint(live: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    crate::drift::comparable(live).to_string().hash(&mut hasher);
+    hasher.finish()
 }
 
 pub fn resource_version(obj: &Value) -> Option<&str> {
@@ -109,6 +121,7 @@ pub fn spawn_confirmer(resolver: Resolver, out: Outbox<KubeEvent>) -> (Confirmer
 /// One dry-run, compared with the live copy it was asked about.
 pub async fn confirm(resolver: &Resolver, req: ConfirmRequest) -> Confirmation {
     let live_version = resource_version(&req.live).map(str::to_string);
+    let live_fingerprint = live_fingerprint(&req.live);
     let outcome = match dry_run_apply(resolver, &req.key, &req.manifest).await {
         Err(e) => Confirmed::Failed(e),
         Ok(server) if resource_version(&server) != live_version.as_deref() => Confirmed::Stale,
@@ -121,6 +134,7 @@ pub async fn confirm(resolver: &Resolver, req: ConfirmRequest) -> Confirmation {
         key: req.key,
         desired: req.desired,
         live_version,
+        live_fingerprint,
         outcome,
     }
 }

@@ -14,7 +14,8 @@ mod watch;
 pub use access::{WatchScopes, can, watch_scopes};
 pub use apply::{apply_object, delete_object, dry_run_apply};
 pub use confirm::{
-    ConfirmRequest, Confirmation, Confirmed, Confirmer, confirm, resource_version, spawn_confirmer,
+    ConfirmRequest, Confirmation, Confirmed, Confirmer, confirm, live_fingerprint,
+    resource_version, spawn_confirmer,
 };
 pub use connect::connect;
 pub use error::{ClusterError, ConnectError};

@@ -3,7 +3,7 @@
 //! it was computed for are still the current ones.
 
 use super::Inventory;
-use crate::cluster::{ConfirmRequest, Confirmation, Confirmed, resource_version};
+use crate::cluster::{ConfirmRequest, Confirmation, Confirmed, live_fingerprint, resource_version};
 use crate::model::{DriftReport, DriftStatus, ResourceKey, Stage};
 use crate::sync::applied_manifest;
 use std::sync::Arc;
@@ -27,7 +27,7 @@ impl Inventory {
         let answer = self
             .confirmations
             .get(key)
-            .filter(|c| Arc::ptr_eq(&c.desired, &desired.manifest) && c.live_version == version);
+            .filter(|c| holds(c, &desired.manifest, live));
         match answer.map(|c| &c.outcome) {
             Some(Confirmed::Changes { changes, .. }) => DriftReport {
                 status: if changes.is_empty() {
@@ -71,8 +71,7 @@ impl Inventory {
     pub fn server_object(&self, key: &ResourceKey) -> Option<&Arc<serde_json::Value>> {
         let (desired, live) = (self.desired.get(key)?, self.live.get(key)?);
         let c = self.confirmations.get(key)?;
-        let current = Arc::ptr_eq(&c.desired, &desired.manifest)
-            && c.live_version.as_deref() == resource_version(live);
+        let current = holds(c, &desired.manifest, live);
         match &c.outcome {
             Confirmed::Changes { server, .. } if current => Some(server),
             _ => None,
@@ -102,4 +101,13 @@ impl Inventory {
         self.confirmations.remove(key);
         self.asked.remove(key);
     }
+}
+
+/// Whether an answer still speaks for these two sides: the same desired object, and the live
+/// version it was computed against or one that differs only in status and bookkeeping (status
+/// updates come often and must not send the same question again).
+fn holds(c: &Confirmation, desired: &Arc<serde_json::Value>, live: &serde_json::Value) -> bool {
+    Arc::ptr_eq(&c.desired, desired)
+        && (c.live_version.as_deref() == resource_version(live)
+            || c.live_fingerprint == live_fingerprint(live))
 }

@@ -359,6 +359,7 @@ mod server_checks {
             key: req.key.clone(),
             desired: req.desired.clone(),
             live_version: Some("5".into()),
+            live_fingerprint: crate::cluster::live_fingerprint(&req.live),
             outcome,
         }))
     }
@@ -484,7 +485,7 @@ mod server_checks {
     #[test]
     fn an_answer_for_an_older_live_object_is_not_used() {
         let (mut inv, asked) = suspicious();
-        let mut newer = configmap("a", "one", "1");
+        let mut newer = configmap("a", "one", "3");
         newer["data"]["cpu"] = json!("1");
         newer["metadata"]["resourceVersion"] = json!("6");
         let facts = inv.on_kube(KubeEvent::Applied(newer));
@@ -499,6 +500,28 @@ mod server_checks {
         // a stale answer leaves the row pending, and does not ask by itself
         let facts = inv.on_kube(answer(&asked[0], Confirmed::Stale));
         assert!(row(&inv).pending && facts.is_empty(), "{facts:?}");
+    }
+
+    /// Status updates bring new resourceVersions all the time; the answer still holds for them.
+    #[test]
+    fn an_answer_outlives_status_only_updates() {
+        let (mut inv, asked) = suspicious();
+        inv.on_kube(answer(&asked[0], changes(vec![])));
+        assert_eq!(row(&inv).status, DriftStatus::InSync);
+        let mut newer = configmap("a", "one", "1");
+        newer["data"]["cpu"] = json!("1");
+        newer["metadata"]["resourceVersion"] = json!("6");
+        newer["status"] = json!({"observed": 2});
+        let facts = inv.on_kube(KubeEvent::Applied(newer));
+        let r = row(&inv);
+        assert_eq!(
+            (r.status, r.pending, r.stage),
+            (DriftStatus::InSync, false, Stage::Server)
+        );
+        assert!(
+            !facts.iter().any(|f| matches!(f, Fact::Confirm(_))),
+            "not asked again: {facts:?}"
+        );
     }
 
     #[test]
