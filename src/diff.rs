@@ -3,7 +3,9 @@
 //! server decided). Colour on a terminal, plain otherwise; exit codes as `check`'s.
 
 use kdrift_engine::cluster::Resolver;
-use kdrift_engine::drift::{DiffLine, DiffLineKind, IgnoreRules, object_diff, server_diff};
+use kdrift_engine::drift::{
+    CONTEXT, DiffLine, DiffLineKind, IgnoreRules, object_diff, server_diff,
+};
 use kdrift_engine::headless::{CheckReport, evaluate_with};
 use kdrift_engine::inventory::{Inventory, Row};
 use kdrift_engine::model::{DriftReport, DriftStatus, Stage};
@@ -98,12 +100,7 @@ pub fn render(inventory: &Inventory, color: bool) -> String {
                 DiffLineKind::Removed => "31",
                 DiffLineKind::Context => "",
             };
-            let text = sanitize(&line.text);
-            out.push_str(&if code.is_empty() {
-                text
-            } else {
-                paint(code, &text)
-            });
+            out.push_str(&painted(&line, code, color));
             out.push('\n');
         }
         out.push('\n');
@@ -155,14 +152,44 @@ fn text_of(inventory: &Inventory, row: Row<'_>, report: &DriftReport) -> Vec<Dif
     }
     let live = inventory.live().get(key);
     match (inventory.server_object(key), live) {
-        (Some(server), Some(live)) => server_diff(server, live, &report.changes).wide,
-        _ => {
-            object_diff(
-                inventory.desired.get(key),
-                live.map(|l| &**l),
-                &report.changes,
-            )
-            .wide
-        }
+        (Some(server), Some(live)) => server_diff(server, live, &report.changes),
+        _ => object_diff(
+            inventory.desired.get(key),
+            live.map(|l| &**l),
+            &report.changes,
+        ),
     }
+    .unified(CONTEXT, &report.changes)
+}
+
+/// One diff line in its colour, the words that changed within it reversed; each piece
+/// sanitized, so nothing from the cluster reaches the terminal raw.
+fn painted(line: &DiffLine, code: &str, color: bool) -> String {
+    if !color {
+        return sanitize(&line.text);
+    }
+    let mut out = String::new();
+    let mut at = 0;
+    let open = |out: &mut String| {
+        if !code.is_empty() {
+            out.push_str(&format!("\u{1b}[{code}m"));
+        }
+    };
+    open(&mut out);
+    for r in &line.emphasis {
+        let (Some(before), Some(changed)) = (line.text.get(at..r.start), line.text.get(r.clone()))
+        else {
+            continue;
+        };
+        out.push_str(&sanitize(before));
+        out.push_str("\u{1b}[7m");
+        out.push_str(&sanitize(changed));
+        out.push_str("\u{1b}[27m");
+        at = r.end;
+    }
+    out.push_str(&sanitize(line.text.get(at..).unwrap_or_default()));
+    if !code.is_empty() {
+        out.push_str("\u{1b}[0m");
+    }
+    out
 }

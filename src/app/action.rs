@@ -33,6 +33,14 @@ pub enum Action {
     Fetch,
     /// Propose an ignore rule for the selected row's first changed field.
     Ignore,
+    /// The diff's next change to the top of its pane.
+    NextChange,
+    /// The diff's previous change.
+    PrevChange,
+    /// The diff side by side (old left, new right), or unified.
+    SplitView,
+    /// Every unchanged line of the diff, or only those around changes.
+    ExpandContext,
 }
 
 impl Action {
@@ -61,6 +69,10 @@ impl Action {
             Action::History => "history of the selected resource in git",
             Action::Fetch => "fetch the repo now (URL repos)",
             Action::Ignore => "propose an ignore rule for the field",
+            Action::NextChange => "diff: next change",
+            Action::PrevChange => "diff: previous change",
+            Action::SplitView => "diff: side by side / unified",
+            Action::ExpandContext => "diff: all lines / changes only",
         }
     }
 

@@ -8,13 +8,14 @@ mod mode;
 mod msg;
 mod state;
 mod update;
+mod update_diff;
 mod update_engine;
 mod update_ignore;
 mod update_jobs;
 mod update_sync;
 
 pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER};
-pub use diff_view::{DiffRequest, DiffView, shows_diff};
+pub use diff_view::{BodyLine, DiffRequest, DiffView, Preamble, layout, preamble, shows_diff};
 pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
 pub use mode::{Hints, HistoryView, IgnoreProposal, KeyTable, Mode};
 pub use msg::{Cmd, JobReply, Msg};

@@ -4,7 +4,7 @@ use super::action::Action;
 use super::mode::{HistoryView, Mode};
 use super::msg::{Cmd, Msg};
 use super::state::{NoticeKind, Pane, State};
-use super::{diff_view, update_engine, update_ignore, update_jobs, update_sync};
+use super::{diff_view, update_diff, update_engine, update_ignore, update_jobs, update_sync};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift_engine::inventory::Row;
 use kdrift_engine::model::DriftStatus;
@@ -155,6 +155,10 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         }
         Action::History => open_history(state, cmds),
         Action::Ignore => update_ignore::propose(state),
+        Action::NextChange => update_diff::jump(state, true),
+        Action::PrevChange => update_diff::jump(state, false),
+        Action::SplitView => update_diff::relayout(state, |s| s.diff.toggle_split()),
+        Action::ExpandContext => update_diff::relayout(state, |s| s.diff.toggle_expanded()),
         Action::Head => {
             if state.inv.traveling() {
                 let ticket = state.jobs.commit.issue();
@@ -218,9 +222,7 @@ fn scroll(state: &mut State, delta: isize, rows: usize) {
                 .clamp(0, max) as usize;
             state.diff_scroll = 0;
         }
-        Pane::Diff => {
-            state.diff_scroll = (state.diff_scroll as isize).saturating_add(delta).max(0) as usize;
-        }
+        Pane::Diff => update_diff::scroll(state, delta),
         Pane::Logs if state.show_commits => {
             let max = state.inv.log.len().saturating_sub(1) as isize;
             state.commit_selected = (state.commit_selected as isize)

@@ -57,7 +57,7 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
         let waiting = driver.state.diff.waiting();
         if frames.draw_now(Instant::now(), waiting) {
             let size = guard.terminal.size()?;
-            driver.state.page_rows = crate::ui::resource_rows(size.into());
+            crate::ui::fit(&mut driver.state, size.into());
             guard.terminal.draw(|f| crate::ui::draw(f, &driver.state))?;
         }
         let due = frames.due(waiting);

@@ -1,17 +1,20 @@
-//! Diff pane: what drifted, who wrote it, and the unified diff of live (−) against git (+).
+//! Diff pane: what drifted, who wrote it, and the diff of live (−) against git (+), unified or
+//! side by side, each change labelled with its field and who wrote it, changed words marked.
+//! Only the lines in view are styled.
 
 use super::style::{bold, dim, is_focused, pane, status_style};
-use crate::app::{Pane, State, shows_diff};
+use crate::app::{Action, BodyLine, KeyTable, Pane, Preamble, State, preamble, shows_diff};
 use kdrift_engine::clock::{age, rfc3339_secs};
-use kdrift_engine::drift::DiffLineKind;
+use kdrift_engine::drift::{DiffText, RowKind, change_for};
 use kdrift_engine::inventory::Row;
-use kdrift_engine::model::{DriftReport, DriftStatus, Stage};
+use kdrift_engine::model::{DriftStatus, FieldChange};
 use kdrift_engine::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::ops::Range;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let focused = is_focused(state.focus, Pane::Diff);
@@ -35,106 +38,256 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Span::styled(report.status.label(), status_style(report.status)),
         Span::styled(format!(" {} ", sanitize(source)), dim()),
     ]);
-    let mut lines: Vec<Line> = Vec::new();
-    if let Some(stage) = stage_line(report) {
-        lines.push(Line::styled(stage, dim()));
-    }
-    if let Some(msg) = &report.message {
-        lines.push(Line::styled(sanitize(msg), Style::new().fg(Color::Red)));
-    }
-    for change in &report.changes {
-        let show = |v: &Option<serde_json::Value>| {
-            v.as_ref()
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "(unset)".into())
-        };
-        let mut spans = vec![
-            Span::styled(
-                format!("{} ", sanitize(&change.path)),
-                Style::new().fg(Color::Yellow),
-            ),
-            Span::raw(format!("git {} ", sanitize(&show(&change.desired)))),
-            Span::raw(format!("live {}", sanitize(&show(&change.live)))),
-        ];
-        if let Some(m) = &change.manager {
-            // who wrote the live value, and when
-            let when = change
-                .time
-                .as_deref()
-                .and_then(rfc3339_secs)
-                .map(|t| match age(state.now_ms, t) {
-                    now if now == "now" => " just now".to_string(),
-                    ago => format!(" {ago} ago"),
-                })
-                .unwrap_or_default();
-            spans.push(Span::styled(
-                format!("  ← {}{when}", sanitize(m)),
-                Style::new().fg(Color::Magenta),
-            ));
-        }
-        lines.push(Line::from(spans));
-    }
-    for ignored in &report.ignored {
-        let c = &ignored.change;
-        let show = |v: &Option<serde_json::Value>| {
-            v.as_ref()
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "(unset)".into())
-        };
-        let text = format!(
-            "ignored ({}): {} git {} live {}",
-            ignored.rule,
-            c.path,
-            show(&c.desired),
-            show(&c.live)
-        );
-        lines.push(Line::styled(sanitize(&text), dim()));
-    }
-    if !report.extras.is_empty() {
-        lines.push(Line::styled("not in git (not drift):", dim()));
-        for extra in &report.extras {
-            lines.push(Line::from(vec![
-                Span::styled(format!("+ {} ", sanitize(&extra.path)), dim()),
-                Span::styled(
-                    format!("← {}", sanitize(&extra.manager)),
-                    Style::new().fg(Color::Magenta),
-                ),
-            ]));
-        }
-    }
-    let text = key.and_then(|k| state.diff.text_for(k));
-    if let Some(text) = text.filter(|_| shows_diff(report.status)) {
-        // Short panes get less context so the changed lines stay in view.
-        let diff = if area.height < 14 {
-            &text.tight
-        } else {
-            &text.wide
-        };
-        for l in diff {
-            let style = match l.kind {
-                DiffLineKind::Header => Style::new().fg(Color::Cyan),
-                DiffLineKind::Added => Style::new().fg(Color::Green),
-                DiffLineKind::Removed => Style::new().fg(Color::Red),
-                DiffLineKind::Context => Style::new(),
-            };
-            lines.push(Line::styled(sanitize(&l.text), style));
-        }
-    } else if report.status == DriftStatus::InSync {
-        lines.push(Line::styled("live matches every field git declares", dim()));
-    }
+    let head = preamble(report);
+    let text = key
+        .and_then(|k| state.diff.text_for(k))
+        .filter(|_| shows_diff(report.status));
+    let body: &[BodyLine] = if text.is_some() {
+        state.diff.body()
+    } else {
+        &[]
+    };
+    let in_sync = text.is_none() && report.status == DriftStatus::InSync;
+    let total = head.len() + body.len() + usize::from(in_sync);
     let height = area.height.saturating_sub(2) as usize;
-    let scroll = state
-        .diff_scroll
-        .min(lines.len().saturating_sub(height.max(1)));
-    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
-    frame.render_widget(Paragraph::new(visible).block(pane(title, focused)), area);
+    let scroll = state.diff_scroll.min(total.saturating_sub(1));
+    let width = area.width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = (scroll..total.min(scroll + height))
+        .map(|i| {
+            if let Some(item) = head.get(i) {
+                preamble_line(item, state.now_ms)
+            } else if let (Some(text), Some(line)) = (text, body.get(i - head.len())) {
+                body_line(text, *line, &report.changes, state.now_ms, width)
+            } else {
+                Line::styled("live matches every field git declares", dim())
+            }
+        })
+        .collect();
+    let mut block = pane(title, focused);
+    if text.is_some_and(|t| t.blocks().len() > 0) {
+        block = block.title_bottom(Line::styled(keys_hint(state), dim()).right_aligned());
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-/// Which comparison the verdict rests on, for drift the server was (or is being) asked about.
-fn stage_line(report: &DriftReport) -> Option<&'static str> {
-    match (report.stage, report.pending, report.status) {
-        (Stage::Server, _, DriftStatus::Modified) => Some("confirmed by a server-side dry-run"),
-        (Stage::Local, true, _) => Some("local compare; the server's dry-run is on its way…"),
-        _ => None,
+/// The pane's own keys, as the keymap binds them.
+fn keys_hint(state: &State) -> String {
+    let key = |a| {
+        state
+            .keymap
+            .key_for(KeyTable::Normal, a)
+            .unwrap_or_default()
+    };
+    let layout = if state.diff.split {
+        "unified"
+    } else {
+        "side by side"
+    };
+    let context = if state.diff.expanded {
+        "changes only"
+    } else {
+        "all lines"
+    };
+    format!(
+        " {}/{} change · {} {layout} · {} {context} ",
+        key(Action::NextChange),
+        key(Action::PrevChange),
+        key(Action::SplitView),
+        key(Action::ExpandContext)
+    )
+}
+
+fn show(v: &Option<serde_json::Value>) -> String {
+    v.as_ref()
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "(unset)".into())
+}
+
+/// `← kubectl-edit 3m ago`: who wrote the live value, and when.
+fn provenance(change: &FieldChange, now_ms: u64) -> Option<String> {
+    let manager = change.manager.as_ref()?;
+    let when = change
+        .time
+        .as_deref()
+        .and_then(rfc3339_secs)
+        .map(|t| match age(now_ms, t) {
+            now if now == "now" => " just now".to_string(),
+            ago => format!(" {ago} ago"),
+        })
+        .unwrap_or_default();
+    Some(format!("← {}{when}", sanitize(manager)))
+}
+
+fn preamble_line(item: &Preamble<'_>, now_ms: u64) -> Line<'static> {
+    match item {
+        Preamble::Stage(text) => Line::styled(*text, dim()),
+        Preamble::Message(text) => Line::styled(sanitize(text), Style::new().fg(Color::Red)),
+        Preamble::Change(change) => {
+            let mut spans = vec![
+                Span::styled(
+                    format!("{} ", sanitize(&change.path)),
+                    Style::new().fg(Color::Yellow),
+                ),
+                Span::raw(format!("git {} ", sanitize(&show(&change.desired)))),
+                Span::raw(format!("live {}", sanitize(&show(&change.live)))),
+            ];
+            if let Some(who) = provenance(change, now_ms) {
+                spans.push(Span::styled(
+                    format!("  {who}"),
+                    Style::new().fg(Color::Magenta),
+                ));
+            }
+            Line::from(spans)
+        }
+        Preamble::Ignored(ignored) => {
+            let c = &ignored.change;
+            let text = format!(
+                "ignored ({}): {} git {} live {}",
+                ignored.rule,
+                c.path,
+                show(&c.desired),
+                show(&c.live)
+            );
+            Line::styled(sanitize(&text), dim())
+        }
+        Preamble::ExtrasTitle => Line::styled("not in git (not drift):", dim()),
+        Preamble::Extra(extra) => Line::from(vec![
+            Span::styled(format!("+ {} ", sanitize(&extra.path)), dim()),
+            Span::styled(
+                format!("← {}", sanitize(&extra.manager)),
+                Style::new().fg(Color::Magenta),
+            ),
+        ]),
     }
+}
+
+fn body_line(
+    text: &DiffText,
+    line: BodyLine,
+    changes: &[FieldChange],
+    now_ms: u64,
+    width: usize,
+) -> Line<'static> {
+    match line {
+        BodyLine::Header => Line::styled(sanitize(text.header()), Style::new().fg(Color::Cyan)),
+        BodyLine::Hunk { block, hidden } => {
+            let mut spans = Vec::new();
+            if hidden > 0 {
+                spans.push(Span::styled(format!("⋯ {hidden} unchanged "), dim()));
+            }
+            spans.extend(label(text, block, changes, now_ms));
+            Line::from(spans)
+        }
+        BodyLine::Label(block) => Line::from(label(text, Some(block), changes, now_ms)),
+        BodyLine::Gap(n) => Line::styled(format!("⋯ {n} unchanged"), dim()),
+        BodyLine::Row(row) => {
+            let kind = text.rows()[row].kind;
+            let sign = match kind {
+                RowKind::Equal => " ",
+                RowKind::Removed => "-",
+                RowKind::Added => "+",
+            };
+            let mut spans = vec![Span::styled(sign, kind_style(kind))];
+            spans.extend(marked(text.text(row), text, row, kind, usize::MAX));
+            Line::from(spans)
+        }
+        BodyLine::Pair(old, new) => {
+            let half = width.saturating_sub(3) / 2;
+            let side = |row: Option<usize>, removed: bool| -> Vec<Span<'static>> {
+                let Some(row) = row else {
+                    return vec![Span::raw(" ".repeat(half))];
+                };
+                let kind = text.rows()[row].kind;
+                let line = if removed {
+                    text.old_text(row)
+                } else {
+                    text.new_text(row)
+                };
+                let mut spans = marked(line.unwrap_or_default(), text, row, kind, half);
+                let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+                spans.push(Span::raw(" ".repeat(half.saturating_sub(used))));
+                spans
+            };
+            let mut spans = side(old, true);
+            spans.push(Span::styled(" │ ", dim()));
+            spans.extend(side(new, false));
+            Line::from(spans)
+        }
+        BodyLine::Note(i) => Line::styled(sanitize(&text.notes()[i]), Style::new().fg(Color::Cyan)),
+    }
+}
+
+/// `── /spec/replicas ← kubectl-scale 3m ago`: a change's field and who wrote it.
+fn label(
+    text: &DiffText,
+    block: Option<usize>,
+    changes: &[FieldChange],
+    now_ms: u64,
+) -> Vec<Span<'static>> {
+    let path = block.map(|b| text.block_path(b)).unwrap_or_default();
+    let shown = if path.is_empty() {
+        "(whole object)"
+    } else {
+        path
+    };
+    let mut spans = vec![Span::styled(
+        format!("── {} ", sanitize(shown)),
+        Style::new().fg(Color::Cyan),
+    )];
+    if let Some(who) = change_for(path, changes).and_then(|c| provenance(c, now_ms)) {
+        spans.push(Span::styled(who, Style::new().fg(Color::Magenta)));
+    }
+    spans
+}
+
+fn kind_style(kind: RowKind) -> Style {
+    match kind {
+        RowKind::Equal => Style::new(),
+        RowKind::Removed => Style::new().fg(Color::Red),
+        RowKind::Added => Style::new().fg(Color::Green),
+    }
+}
+
+/// A row's text in its colour, changed words reversed, cut to `width` characters. Each piece
+/// is sanitized on its own: cluster text never reaches the terminal raw.
+fn marked(
+    line: &str,
+    text: &DiffText,
+    row: usize,
+    kind: RowKind,
+    width: usize,
+) -> Vec<Span<'static>> {
+    let base = kind_style(kind);
+    let mut pieces: Vec<(Range<usize>, bool)> = Vec::new();
+    let mut at = 0;
+    for r in text.emphasis(row) {
+        let r = r.start.min(line.len())..r.end.min(line.len());
+        if r.start > at {
+            pieces.push((at..r.start, false));
+        }
+        pieces.push((r.clone(), true));
+        at = r.end;
+    }
+    if at < line.len() || pieces.is_empty() {
+        pieces.push((at..line.len(), false));
+    }
+    let mut left = width;
+    let mut out = Vec::new();
+    for (range, changed) in pieces {
+        if left == 0 {
+            break;
+        }
+        let piece: String = sanitize(line.get(range).unwrap_or_default())
+            .chars()
+            .take(left)
+            .collect();
+        left -= piece.chars().count();
+        let style = if changed {
+            base.add_modifier(Modifier::REVERSED)
+        } else {
+            base
+        };
+        out.push(Span::styled(piece, style));
+    }
+    out
 }

@@ -59,9 +59,11 @@ pub fn layout(area: Rect) -> Areas {
     }
 }
 
-/// Table rows that fit in the resources pane (border and header line excluded).
-pub fn resource_rows(area: Rect) -> usize {
-    layout(area).resources.height.saturating_sub(3) as usize
+/// Tells the state how big its panes are before a frame: page size, diff context.
+pub fn fit(state: &mut State, area: Rect) {
+    let areas = layout(area);
+    state.page_rows = areas.resources.height.saturating_sub(3) as usize;
+    state.diff.fit(areas.diff.height);
 }
 
 pub fn draw(frame: &mut Frame, state: &State) {

@@ -323,5 +323,8 @@ async fn diff_shows_each_drift_with_its_text_diff() {
         assert!(!text.contains(canary), "secret value {canary} in:\n{text}");
     }
     assert!(!text.contains('\u{1b}'), "plain without colour");
-    assert!(kdrift::diff::render(&inventory, true).contains("\u{1b}[32m+  replicas: 4"));
+    assert!(
+        kdrift::diff::render(&inventory, true)
+            .contains("\u{1b}[32m+  replicas: \u{1b}[7m4\u{1b}[27m")
+    );
 }

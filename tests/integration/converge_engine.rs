@@ -181,7 +181,7 @@ async fn the_diff_text_follows_the_selection_and_the_live_object() {
         move |s: &State| {
             let key = s.selected_key().unwrap();
             s.diff.text_for(key).is_some_and(|t| {
-                t.wide
+                t.unified(3, &[])
                     .iter()
                     .any(|l| l.text == format!("-  replicas: {replicas}"))
             })

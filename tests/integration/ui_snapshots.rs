@@ -8,10 +8,18 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
-fn screen(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
+/// The whole screen, the state told its size first as the terminal loop does.
+fn screen(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
+    kdrift::ui::fit(state, Rect::new(0, 0, width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| kdrift::ui::draw(f, state)).unwrap();
     terminal
+}
+
+/// The diff pane alone, its context sized to it.
+fn diff_pane(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
+    state.diff.fit(height);
+    pane(width, height, |f, a| kdrift::ui::diff::draw(f, a, state))
 }
 
 fn pane(
@@ -29,7 +37,7 @@ fn full_screen_80x24() {
     let mut state = demo_state();
     select(&mut state, "shop/StatefulSet/redis");
     feed_logs(&mut state);
-    insta::assert_snapshot!(screen(&state, 80, 24).backend());
+    insta::assert_snapshot!(screen(&mut state, 80, 24).backend());
 }
 
 #[test]
@@ -37,7 +45,7 @@ fn full_screen_120x40() {
     let mut state = demo_state();
     select(&mut state, "shop/StatefulSet/redis");
     feed_logs(&mut state);
-    insta::assert_snapshot!(screen(&state, 120, 40).backend());
+    insta::assert_snapshot!(screen(&mut state, 120, 40).backend());
 }
 
 #[test]
@@ -71,21 +79,21 @@ fn resources_pane_while_filtering() {
 fn diff_pane_replicas() {
     let mut state = demo_state();
     select(&mut state, "shop/StatefulSet/redis");
-    insta::assert_snapshot!(pane(80, 12, |f, a| kdrift::ui::diff::draw(f, a, &state)).backend());
+    insta::assert_snapshot!(diff_pane(&mut state, 80, 12).backend());
 }
 
 #[test]
 fn diff_pane_configmap_with_manager() {
     let mut state = demo_state();
     select(&mut state, "shop/ConfigMap/frontend-config");
-    insta::assert_snapshot!(pane(80, 16, |f, a| kdrift::ui::diff::draw(f, a, &state)).backend());
+    insta::assert_snapshot!(diff_pane(&mut state, 80, 16).backend());
 }
 
 #[test]
 fn diff_pane_secret_hides_values() {
     let mut state = demo_state();
     select(&mut state, "shop/Secret/api-credentials");
-    let term = pane(90, 16, |f, a| kdrift::ui::diff::draw(f, a, &state));
+    let term = diff_pane(&mut state, 90, 16);
     let text = term.backend().to_string();
     for secret in [
         "correct-horse",
@@ -106,15 +114,9 @@ fn diff_pane_secret_hides_values() {
 fn diff_pane_missing_and_orphan() {
     let mut state = demo_state();
     select(&mut state, "shop/Service/api");
-    insta::assert_snapshot!(
-        "missing",
-        pane(80, 22, |f, a| kdrift::ui::diff::draw(f, a, &state)).backend()
-    );
+    insta::assert_snapshot!("missing", diff_pane(&mut state, 80, 22).backend());
     select(&mut state, "shop/Deployment/legacy-worker");
-    insta::assert_snapshot!(
-        "orphan",
-        pane(80, 30, |f, a| kdrift::ui::diff::draw(f, a, &state)).backend()
-    );
+    insta::assert_snapshot!("orphan", diff_pane(&mut state, 80, 30).backend());
 }
 
 #[test]
@@ -135,14 +137,14 @@ fn footer_pane() {
 fn sync_dialog() {
     let mut state = demo_state();
     key(&mut state, 'S');
-    insta::assert_snapshot!(screen(&state, 100, 30).backend());
+    insta::assert_snapshot!(screen(&mut state, 100, 30).backend());
 }
 
 #[test]
 fn help_overlay() {
     let mut state = demo_state();
     key(&mut state, '?');
-    insta::assert_snapshot!(screen(&state, 100, 32).backend());
+    insta::assert_snapshot!(screen(&mut state, 100, 32).backend());
 }
 
 #[test]
@@ -161,7 +163,7 @@ fn reconnecting_watch_marks_rows_stale_and_header_says_so() {
             state: WatchState::Reconnecting { since_ms },
         }),
     );
-    let text = screen(&state, 120, 40).backend().to_string();
+    let text = screen(&mut state, 120, 40).backend().to_string();
     assert!(text.contains("StatefulSet.apps reconnecting 7s"), "{text}");
     let row = text
         .lines()
@@ -183,7 +185,7 @@ fn reconnecting_watch_marks_rows_stale_and_header_says_so() {
             state: WatchState::Live,
         }),
     );
-    let text = screen(&state, 120, 40).backend().to_string();
+    let text = screen(&mut state, 120, 40).backend().to_string();
     assert!(!text.contains("stale"), "{text}");
     assert!(text.contains("watch: live"), "{text}");
 }

@@ -4,7 +4,7 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use kdrift_engine::cluster::KubeEvent;
-use kdrift_engine::drift::{assess, diff_text, object_diff};
+use kdrift_engine::drift::{assess, object_diff};
 use kdrift_engine::inventory::Inventory;
 use kdrift_engine::model::{Desired, ResourceKey};
 use kdrift_engine::repo::{ReadCache, ReadOptions, RepoEvent, read_snapshot, read_snapshot_with};
@@ -112,15 +112,12 @@ fn one_object(c: &mut Criterion) {
         b.iter(|| black_box(assess(Some(&d), Some(&drifted))))
     });
     let report = assess(Some(&d), Some(&drifted)).unwrap();
-    c.bench_function("diff_text drifted", |b| {
-        b.iter(|| black_box(diff_text(Some(&d), Some(&drifted), &report.changes, 3).len()))
-    });
-    // what the diff pane's job computes: both context sizes from one diff
-    c.bench_function("object_diff drifted (both contexts)", |b| {
+    // what the diff pane's job computes: both sides, their alignment and word emphasis
+    c.bench_function("object_diff drifted", |b| {
         b.iter(|| {
             black_box(
                 object_diff(Some(&d), Some(&drifted), &report.changes)
-                    .wide
+                    .rows()
                     .len(),
             )
         })
@@ -182,7 +179,7 @@ fn drift_stage_one(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 object_diff(Some(&five_hundred), Some(&one_off), &report.changes)
-                    .wide
+                    .rows()
                     .len(),
             )
         })
@@ -196,7 +193,7 @@ fn drift_stage_one(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 object_diff(Some(&five_thousand), Some(&all_changed), &report.changes)
-                    .wide
+                    .rows()
                     .len(),
             )
         })

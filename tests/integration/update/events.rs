@@ -324,6 +324,6 @@ fn failed_jobs_say_so() {
     let text = Err(JobFailed("boom".into()));
     press_msg(&mut state, Msg::Job(JobReply::Diff { ticket, text }));
     let key = state.selected_key().unwrap();
-    let shown = &state.diff.text_for(key).unwrap().wide[0].text;
+    let shown = state.diff.text_for(key).unwrap().header();
     assert!(shown.contains("boom"), "{shown}");
 }

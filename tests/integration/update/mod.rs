@@ -2,6 +2,7 @@
 //! (no repo or cluster built per case), and what the state and the commands must then be.
 
 mod converge;
+mod diff_pane;
 mod events;
 mod keys;
 

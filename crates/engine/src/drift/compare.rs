@@ -223,7 +223,7 @@ impl<'a> Walker<'a> {
 /// The key that identifies each item of a list, as the API server merges them (the patch merge
 /// keys of the core types): every item must have it and no two may share it, or the list is
 /// compared by position.
-fn item_keys(field: &str, items: &[Value]) -> Option<Vec<String>> {
+pub(super) fn item_keys(field: &str, items: &[Value]) -> Option<Vec<String>> {
     if items.is_empty() {
         return None;
     }

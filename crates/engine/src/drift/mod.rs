@@ -1,6 +1,6 @@
 //! Drift: the pure judgement of git (desired) against the cluster (live).
 //!
-//! `assess` classifies one object; `diff_text` renders the bounded, masked text diff shown in the diff pane.
+//! `assess` classifies one object; `object_diff` and `server_diff` make the bounded, masked text diff shown in the diff pane.
 
 mod compare;
 mod diff_text;
@@ -14,7 +14,7 @@ mod server;
 
 pub use compare::{Segment, compare, compare_whole, render_path};
 pub use diff_text::{
-    DiffLine, DiffLineKind, DiffText, TIGHT_CONTEXT, WIDE_CONTEXT, diff_text, object_diff,
+    CONTEXT, DiffLine, DiffLineKind, DiffRow, DiffText, Hunk, RowKind, change_for, object_diff,
     server_diff, version_diff,
 };
 pub use extras::extras;

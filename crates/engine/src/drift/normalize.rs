@@ -50,15 +50,16 @@ fn needs_normalizing(manifest: &Value) -> bool {
 pub fn strip_server_fields(obj: &Value) -> Value {
     let mut out = obj.clone();
     if let Some(map) = out.as_object_mut() {
-        map.remove("status");
+        // shift, not swap: what is left keeps its order, so two copies of one object render alike
+        map.shift_remove("status");
         if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
             for field in SERVER_METADATA {
-                meta.remove(*field);
+                meta.shift_remove(*field);
             }
             if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
-                ann.remove(LAST_APPLIED);
+                ann.shift_remove(LAST_APPLIED);
                 if ann.is_empty() {
-                    meta.remove("annotations");
+                    meta.shift_remove("annotations");
                 }
             }
         }

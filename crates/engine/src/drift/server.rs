@@ -44,9 +44,9 @@ pub fn comparable(obj: &Value) -> Value {
             std::iter::once(("labels", OWNER_LABEL)).chain(annotations.map(|a| ("annotations", a)));
         for (field, key) in drop {
             if let Some(map) = meta.get_mut(field).and_then(Value::as_object_mut) {
-                map.remove(key);
+                map.shift_remove(key);
                 if map.is_empty() {
-                    meta.remove(field);
+                    meta.shift_remove(field);
                 }
             }
         }

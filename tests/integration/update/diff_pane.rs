@@ -1,0 +1,175 @@
+//! The diff pane's own keys: next and previous change, side by side, all lines; and what a
+//! person sees after each.
+
+use super::*;
+use kdrift::app::BodyLine;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// The demo with `frontend` drifted twice, far apart: replicas (by `kubectl-scale`) and the
+/// image (by `kubectl-set`).
+fn two_changes() -> State {
+    let mut state = demo_state();
+    let (_, frontend) = state
+        .inv
+        .live()
+        .iter()
+        .find(|(k, _)| k.name == "frontend" && k.kind == "Deployment")
+        .unwrap();
+    let mut frontend = (**frontend).clone();
+    frontend["spec"]["replicas"] = json!(5);
+    frontend["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.26");
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(frontend)));
+    select(&mut state, "shop/Deployment/frontend");
+    state.diff.fit(30);
+    state
+}
+
+fn pane_text(state: &State, width: u16, height: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+    t.draw(|f| kdrift::ui::diff::draw(f, f.area(), state))
+        .unwrap();
+    let buffer = t.backend().buffer().clone();
+    (0..height)
+        .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect())
+        .collect()
+}
+
+/// The pane line at the top, as drawn (the line after the border).
+fn top_line(state: &State) -> String {
+    pane_text(state, 80, 14)[1].clone()
+}
+
+#[test]
+fn n_and_shift_n_walk_from_change_to_change() {
+    let mut state = two_changes();
+    assert_eq!(
+        state
+            .inv
+            .report(state.selected_row().unwrap())
+            .unwrap()
+            .changes
+            .len(),
+        2
+    );
+    assert_eq!(state.diff_scroll, 0);
+    key(&mut state, 'n');
+    let first = state.diff_scroll;
+    assert!(
+        top_line(&state).contains("/spec/replicas"),
+        "{}",
+        top_line(&state)
+    );
+    key(&mut state, 'n');
+    assert!(state.diff_scroll > first);
+    let second = top_line(&state);
+    assert!(
+        second.contains("/spec/template/spec/containers[name=nginx]/image"),
+        "{second}"
+    );
+    // no third change: stays
+    let at = state.diff_scroll;
+    key(&mut state, 'n');
+    assert_eq!(state.diff_scroll, at);
+    key(&mut state, 'N');
+    assert_eq!(state.diff_scroll, first);
+    key(&mut state, 'N');
+    assert_eq!(state.diff_scroll, first, "nothing before the first change");
+}
+
+#[test]
+fn side_by_side_pairs_old_and_new_on_one_line_and_keeps_the_change_in_view() {
+    let mut state = two_changes();
+    key(&mut state, 'n');
+    key(&mut state, 'n');
+    key(&mut state, 'v');
+    assert!(state.diff.split);
+    assert!(
+        top_line(&state).contains("image"),
+        "still at the second change"
+    );
+    let lines = pane_text(&state, 100, 30);
+    let paired = lines
+        .iter()
+        .find(|l| l.contains("nginx:1.26"))
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert!(
+        paired.contains("nginx:1.27"),
+        "old and new on one line: {paired}"
+    );
+    let (left, right) = paired
+        .split_once('│')
+        .map(|(_, rest)| rest.split_once(" │ ").unwrap())
+        .unwrap();
+    assert!(
+        left.contains("1.26") && right.contains("1.27"),
+        "live left, git right: {paired}"
+    );
+    key(&mut state, 'v');
+    assert!(!state.diff.split);
+    assert!(
+        state
+            .diff
+            .body()
+            .iter()
+            .all(|l| !matches!(l, BodyLine::Pair(..)))
+    );
+}
+
+#[test]
+fn x_shows_every_line_and_back() {
+    let mut state = two_changes();
+    let gaps = |s: &State| {
+        s.diff
+            .body()
+            .iter()
+            .filter(|l| matches!(l, BodyLine::Gap(_)))
+            .count()
+    };
+    let hidden = |s: &State| {
+        s.diff
+            .body()
+            .iter()
+            .map(|l| match l {
+                BodyLine::Gap(n) | BodyLine::Hunk { hidden: n, .. } => *n,
+                _ => 0,
+            })
+            .sum::<usize>()
+    };
+    assert!(hidden(&state) > 0, "collapsed at first");
+    let collapsed = state.diff.body().len();
+    key(&mut state, 'x');
+    assert_eq!((hidden(&state), gaps(&state)), (0, 0));
+    let text = state.diff.text_for(state.selected_key().unwrap()).unwrap();
+    let rows = state
+        .diff
+        .body()
+        .iter()
+        .filter(|l| matches!(l, BodyLine::Row(_)))
+        .count();
+    assert_eq!(rows, text.rows().len(), "every line");
+    // both changes are still labelled and reachable
+    assert_eq!(state.diff.changes_at().count(), 2);
+    key(&mut state, 'x');
+    assert_eq!(state.diff.body().len(), collapsed);
+}
+
+#[test]
+fn changed_words_are_marked_within_the_line() {
+    let state = two_changes();
+    let mut t = Terminal::new(TestBackend::new(80, 30)).unwrap();
+    t.draw(|f| kdrift::ui::diff::draw(f, f.area(), &state))
+        .unwrap();
+    let buffer = t.backend().buffer();
+    let reversed: String = (0..30)
+        .flat_map(|y| (0..80).map(move |x| (x, y)))
+        .filter(|&p| {
+            buffer[p]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+        .map(|p| buffer[p].symbol().to_string())
+        .collect();
+    // replicas 5 → 2, and 26 → 27 within the image
+    assert_eq!(reversed, "522627");
+}
