@@ -112,9 +112,9 @@ pub enum BodyLine {
     Note(usize),
 }
 
-/// Lays `text` out: hunks with `context` lines (`usize::MAX`: everything), each opened by a
-/// line naming its first change's field (and how many unchanged lines it leaves out above), a
-/// label before each further change in it; in `split`, each change's removed and added rows
+/// Lays `text` out: hunks with `context` lines, each opened by a line naming its first change's
+/// field (and how many unchanged lines it leaves out above), a label before each further change
+/// in it; with `usize::MAX` every line, a label right before each change; in `split`, each change's removed and added rows
 /// paired. A single unchanged line is shown rather than announced.
 pub fn layout(text: &DiffText, context: usize, split: bool) -> Vec<BodyLine> {
     let mut out = vec![BodyLine::Header];
@@ -133,13 +133,17 @@ pub fn layout(text: &DiffText, context: usize, split: bool) -> Vec<BodyLine> {
         } else {
             hunk.rows.start
         };
-        let mut blocks = (start..hunk.rows.end).filter_map(|i| text.block_of(i));
-        out.push(BodyLine::Hunk {
-            block: blocks.next(),
-            hidden: start - shown,
-        });
+        // all lines: one hunk, so every change is labelled where it is instead
+        let all = context == usize::MAX;
+        if !all {
+            let mut blocks = (start..hunk.rows.end).filter_map(|i| text.block_of(i));
+            out.push(BodyLine::Hunk {
+                block: blocks.next(),
+                hidden: start - shown,
+            });
+        }
         let mut i = start;
-        let mut first = true;
+        let mut first = !all;
         while i < hunk.rows.end {
             if rows[i].kind == RowKind::Equal {
                 out.push(row(i));

@@ -51,6 +51,27 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
     assert!(redis.contains("logs redis"), "{redis}");
     tmux.wait_for(&["logs redis following"], Duration::from_secs(10));
 
+    // Side by side: live's line and git's on one screen line; then every line, then back.
+    tmux.keys("v");
+    let split = tmux.wait_for(&["v unified"], Duration::from_secs(5));
+    assert!(
+        split
+            .lines()
+            .any(|l| l.contains("replicas: 3") && l.contains("replicas: 4")),
+        "{split}"
+    );
+    tmux.keys("x");
+    let all = tmux.wait_for(&["x changes only"], Duration::from_secs(5));
+    assert!(all.contains("apiVersion: apps/v1"), "{all}");
+    tmux.keys("n");
+    let at_change = tmux.wait_for(
+        &["── /spec/replicas ← kubectl-scale"],
+        Duration::from_secs(5),
+    );
+    tmux.keys("v");
+    tmux.keys("x");
+    tmux.wait_for(&["v side by side", "x all lines"], Duration::from_secs(5));
+
     // The Secret row says which key changed, never the value.
     tmux.keys("/");
     tmux.keys("api-cred");
@@ -90,7 +111,9 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
 
     let log =
         std::fs::read_to_string(state_dir.path().join("kdrift/kdrift.log")).unwrap_or_default();
-    for screen in [&first, &redis, &secret, &plan, &done, &log] {
+    for screen in [
+        &first, &redis, &split, &all, &at_change, &secret, &plan, &done, &log,
+    ] {
         for value in SECRET_VALUES {
             assert!(
                 !screen.contains(value),

@@ -148,8 +148,12 @@ fn x_shows_every_line_and_back() {
         .filter(|l| matches!(l, BodyLine::Row(_)))
         .count();
     assert_eq!(rows, text.rows().len(), "every line");
-    // both changes are still labelled and reachable
+    // both changes are still labelled and reachable, each label right above its lines
     assert_eq!(state.diff.changes_at().count(), 2);
+    key(&mut state, 'n');
+    let lines = pane_text(&state, 80, 14);
+    assert!(lines[1].contains("── /spec/replicas"), "{lines:#?}");
+    assert!(lines[2].starts_with("│-  replicas: 5"), "{lines:#?}");
     key(&mut state, 'x');
     assert_eq!(state.diff.body().len(), collapsed);
 }
