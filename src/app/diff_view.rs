@@ -7,7 +7,7 @@ use super::msg::Cmd;
 use super::state::State;
 use kdrift_engine::drift::{CONTEXT, DiffText, RowKind, object_diff, server_diff};
 use kdrift_engine::model::{
-    Desired, DriftReport, DriftStatus, Extra, FieldChange, Ignored, ResourceKey,
+    Desired, DriftReport, DriftStatus, Extra, FieldChange, Fight, Ignored, ResourceKey,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -193,6 +193,7 @@ pub fn layout(text: &DiffText, context: usize, split: bool) -> Vec<BodyLine> {
 #[derive(Debug, Clone, Copy)]
 pub enum Preamble<'r> {
     Stage(&'static str),
+    Fight(&'r Fight),
     Message(&'r str),
     Change(&'r FieldChange),
     Ignored(&'r Ignored),
@@ -212,6 +213,7 @@ pub fn preamble(report: &DriftReport) -> Vec<Preamble<'_>> {
         _ => None,
     };
     out.extend(stage.map(Preamble::Stage));
+    out.extend(report.fights.iter().map(Preamble::Fight));
     out.extend(report.message.as_deref().map(Preamble::Message));
     out.extend(report.changes.iter().map(Preamble::Change));
     out.extend(report.ignored.iter().map(Preamble::Ignored));

@@ -40,6 +40,8 @@ impl Pane {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeKind {
     Drift,
+    /// Two managers taking a field from each other.
+    Fight,
     Converged,
     Info,
     Error,

@@ -66,18 +66,31 @@ pub(super) fn on_facts(state: &mut State, facts: Vec<Fact>, cmds: &mut Vec<Cmd>)
                 status,
                 change,
             } => {
-                let detail = change
+                let mut detail = change
                     .map(|c| match &c.manager {
                         Some(m) => format!(" ({} by {m})", c.path),
                         None => format!(" ({})", c.path),
                     })
                     .unwrap_or_default();
+                // a fight explains the drift: converging alone will not keep it away
+                if let Some(fight) = state.inv.verdicts.get(&key).and_then(|r| r.fights.first()) {
+                    let [a, b] = &fight.managers;
+                    detail.push_str(&format!(", a fight: {a} and {b} set it in turn"));
+                }
                 state.notify(
                     NoticeKind::Drift,
                     format!("drift detected: {key} {}{detail}", status.label()),
                 );
             }
             Fact::Converged { resources } => notify_converged(state, resources),
+            Fact::Fight { key, fight } => {
+                let [a, b] = &fight.managers;
+                let text = format!(
+                    "fight: {key} {} is set by {a} and {b} in turn; converging will not stick",
+                    fight.path
+                );
+                state.notify(NoticeKind::Fight, text);
+            }
         }
     }
 }

@@ -121,6 +121,14 @@ fn provenance(change: &FieldChange, now_ms: u64) -> Option<String> {
 fn preamble_line(item: &Preamble<'_>, now_ms: u64) -> Line<'static> {
     match item {
         Preamble::Stage(text) => Line::styled(*text, dim()),
+        Preamble::Fight(fight) => {
+            let [a, b] = &fight.managers;
+            let text = format!(
+                "⚔ fight: {} is set by {a} and {b} in turn; converging will not stick",
+                fight.path
+            );
+            Line::styled(sanitize(&text), Style::new().fg(Color::LightRed))
+        }
         Preamble::Message(text) => Line::styled(sanitize(text), Style::new().fg(Color::Red)),
         Preamble::Change(change) => {
             let mut spans = vec![

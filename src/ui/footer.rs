@@ -13,6 +13,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let notice = state.notices.last().map(|n| {
         let (fg, bg) = match n.kind {
             NoticeKind::Drift => (Color::Black, Color::Yellow),
+            NoticeKind::Fight => (Color::White, Color::Magenta),
             NoticeKind::Converged => (Color::Black, Color::Green),
             NoticeKind::Info => (Color::Black, Color::Cyan),
             NoticeKind::Error => (Color::White, Color::Red),

@@ -116,8 +116,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     }
 }
 
-/// A few words on why the row is what it is: the first drifted field, or the error.
+/// A few words on why the row is what it is: a fight over a field first (converging it will
+/// not stick), else the first drifted field, or the error.
 fn summary(report: &DriftReport) -> String {
+    if let Some(fight) = report.fights.first() {
+        let field = fight.path.rsplit('/').next().unwrap_or(&fight.path);
+        let [a, b] = &fight.managers;
+        return sanitize(&format!("fight: {field} {a} ⇄ {b}"));
+    }
     match report.status {
         DriftStatus::Modified => {
             let first = &report.changes[0];

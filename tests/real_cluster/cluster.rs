@@ -241,3 +241,83 @@ fn the_tui_opens_on_the_real_cluster_and_shows_live_drift() {
     tmux.keys("q");
     tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
 }
+
+/// An autoscaler-like hand (`kubectl scale`) and a GitOps applier (server-side apply as
+/// `flux`) setting replicas in turn: the row says it is a fight, and a notice says so once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_managers_taking_a_field_in_turn_is_flagged_as_a_fight() {
+    let (tb, _shared) = testbed();
+    let App { dir, ns, repo } = applied_app(&tb, "t-fight");
+    let mut e = Engine::start(&tb.admin, &repo).await;
+    let web = dir.path().join("plain/web.yaml");
+    let web = web.to_str().unwrap();
+    let replicas = |n: &'static str| {
+        move |s: &kdrift::app::State| {
+            s.inv.verdicts.iter().any(|(k, r)| {
+                k.name == "web"
+                    && k.kind == "Deployment"
+                    && match n {
+                        "git" => r.status == DriftStatus::InSync,
+                        _ => r.changes.iter().any(|c| c.live == Some(n.parse().unwrap())),
+                    }
+            })
+        }
+    };
+    let fights = |s: &kdrift::app::State| {
+        s.inv
+            .verdicts
+            .iter()
+            .find(|(k, _)| k.name == "web" && k.kind == "Deployment")
+            .map(|(_, r)| r.fights.clone())
+            .unwrap_or_default()
+    };
+    let scale = |n: &str| {
+        tb.kubectl(&[
+            "-n",
+            &ns,
+            "scale",
+            "deployment/web",
+            &format!("--replicas={n}"),
+        ]);
+    };
+    let flux = || {
+        tb.kubectl(&[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--field-manager=flux",
+            "-f",
+            web,
+        ]);
+    };
+    scale("3");
+    e.pump_until(Duration::from_secs(5), replicas("3")).await;
+    flux();
+    e.pump_until(Duration::from_secs(5), replicas("git")).await;
+    assert!(
+        fights(e.state()).is_empty(),
+        "one hand, then git's: no fight yet"
+    );
+    scale("4");
+    e.pump_until(Duration::from_secs(5), replicas("4")).await;
+    let found = fights(e.state());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "/spec/replicas");
+    assert_eq!(
+        found[0].managers,
+        ["kubectl".to_string(), "flux".to_string()]
+    );
+    let notices: Vec<&str> = e
+        .state()
+        .notices
+        .iter()
+        .map(|n| n.text.as_str())
+        .filter(|t| t.starts_with("fight:"))
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("/spec/replicas") && notices[0].contains("flux"),
+        "{notices:?}"
+    );
+    tb.kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+}

@@ -182,6 +182,15 @@ pub struct Ignored {
     pub rule: String,
 }
 
+/// A field whose writer keeps flipping between two managers while kdrift watches (an
+/// autoscaler and an applier both setting replicas): converging it will not stick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fight {
+    pub path: String,
+    /// The field's writer now, then the one it keeps taking it from.
+    pub managers: [String; 2],
+}
+
 /// Which comparison decided a verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -207,6 +216,8 @@ pub struct DriftReport {
     pub extras: Vec<Extra>,
     /// Differences ignore rules set aside: shown, not counted.
     pub ignored: Vec<Ignored>,
+    /// Fields two managers keep taking from each other, seen while watching.
+    pub fights: Vec<Fight>,
 }
 
 impl DriftReport {
@@ -219,6 +230,7 @@ impl DriftReport {
             pending: false,
             extras: Vec::new(),
             ignored: Vec::new(),
+            fights: Vec::new(),
         }
     }
 

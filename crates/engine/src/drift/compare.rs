@@ -49,6 +49,37 @@ pub fn render_path(segments: &[Segment<'_>]) -> String {
     out
 }
 
+/// Reads a rendered path back (`render_path`'s inverse): `/` keys (all digits: an index),
+/// `[name=x]` items by name, `[k=v,…]` items by other keys.
+pub fn parse_path(path: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']').unwrap_or(after.len());
+            let inner = &after[..end];
+            out.push(match inner.strip_prefix("name=") {
+                Some(name) if !name.contains(',') => Segment::Named(Cow::Borrowed(name)),
+                _ => Segment::Named(Cow::Borrowed(inner)),
+            });
+            rest = after.get(end + 1..).unwrap_or("");
+        } else {
+            let body = rest.strip_prefix('/').unwrap_or(rest);
+            let end = body.find(['/', '[']).unwrap_or(body.len());
+            let key = &body[..end];
+            out.push(match key.parse::<usize>() {
+                Ok(i) if !key.starts_with('+') => Segment::Index(i),
+                _ if key.contains('~') => {
+                    Segment::Key(Cow::Owned(key.replace("~1", "/").replace("~0", "~")))
+                }
+                _ => Segment::Key(Cow::Borrowed(key)),
+            });
+            rest = &body[end..];
+        }
+    }
+    out
+}
+
 /// Compares the normalized desired object against the live one. Fields git does not set are ignored.
 /// For Secrets every value under `data` is masked in the result.
 pub fn compare(desired: &Value, live: &Value, secret: bool) -> Vec<FieldChange> {
@@ -312,6 +343,20 @@ fn holds_quantity(path: &[Segment<'_>]) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_rendered_path_reads_back() {
+        let paths = [
+            "/spec/replicas",
+            "/spec/template/spec/containers[name=web]/env[name=A]/value",
+            "/spec/ports[port=80,protocol=TCP]/targetPort",
+            "/metadata/annotations/app.kubernetes.io~1name",
+            "/spec/args/0",
+        ];
+        for path in paths {
+            assert_eq!(render_path(&parse_path(path)), path);
+        }
+    }
 
     #[test]
     fn ignores_fields_git_does_not_set() {

@@ -12,7 +12,7 @@ mod quantity;
 mod secrets;
 mod server;
 
-pub use compare::{Segment, compare, compare_whole, render_path};
+pub use compare::{Segment, compare, compare_whole, parse_path, render_path};
 pub use diff_text::{
     CONTEXT, DiffLine, DiffLineKind, DiffRow, DiffText, Hunk, RowKind, change_for, object_diff,
     server_diff, version_diff,

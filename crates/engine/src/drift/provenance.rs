@@ -34,14 +34,9 @@ pub fn manager_for_segments(live: &Value, path: &[Segment<'_>]) -> Option<String
     owner_for_segments(live, path).map(|o| o.manager)
 }
 
-/// Convenience for callers holding a rendered path of plain keys (`/spec/replicas`).
-pub fn manager_for(live: &Value, pointer: &str) -> Option<String> {
-    let segments: Vec<Segment> = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| Segment::Key(s.replace("~1", "/").replace("~0", "~").into()))
-        .collect();
-    manager_for_segments(live, &segments)
+/// The manager owning the field at a rendered path (`/spec/replicas`, `containers[name=web]`).
+pub fn manager_for(live: &Value, path: &str) -> Option<String> {
+    manager_for_segments(live, &super::compare::parse_path(path))
 }
 
 fn time_of(entry: &Value) -> &str {

@@ -27,12 +27,14 @@ impl Inventory {
         let Some(local) = report else {
             self.verdicts.remove(key);
             self.forget_confirmation(key);
+            self.forget_writers(key);
             return;
         };
         // what the rules ignore is not worth a dry-run; what the server says is ruled on too
         let local = self.apply_ignores(key, local);
         let report = self.with_server_verdict(key, local);
-        let report = self.apply_ignores(key, report);
+        let mut report = self.apply_ignores(key, report);
+        self.note_writers(key, &mut report);
         let news = self.is_news(key, before, &report);
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
         self.verdicts.insert(key.clone(), report);

@@ -6,6 +6,7 @@
 //! It reads no clock and does no I/O: events go in, [`Fact`]s come out.
 
 mod confirm;
+mod fights;
 mod fold_kube;
 mod fold_repo;
 mod ignore;
@@ -19,7 +20,8 @@ pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, WatchRequest};
 use crate::drift::IgnoreRules;
 use crate::model::{
-    Desired, DriftReport, DriftStatus, FieldChange, Gvk, ManifestError, ResourceKey, WatchState,
+    Desired, DriftReport, DriftStatus, FieldChange, Fight, Gvk, ManifestError, ResourceKey,
+    WatchState,
 };
 use crate::repo::{CommitInfo, STALE};
 use crate::sync::{SyncPlan, plan_sync, withhold_prunes};
@@ -90,6 +92,11 @@ pub enum Fact {
     Converged {
         resources: usize,
     },
+    /// Two managers began taking a field from each other.
+    Fight {
+        key: ResourceKey,
+        fight: Fight,
+    },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -139,6 +146,8 @@ pub struct Inventory {
     /// A confirmed drift has been seen since the last time everything matched: only then is
     /// everything matching again "converged" (a local suspicion the server clears is not).
     had_drift: bool,
+    /// Who wrote the fields that drifted, per object, for seeing fights.
+    writers: BTreeMap<ResourceKey, fights::Writers>,
     /// Facts raised by the event being folded, handed out when it is done.
     facts: Vec<Fact>,
 }

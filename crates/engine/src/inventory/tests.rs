@@ -4,7 +4,7 @@
 use super::*;
 use crate::cluster::KubeEvent;
 use crate::drift::IgnoreRules;
-use crate::model::{OWNER_LABEL, OWNER_VALUE};
+use crate::model::{Fight, OWNER_LABEL, OWNER_VALUE};
 use crate::repo::{RepoError, RepoEvent, Snapshot};
 use serde_json::json;
 
@@ -658,5 +658,72 @@ mod ignore_rules {
         assert_eq!(verdict(&inv, "a", "old"), Some(DriftStatus::Skipped));
         let plan = inv.plan_sync(&inv.verdicts.keys().cloned().collect::<Vec<_>>());
         assert!(plan.items.is_empty(), "{plan:?}");
+    }
+}
+
+mod fights {
+    //! A field two managers keep taking from each other is a fight; one writer after another
+    //! is not.
+    use super::*;
+
+    /// `a/one` with `data.v` at `v`, written by `manager`.
+    fn written(v: &str, manager: &str) -> KubeEvent {
+        let mut live = configmap("a", "one", v);
+        live["metadata"]["managedFields"] = json!([{
+            "manager": manager, "operation": "Update", "time": "2026-01-01T00:00:00Z",
+            "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:v": {}}},
+        }]);
+        KubeEvent::Applied(live)
+    }
+
+    fn fights_of(inv: &Inventory) -> Vec<Fight> {
+        let (_, one) = inv.verdicts.iter().find(|(k, _)| k.name == "one").unwrap();
+        one.fights.clone()
+    }
+
+    #[test]
+    fn a_field_flipping_between_two_managers_is_a_fight() {
+        let (mut inv, _) = settled("1");
+        // (value, writer) in turn → whether a fight is flagged after it
+        let turns = [
+            ("3", "kubectl-edit", false),
+            ("1", "argocd-controller", false),
+            ("3", "kubectl-edit", true),
+            ("1", "argocd-controller", true),
+        ];
+        let mut raised = 0;
+        for (v, manager, fight) in turns {
+            let facts = inv.on_kube(written(v, manager));
+            let fights = fights_of(&inv);
+            assert_eq!(!fights.is_empty(), fight, "after {manager}: {fights:?}");
+            raised += facts
+                .iter()
+                .filter(|f| matches!(f, Fact::Fight { .. }))
+                .count();
+            if fight {
+                assert_eq!(fights[0].path, "/data/v");
+                assert_eq!(fights[0].managers[0], manager, "who has it now first");
+            }
+        }
+        assert_eq!(raised, 1, "news once, not at every turn");
+    }
+
+    #[test]
+    fn writers_taking_turns_without_coming_back_are_no_fight() {
+        let (mut inv, _) = settled("1");
+        for (v, manager) in [
+            ("3", "kubectl-edit"),
+            ("1", "argocd"),
+            ("4", "helm"),
+            ("1", "flux"),
+        ] {
+            inv.on_kube(written(v, manager));
+            assert!(fights_of(&inv).is_empty(), "{manager}");
+        }
+        // the same writer again and again is one writer
+        for v in ["5", "6", "7"] {
+            inv.on_kube(written(v, "kubectl-edit"));
+        }
+        assert!(fights_of(&inv).is_empty());
     }
 }
