@@ -4,7 +4,7 @@
 
 use kdrift_engine::cluster::Resolver;
 use kdrift_engine::drift::{
-    CONTEXT, DiffLine, DiffLineKind, IgnoreRules, object_diff, server_diff,
+    CONTEXT, DiffLine, DiffLineKind, IgnoreRules, object_diff_shaped, server_diff,
 };
 use kdrift_engine::headless::{CheckReport, evaluate_with};
 use kdrift_engine::inventory::{Inventory, Row};
@@ -151,12 +151,14 @@ fn text_of(inventory: &Inventory, row: Row<'_>, report: &DriftReport) -> Vec<Dif
         return Vec::new();
     }
     let live = inventory.live().get(key);
+    let shape = inventory.shape(&key.gvk()).map(|s| &**s);
     match (inventory.server_object(key), live) {
-        (Some(server), Some(live)) => server_diff(server, live, &report.changes),
-        _ => object_diff(
+        (Some(server), Some(live)) => server_diff(server, live, &report.changes, shape),
+        _ => object_diff_shaped(
             inventory.desired.get(key),
             live.map(|l| &**l),
             &report.changes,
+            shape,
         ),
     }
     .unified(CONTEXT, &report.changes)

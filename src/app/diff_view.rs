@@ -5,7 +5,7 @@
 
 use super::msg::Cmd;
 use super::state::State;
-use kdrift_engine::drift::{CONTEXT, DiffText, RowKind, object_diff, server_diff};
+use kdrift_engine::drift::{CONTEXT, DiffText, RowKind, Shape, object_diff_shaped, server_diff};
 use kdrift_engine::model::{
     Desired, DriftReport, DriftStatus, Extra, FieldChange, Fight, Ignored, ResourceKey,
 };
@@ -21,14 +21,22 @@ pub struct DiffRequest {
     pub changes: Vec<FieldChange>,
     /// What the server's dry-run would make of it, when the server decided the verdict.
     pub server: Option<Arc<Value>>,
+    /// The kind's API schema: list items are named as the compare names them.
+    pub shape: Option<Arc<Shape>>,
 }
 
 impl DiffRequest {
     /// Bounded in size and time (5 000 lines a side, a 5 ms budget).
     pub fn compute(&self) -> DiffText {
+        let shape = self.shape.as_deref();
         match (&self.server, &self.live) {
-            (Some(server), Some(live)) => server_diff(server, live, &self.changes),
-            _ => object_diff(self.desired.as_ref(), self.live.as_deref(), &self.changes),
+            (Some(server), Some(live)) => server_diff(server, live, &self.changes, shape),
+            _ => object_diff_shaped(
+                self.desired.as_ref(),
+                self.live.as_deref(),
+                &self.changes,
+                shape,
+            ),
         }
     }
 }
@@ -320,6 +328,7 @@ pub(super) fn refresh(state: &mut State, cmds: &mut Vec<Cmd>) {
         live: sides.live.clone(),
         changes: state.inv.verdicts[&sides.key].changes.clone(),
         server: sides.server.clone(),
+        shape: state.inv.shape(&sides.key.gvk()).cloned(),
     };
     state.diff.asked = Some(sides);
     let ticket = state.jobs.diff.issue();

@@ -11,4 +11,5 @@ mod mutations;
 mod remote;
 mod render;
 mod restart;
+mod schema;
 mod stages;

@@ -5,7 +5,7 @@
 use super::apply::dry_run_apply;
 use super::events::KubeEvent;
 use super::resolve::Resolver;
-use crate::drift::server_changes;
+use crate::drift::{Shape, server_changes};
 use crate::model::{FieldChange, ResourceKey};
 use crate::outbox::Outbox;
 use serde_json::Value;
@@ -27,6 +27,8 @@ pub struct ConfirmRequest {
     /// The desired object the request is for (its identity decides whether an answer still fits).
     pub desired: Arc<Value>,
     pub live: Arc<Value>,
+    /// The kind's API schema, for comparing the answer with live as the server merges lists.
+    pub shape: Option<Arc<Shape>>,
 }
 
 /// The server's answer for one object.
@@ -126,7 +128,12 @@ pub async fn confirm(resolver: &Resolver, req: ConfirmRequest) -> Confirmation {
         Err(e) => Confirmed::Failed(e),
         Ok(server) if resource_version(&server) != live_version.as_deref() => Confirmed::Stale,
         Ok(server) => Confirmed::Changes {
-            changes: server_changes(&server, &req.live, req.key.is_secret()),
+            changes: server_changes(
+                &server,
+                &req.live,
+                req.key.is_secret(),
+                req.shape.as_deref(),
+            ),
             server: Arc::new(server),
         },
     };

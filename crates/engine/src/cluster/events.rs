@@ -30,6 +30,11 @@ pub enum KubeEvent {
     },
     /// The server's dry-run answer for one object (stage 2).
     Confirmed(Box<super::confirm::Confirmation>),
+    /// The kind's API schema: how its lists merge, which fields are quantities.
+    Shape {
+        gvk: Gvk,
+        shape: std::sync::Arc<crate::drift::Shape>,
+    },
 }
 
 /// What one watcher is asked to watch.

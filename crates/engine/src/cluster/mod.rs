@@ -8,6 +8,7 @@ mod error;
 mod events;
 mod logs;
 mod resolve;
+mod schema;
 mod scope;
 mod watch;
 

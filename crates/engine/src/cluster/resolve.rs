@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 pub struct Resolver {
     client: Client,
     cache: Arc<Mutex<HashMap<Gvk, (ApiResource, bool)>>>,
+    schemas: Arc<Mutex<super::schema::SchemaCache>>,
 }
 
 impl Resolver {
@@ -20,7 +21,12 @@ impl Resolver {
         Self {
             client,
             cache: Arc::default(),
+            schemas: Arc::default(),
         }
+    }
+
+    pub(super) fn schemas(&self) -> &Mutex<super::schema::SchemaCache> {
+        &self.schemas
     }
 
     pub fn client(&self) -> &Client {

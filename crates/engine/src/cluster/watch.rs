@@ -45,13 +45,32 @@ pub fn spawn_watch(
                 return;
             }
         }
+        // the schema before the first list, so the first verdicts already use it (kinds watched
+        // only for orphans are never compared); one published a moment late is asked for again
+        // a few times, and re-judges the kind when it comes
+        let mut watchers = JoinSet::new();
+        if selector.is_none() {
+            match resolver.shape(&gvk).await {
+                Some(shape) => {
+                    let shape = KubeEvent::Shape {
+                        gvk: gvk.clone(),
+                        shape,
+                    };
+                    if !out.send(shape).await {
+                        return;
+                    }
+                }
+                None => {
+                    watchers.spawn(late_shape(resolver.clone(), gvk.clone(), out.clone()));
+                }
+            }
+        }
         if prepared.scopes.is_empty() {
             out.send(failed("forbidden: no list/watch permission".into()))
                 .await;
             return;
         }
         // Dropping the set (when this task is aborted) aborts every scope's watcher with it.
-        let mut watchers = JoinSet::new();
         for (namespace, api) in prepared.scopes {
             watchers.spawn(watch_scope(
                 api,
@@ -63,6 +82,17 @@ pub fn spawn_watch(
         }
         while watchers.join_next().await.is_some() {}
     })
+}
+
+/// Asks for a kind's schema again, a little later each time, until the server has it.
+async fn late_shape(resolver: Resolver, gvk: Gvk, out: Outbox<KubeEvent>) {
+    for wait in [6, 15, 60] {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        if let Some(shape) = resolver.shape(&gvk).await {
+            out.send(KubeEvent::Shape { gvk, shape }).await;
+            return;
+        }
+    }
 }
 
 async fn watch_scope(

@@ -2,6 +2,7 @@
 
 use super::provenance::owner_for_segments;
 use super::quantity::same_quantity;
+use super::schema::{ListType, Shape};
 use super::secrets::MASK;
 use crate::model::FieldChange;
 use serde_json::Value;
@@ -83,7 +84,18 @@ pub fn parse_path(path: &str) -> Vec<Segment<'_>> {
 /// Compares the normalized desired object against the live one. Fields git does not set are ignored.
 /// For Secrets every value under `data` is masked in the result.
 pub fn compare(desired: &Value, live: &Value, secret: bool) -> Vec<FieldChange> {
-    walk_pair(desired, live, live, secret, false)
+    compare_shaped(desired, live, secret, None)
+}
+
+/// `compare`, with list items matched and quantities known as the kind's API schema says
+/// (kdrift's own rules where it says nothing, or without one).
+pub fn compare_shaped(
+    desired: &Value,
+    live: &Value,
+    secret: bool,
+    shape: Option<&Shape>,
+) -> Vec<FieldChange> {
+    walk_pair(desired, live, live, secret, false, shape)
 }
 
 /// Compares two whole objects: fields only one side has count too (the server's answer to a
@@ -94,8 +106,9 @@ pub fn compare_whole(
     live: &Value,
     managed: &Value,
     secret: bool,
+    shape: Option<&Shape>,
 ) -> Vec<FieldChange> {
-    walk_pair(expected, live, managed, secret, true)
+    walk_pair(expected, live, managed, secret, true, shape)
 }
 
 fn walk_pair<'a>(
@@ -104,6 +117,7 @@ fn walk_pair<'a>(
     managed: &'a Value,
     secret: bool,
     whole: bool,
+    shape: Option<&Shape>,
 ) -> Vec<FieldChange> {
     let mut walker = Walker {
         live_root: managed,
@@ -112,7 +126,7 @@ fn walk_pair<'a>(
         out: Vec::new(),
         path: Vec::new(),
     };
-    walker.walk(desired, Some(live));
+    walker.walk(desired, Some(live), shape);
     walker.out
 }
 
@@ -126,7 +140,7 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn walk(&mut self, desired: &'a Value, live: Option<&'a Value>) {
+    fn walk(&mut self, desired: &'a Value, live: Option<&'a Value>, shape: Option<&Shape>) {
         if self.out.len() >= MAX_CHANGES {
             return;
         }
@@ -135,7 +149,7 @@ impl<'a> Walker<'a> {
             (Value::Object(want), Some(Value::Object(have))) => {
                 for (k, v) in want {
                     self.path.push(Segment::Key(Cow::Borrowed(k)));
-                    self.walk(v, have.get(k));
+                    self.walk(v, have.get(k), shape.and_then(|s| s.field(k)));
                     self.path.pop();
                 }
                 if self.whole {
@@ -148,8 +162,10 @@ impl<'a> Walker<'a> {
             }
             // equal lists need no item keys worked out
             (Value::Array(want), Some(Value::Array(have))) if want == have => {}
-            (Value::Array(want), Some(Value::Array(have))) => self.walk_list(want, have, desired),
-            (want, Some(have)) if self.scalar_eq(want, have) => {}
+            (Value::Array(want), Some(Value::Array(have))) => {
+                self.walk_list(want, have, desired, shape)
+            }
+            (want, Some(have)) if self.scalar_eq(want, have, shape) => {}
             // the API server leaves zero values out (`hostNetwork: false`, `args: []`)
             (want, None) if !self.whole && is_zero(want) => {}
             // a string map live lacks (labels, annotations, data): each key it would get, so the
@@ -157,7 +173,7 @@ impl<'a> Walker<'a> {
             (Value::Object(want), None) if is_string_map(want) => {
                 for (k, v) in want {
                     self.path.push(Segment::Key(Cow::Borrowed(k)));
-                    self.walk(v, None);
+                    self.walk(v, None, None);
                     self.path.pop();
                 }
             }
@@ -167,27 +183,50 @@ impl<'a> Walker<'a> {
 
     /// Equal as the API server sees it: 4 and 4.0 are one number, and a quantity is equal to its
     /// canonical form (`1000m` and `"1"`; two strings only where a quantity is expected).
-    fn scalar_eq(&self, a: &Value, b: &Value) -> bool {
+    fn scalar_eq(&self, a: &Value, b: &Value, shape: Option<&Shape>) -> bool {
         match (a, b) {
             (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
             _ if a == b => true,
-            _ => same_quantity(a, b, holds_quantity(&self.path)),
+            _ => {
+                let quantity = match shape {
+                    Some(s) if s.quantity => true,
+                    _ => holds_quantity(&self.path),
+                };
+                same_quantity(a, b, quantity)
+            }
         }
     }
 
-    fn walk_list(&mut self, want: &'a [Value], have: &'a [Value], whole: &'a Value) {
+    fn walk_list(
+        &mut self,
+        want: &'a [Value],
+        have: &'a [Value],
+        whole: &'a Value,
+        shape: Option<&Shape>,
+    ) {
         let field = match self.path.last() {
             Some(Segment::Key(k)) => k.as_ref(),
             _ => "",
         };
-        if let (Some(want_names), Some(have_names)) =
-            (item_keys(field, want), item_keys(field, have))
-        {
+        let item_shape = shape.and_then(Shape::item);
+        let list = shape.map_or(&ListType::Unknown, |s| &s.list);
+        if *list == ListType::Set && want.iter().all(|w| have.contains(w)) {
+            // a set: every item git declares is there, in whatever order
+            if !self.whole || have.len() == want.len() {
+                return;
+            }
+        }
+        let keys = |items: &[Value]| match (list, shape) {
+            (ListType::Map(fields), Some(shape)) => schema_item_keys(fields, items, shape),
+            (ListType::Atomic | ListType::Set, _) => None,
+            _ => item_keys(field, items),
+        };
+        if let (Some(want_names), Some(have_names)) = (keys(want), keys(have)) {
             for (item, name) in want.iter().zip(&want_names) {
                 let live_item = have_names.iter().position(|n| n == name).map(|i| &have[i]);
                 self.path.push(Segment::Named(Cow::Owned(name.clone())));
                 match live_item {
-                    Some(l) => self.walk(item, Some(l)),
+                    Some(l) => self.walk(item, Some(l), item_shape),
                     None => self.record(Some(item), None),
                 }
                 self.path.pop();
@@ -204,7 +243,7 @@ impl<'a> Walker<'a> {
         } else if want.len() == have.len() {
             for (i, (w, h)) in want.iter().zip(have).enumerate() {
                 self.path.push(Segment::Index(i));
-                self.walk(w, Some(h));
+                self.walk(w, Some(h), item_shape);
                 self.path.pop();
             }
         } else {
@@ -269,6 +308,43 @@ pub(super) fn item_keys(field: &str, items: &[Value]) -> Option<Vec<String>> {
         _ => &["name"],
     };
     let keys: Option<Vec<String>> = items.iter().map(|i| item_key(i, fields)).collect();
+    let keys = keys?;
+    let unique: std::collections::HashSet<&String> = keys.iter().collect();
+    (unique.len() == keys.len()).then_some(keys)
+}
+
+/// Item keys from the schema's list-map keys; a key field an item leaves out takes the
+/// schema's default for it (`protocol: TCP`), as the server fills it in.
+pub(super) fn schema_item_keys(
+    fields: &[String],
+    items: &[Value],
+    shape: &Shape,
+) -> Option<Vec<String>> {
+    if items.is_empty() {
+        return None;
+    }
+    let keys: Option<Vec<String>> = items
+        .iter()
+        .map(|item| {
+            if fields.len() == 1 && fields[0] == "name" {
+                return item.get("name")?.as_str().map(str::to_string);
+            }
+            let mut parts = Vec::with_capacity(fields.len());
+            for f in fields {
+                let v = match (item.get(f), shape.key_default(f)) {
+                    (Some(Value::String(s)), _) => s.clone(),
+                    (Some(v), _) => v.to_string(),
+                    (None, Some(Value::String(d))) => d.clone(),
+                    (None, Some(d)) => d.to_string(),
+                    (None, None) if f == "protocol" => "TCP".to_string(),
+                    // an optional key field left out is not part of the key
+                    (None, None) => continue,
+                };
+                parts.push(format!("{f}={v}"));
+            }
+            (!parts.is_empty()).then(|| parts.join(","))
+        })
+        .collect();
     let keys = keys?;
     let unique: std::collections::HashSet<&String> = keys.iter().collect();
     (unique.len() == keys.len()).then_some(keys)
@@ -343,6 +419,91 @@ fn holds_quantity(path: &[Segment<'_>]) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// With the kind's schema, lists compare as the server merges them.
+    #[test]
+    fn the_schema_decides_how_lists_compare() {
+        use crate::drift::schema::{ListType, Shape};
+        use std::sync::Arc;
+        let list = |list: ListType, items: Option<Shape>| Shape {
+            list,
+            items: items.map(Arc::new),
+            ..Shape::default()
+        };
+        let with_field = |name: &str, shape: Shape| Shape {
+            fields: [(name.to_string(), Arc::new(shape))].into(),
+            ..Shape::default()
+        };
+        let port_item = with_field(
+            "protocol",
+            Shape {
+                default: Some(json!("TCP")),
+                ..Shape::default()
+            },
+        );
+        let shape = Shape {
+            fields: [
+                ("rules", list(ListType::Map(vec!["id".into()]), None)),
+                ("tags", list(ListType::Set, None)),
+                ("args", list(ListType::Atomic, None)),
+                (
+                    "ports",
+                    list(
+                        ListType::Map(vec!["port".into(), "protocol".into()]),
+                        Some(port_item),
+                    ),
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Arc::new(v)))
+            .collect(),
+            ..Shape::default()
+        };
+        // (git, live) → the changed paths
+        let cases = [
+            // keyed by id: another item live has is no change; a changed one is named by its id
+            (
+                json!({"rules": [{"id": "a", "w": 1}]}),
+                json!({"rules": [{"id": "z", "w": 9}, {"id": "a", "w": 1}]}),
+                vec![],
+            ),
+            (
+                json!({"rules": [{"id": "a", "w": 1}]}),
+                json!({"rules": [{"id": "a", "w": 2}]}),
+                vec!["/rules[id=a]/w"],
+            ),
+            // a set: order does not matter, a missing member does
+            (
+                json!({"tags": ["x", "y"]}),
+                json!({"tags": ["y", "x"]}),
+                vec![],
+            ),
+            (
+                json!({"tags": ["x", "y"]}),
+                json!({"tags": ["y"]}),
+                vec!["/tags"],
+            ),
+            // atomic: by position, even with names
+            (
+                json!({"args": [{"name": "a"}, {"name": "b"}]}),
+                json!({"args": [{"name": "b"}, {"name": "a"}]}),
+                vec!["/args/0/name", "/args/1/name"],
+            ),
+            // a key field left out takes the schema's default
+            (
+                json!({"ports": [{"port": 80, "x": 1}]}),
+                json!({"ports": [{"port": 80, "protocol": "TCP", "x": 2}]}),
+                vec!["/ports[port=80,protocol=TCP]/x"],
+            ),
+        ];
+        for (want, have, paths) in cases {
+            let got: Vec<String> = compare_shaped(&want, &have, false, Some(&shape))
+                .into_iter()
+                .map(|c| c.path)
+                .collect();
+            assert_eq!(got, paths, "{want} against {have}");
+        }
+    }
 
     #[test]
     fn a_rendered_path_reads_back() {

@@ -9,18 +9,20 @@ mod ignore;
 mod normalize;
 mod provenance;
 mod quantity;
+mod schema;
 mod secrets;
 mod server;
 
-pub use compare::{Segment, compare, compare_whole, parse_path, render_path};
+pub use compare::{Segment, compare, compare_shaped, compare_whole, parse_path, render_path};
 pub use diff_text::{
     CONTEXT, DiffLine, DiffLineKind, DiffRow, DiffText, Hunk, RowKind, change_for, object_diff,
-    server_diff, version_diff,
+    object_diff_shaped, server_diff, version_diff,
 };
 pub use extras::extras;
 pub use ignore::{ConfigError, IgnoreRule, IgnoreRules, RuleSource};
 pub use normalize::{normalize_desired, normalized_desired, strip_server_fields};
 pub use provenance::{Owner, manager_for, manager_for_segments, owner_for_segments};
+pub use schema::{ListType, Shape, shapes_from_openapi};
 pub use secrets::{MASK, mask_secret};
 pub use server::{COMMIT_ANNOTATION, comparable, server_changes};
 
@@ -37,6 +39,15 @@ pub fn is_owned_by_kdrift(live: &Value) -> bool {
 
 /// Classifies one object. `None` when the pair is irrelevant (live object neither declared nor owned).
 pub fn assess(desired: Option<&Desired>, live: Option<&Value>) -> Option<DriftReport> {
+    assess_shaped(desired, live, None)
+}
+
+/// `assess`, comparing as the kind's API schema says where it is known.
+pub fn assess_shaped(
+    desired: Option<&Desired>,
+    live: Option<&Value>,
+    shape: Option<&Shape>,
+) -> Option<DriftReport> {
     match (desired, live) {
         (None, None) => None,
         (Some(_), None) => Some(DriftReport::new(DriftStatus::Missing)),
@@ -46,7 +57,7 @@ pub fn assess(desired: Option<&Desired>, live: Option<&Value>) -> Option<DriftRe
         (Some(desired), Some(live)) => {
             let want = normalized_desired(&desired.manifest);
             let secret = desired.key.is_secret();
-            let changes = compare(&want, live, secret);
+            let changes = compare_shaped(&want, live, secret, shape);
             let extras = if secret {
                 // the server stores `stringData` as `data`: either spelling is declared
                 let mut declared = want.clone().into_owned();

@@ -5,6 +5,7 @@
 
 use super::compare::compare_whole;
 use super::normalize::strip_server_fields;
+use super::schema::Shape;
 use crate::model::{FieldChange, OWNER_LABEL};
 use serde_json::Value;
 
@@ -17,9 +18,14 @@ const SERVER_ANNOTATIONS: &[&str] = &["deprecated.daemonset.template.generation"
 
 /// What converging would change: the dry-run's object (`server`) against `live`, both without
 /// status, server-set metadata and kdrift's ownership label and commit annotation.
-pub fn server_changes(server: &Value, live: &Value, secret: bool) -> Vec<FieldChange> {
+pub fn server_changes(
+    server: &Value,
+    live: &Value,
+    secret: bool,
+    shape: Option<&Shape>,
+) -> Vec<FieldChange> {
     // provenance comes from live's managedFields, which `comparable` takes off
-    compare_whole(&comparable(server), &comparable(live), live, secret)
+    compare_whole(&comparable(server), &comparable(live), live, secret, shape)
 }
 
 /// The part of an object that converging can change, `apiVersion`, `kind` and `metadata` first
@@ -79,7 +85,7 @@ mod tests {
         server["metadata"]["labels"] = json!({OWNER_LABEL: "kdrift"});
         server["metadata"]["annotations"][COMMIT_ANNOTATION] = json!("abc");
         server["metadata"]["managedFields"] = json!([]);
-        assert_eq!(server_changes(&server, &live(), false), vec![]);
+        assert_eq!(server_changes(&server, &live(), false, None), vec![]);
     }
 
     #[test]
@@ -90,7 +96,7 @@ mod tests {
             .as_object_mut()
             .unwrap()
             .remove("resources");
-        let changes = server_changes(&server, &live(), false);
+        let changes = server_changes(&server, &live(), false, None);
         let got: Vec<_> = changes
             .iter()
             .map(|c| (c.path.as_str(), c.desired.clone(), c.manager.as_deref()))

@@ -112,6 +112,15 @@ pub async fn list_once(resolver: &Resolver, req: &WatchRequest) -> Vec<KubeEvent
         out.push(failed("forbidden: no list/watch permission".into()));
         return out;
     }
+    // as the watcher does: the schema first, so the lists are judged with it
+    if req.selector.is_none()
+        && let Some(shape) = resolver.shape(gvk).await
+    {
+        out.push(KubeEvent::Shape {
+            gvk: gvk.clone(),
+            shape,
+        });
+    }
     for (namespace, api) in prepared.scopes {
         let mut params = ListParams::default();
         if let Some(selector) = &req.selector {

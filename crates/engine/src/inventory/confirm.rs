@@ -56,6 +56,7 @@ impl Inventory {
                         manifest: applied_manifest(&desired.manifest, None),
                         desired: desired.manifest.clone(),
                         live: live.clone(),
+                        shape: self.shapes.get(&key.gvk()).cloned(),
                     });
                     self.asked.insert(key.clone(), asked);
                 }

@@ -82,6 +82,18 @@ impl Inventory {
                 }
             }
             KubeEvent::Confirmed(answer) => self.confirmed(*answer),
+            KubeEvent::Shape { gvk, shape } => {
+                self.shapes.insert(gvk.clone(), shape);
+                let keys: Vec<ResourceKey> = self
+                    .live
+                    .keys()
+                    .filter(|k| k.gvk() == gvk)
+                    .cloned()
+                    .collect();
+                for key in keys {
+                    self.recompute(&key);
+                }
+            }
             KubeEvent::Watch { gvk, state } => {
                 if let WatchState::Failed(reason) = &state {
                     let keys: Vec<_> = self

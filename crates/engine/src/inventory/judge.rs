@@ -3,7 +3,7 @@
 //! changes. Forbidden and failed kinds are error rows, never stale verdicts.
 
 use super::{Fact, Inventory, ManifestRow};
-use crate::drift::assess;
+use crate::drift::assess_shaped;
 use crate::model::{Desired, DriftReport, DriftStatus, Gvk, ResourceKey, WatchState};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,8 +21,12 @@ impl Inventory {
                 message: Some(reason),
                 ..DriftReport::new(DriftStatus::Error)
             }),
-            None => assess(self.desired.get(key), self.live_object(key))
-                .filter(|r| r.status != DriftStatus::Orphan || self.in_managed_namespace(key)),
+            None => assess_shaped(
+                self.desired.get(key),
+                self.live_object(key),
+                self.shapes.get(&key.gvk()).map(|s| &**s),
+            )
+            .filter(|r| r.status != DriftStatus::Orphan || self.in_managed_namespace(key)),
         };
         let Some(local) = report else {
             self.verdicts.remove(key);

@@ -18,7 +18,7 @@ mod tests;
 pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 
 use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, WatchRequest};
-use crate::drift::IgnoreRules;
+use crate::drift::{IgnoreRules, Shape};
 use crate::model::{
     Desired, DriftReport, DriftStatus, FieldChange, Fight, Gvk, ManifestError, ResourceKey,
     WatchState,
@@ -146,6 +146,8 @@ pub struct Inventory {
     /// A confirmed drift has been seen since the last time everything matched: only then is
     /// everything matching again "converged" (a local suspicion the server clears is not).
     had_drift: bool,
+    /// Each watched kind's API schema, where the server gave one.
+    shapes: BTreeMap<Gvk, Arc<Shape>>,
     /// Who wrote the fields that drifted, per object, for seeing fights.
     writers: BTreeMap<ResourceKey, fights::Writers>,
     /// Facts raised by the event being folded, handed out when it is done.
@@ -194,6 +196,11 @@ impl Inventory {
             .filter(|(_, r)| r.status.is_drift())
             .map(|(k, _)| k.clone())
             .collect()
+    }
+
+    /// A kind's API schema, when the server gave one.
+    pub fn shape(&self, gvk: &Gvk) -> Option<&Arc<Shape>> {
+        self.shapes.get(gvk)
     }
 
     /// Live objects git declares or kdrift owns.

@@ -14,6 +14,7 @@ mod yaml;
 pub use hunks::{Hunk, change_for};
 
 use super::normalize::{normalize_desired, strip_server_fields};
+use super::schema::Shape;
 use super::secrets::mask_secret;
 use crate::model::{Desired, FieldChange};
 use serde_json::{Map, Value};
@@ -233,6 +234,16 @@ pub fn object_diff(
     live: Option<&Value>,
     changes: &[FieldChange],
 ) -> DiffText {
+    object_diff_shaped(desired, live, changes, None)
+}
+
+/// `object_diff` with list items named by the kind's API schema.
+pub fn object_diff_shaped(
+    desired: Option<&Desired>,
+    live: Option<&Value>,
+    changes: &[FieldChange],
+    shape: Option<&Shape>,
+) -> DiffText {
     let start = Instant::now();
     let want = desired.map(|d| normalize_desired(&d.manifest));
     let have = match (&want, live) {
@@ -252,13 +263,18 @@ pub fn object_diff(
         (false, _) => "--- live (absent)  +++ git",
         (true, false) => "--- live  +++ git (not declared)",
     };
-    build(start, have.as_ref(), want.as_ref(), header)
+    build(start, have.as_ref(), want.as_ref(), header, shape)
 }
 
 /// The diff of what converging would make of the object (the server's dry-run, +) against live
 /// (−): whole objects without what the server maintains, so it shows exactly the fields that
 /// would change and nothing of the local compare's guesses. Secret values are masked.
-pub fn server_diff(server: &Value, live: &Value, changes: &[FieldChange]) -> DiffText {
+pub fn server_diff(
+    server: &Value,
+    live: &Value,
+    changes: &[FieldChange],
+    shape: Option<&Shape>,
+) -> DiffText {
     let start = Instant::now();
     let have = super::server::comparable(live);
     let want = ordered_like(super::server::comparable(server), &have);
@@ -269,7 +285,7 @@ pub fn server_diff(server: &Value, live: &Value, changes: &[FieldChange]) -> Dif
         (Some(want), Some(have))
     };
     let header = "--- live  +++ git, as the server would apply it";
-    build(start, have.as_ref(), want.as_ref(), header)
+    build(start, have.as_ref(), want.as_ref(), header, shape)
 }
 
 /// Diff of two versions of one object as git declared them (per-resource history): old (−) → new (+).
@@ -292,12 +308,28 @@ pub fn version_diff(
     } else {
         (new, old)
     };
-    build(start, old.as_ref(), new.as_ref(), "--- before  +++ after").unified(context, &[])
+    build(
+        start,
+        old.as_ref(),
+        new.as_ref(),
+        "--- before  +++ after",
+        None,
+    )
+    .unified(context, &[])
 }
 
 /// Renders both sides, aligns their lines, then finds word emphasis, within the budget.
-fn build(start: Instant, old: Option<&Value>, new: Option<&Value>, header: &str) -> DiffText {
-    let render = |v: Option<&Value>| v.map(|v| yaml::render(v, MAX_LINES)).unwrap_or_default();
+fn build(
+    start: Instant,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    header: &str,
+    shape: Option<&Shape>,
+) -> DiffText {
+    let render = |v: Option<&Value>| {
+        v.map(|v| yaml::render(v, MAX_LINES, shape))
+            .unwrap_or_default()
+    };
     let (old, new) = (render(old), render(new));
     let mut notes = Vec::new();
     if old.cut || new.cut {
@@ -570,7 +602,7 @@ mod tests {
         let server = json!({"kind": "ConfigMap", "apiVersion": "v1",
             "metadata": {"namespace": "a", "name": "c", "resourceVersion": "3"},
             "data": {"b": "2", "a": "9"}});
-        let lines = server_diff(&server, &live, &[]).unified(3, &[]);
+        let lines = server_diff(&server, &live, &[], None).unified(3, &[]);
         let changed: Vec<&str> = lines
             .iter()
             .filter(|l| matches!(l.kind, DiffLineKind::Added | DiffLineKind::Removed))

@@ -6,7 +6,8 @@
 //! otherwise, and multi-line strings become literal blocks so a changed config line diffs as a
 //! line.
 
-use super::super::compare::{Segment, item_keys, render_path};
+use super::super::compare::{Segment, item_keys, render_path, schema_item_keys};
+use super::super::schema::{ListType, Shape};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -116,8 +117,9 @@ impl Rendered {
     }
 }
 
-/// Renders `value` (an object, normally) in at most `max_lines` lines.
-pub fn render(value: &Value, max_lines: usize) -> Rendered {
+/// Renders `value` (an object, normally) in at most `max_lines` lines; list items are named by
+/// the keys `shape` (the kind's API schema) gives, as the compare names them.
+pub fn render(value: &Value, max_lines: usize, shape: Option<&Shape>) -> Rendered {
     let mut w = Writer {
         out: Rendered {
             nodes: vec![(0, Step::Root)],
@@ -127,8 +129,8 @@ pub fn render(value: &Value, max_lines: usize) -> Rendered {
         line: String::new(),
     };
     match value {
-        Value::Object(map) if !map.is_empty() => w.map(map, 0, 0, ""),
-        Value::Array(items) if !items.is_empty() => w.seq(items, 0, 0, ""),
+        Value::Object(map) if !map.is_empty() => w.map(map, 0, 0, "", shape),
+        Value::Array(items) if !items.is_empty() => w.seq(items, 0, 0, "", shape),
         other => {
             scalar_into(&mut w.line, other);
             w.end_line(0);
@@ -175,7 +177,14 @@ impl Writer {
 
     /// A mapping's entries at `indent`; the first entry's line starts with `lead` when it is not
     /// empty (the `- ` of a list item), the others with spaces.
-    fn map(&mut self, map: &Map<String, Value>, indent: usize, parent: u32, lead: &str) {
+    fn map(
+        &mut self,
+        map: &Map<String, Value>,
+        indent: usize,
+        parent: u32,
+        lead: &str,
+        shape: Option<&Shape>,
+    ) {
         for (i, (key, value)) in map.iter().enumerate() {
             if self.full() {
                 return;
@@ -191,21 +200,28 @@ impl Writer {
             let to = self.out.text.len() + self.line.len();
             self.line.push(':');
             let node = self.node(parent, Step::Key(from as u32, to as u32));
-            self.value_after_key(value, indent, node, key);
+            self.value_after_key(value, indent, node, key, shape.and_then(|s| s.field(key)));
         }
     }
 
     /// What follows `key:` — on the same line for scalars and empty collections, below for the
     /// rest (list items at the key's own indent, as kubectl writes them).
-    fn value_after_key(&mut self, value: &Value, indent: usize, node: u32, key: &str) {
+    fn value_after_key(
+        &mut self,
+        value: &Value,
+        indent: usize,
+        node: u32,
+        key: &str,
+        shape: Option<&Shape>,
+    ) {
         match value {
             Value::Object(m) if !m.is_empty() => {
                 self.end_line(node);
-                self.map(m, indent + 2, node, "");
+                self.map(m, indent + 2, node, "", shape);
             }
             Value::Array(items) if !items.is_empty() => {
                 self.end_line(node);
-                self.seq(items, indent, node, key);
+                self.seq(items, indent, node, key, shape);
             }
             Value::String(s) if literal_block(s) => {
                 self.block(s, indent + 2, node);
@@ -218,8 +234,20 @@ impl Writer {
         }
     }
 
-    fn seq(&mut self, items: &[Value], indent: usize, parent: u32, field: &str) {
-        let keys = item_keys(field, items);
+    fn seq(
+        &mut self,
+        items: &[Value],
+        indent: usize,
+        parent: u32,
+        field: &str,
+        shape: Option<&Shape>,
+    ) {
+        let keys = match shape.map(|s| (&s.list, s)) {
+            Some((ListType::Map(fields), s)) => schema_item_keys(fields, items, s),
+            Some((ListType::Atomic | ListType::Set, _)) => None,
+            _ => item_keys(field, items),
+        };
+        let item_shape = shape.and_then(Shape::item);
         for (i, item) in items.iter().enumerate() {
             if self.full() {
                 return;
@@ -232,13 +260,13 @@ impl Writer {
             match item {
                 Value::Object(m) if !m.is_empty() => {
                     let lead = format!("{}- ", " ".repeat(indent));
-                    self.map(m, indent + 2, node, &lead);
+                    self.map(m, indent + 2, node, &lead, item_shape);
                 }
                 Value::Array(inner) if !inner.is_empty() => {
                     self.indent(indent);
                     self.line.push('-');
                     self.end_line(node);
-                    self.seq(inner, indent + 2, node, "");
+                    self.seq(inner, indent + 2, node, "", item_shape);
                 }
                 Value::String(s) if literal_block(s) => {
                     self.indent(indent);
@@ -352,7 +380,7 @@ mod tests {
         let obj = json!({"spec": {"replicas": 3, "template": {"spec": {"containers": [
             {"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}]},
         ]}}, "args": ["a", "1"]}});
-        let r = render(&obj, 100);
+        let r = render(&obj, 100, None);
         let want = [
             ("spec:", "/spec"),
             ("  replicas: 3", "/spec/replicas"),
@@ -397,7 +425,7 @@ mod tests {
             "list": [[1, 2], [], {}, {"x": null, "y": true, "z": 1.5}, "multi\nline"],
             "empty": {}, "none": [],
         });
-        let r = render(&obj, 1000);
+        let r = render(&obj, 1000, None);
         let text: String = (0..r.len()).map(|i| format!("{}\n", r.line(i))).collect();
         let back: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(back, obj, "{text}");
@@ -407,7 +435,7 @@ mod tests {
     #[test]
     fn stops_at_the_line_bound() {
         let big: Map<String, Value> = (0..100).map(|i| (format!("k{i}"), json!(i))).collect();
-        let r = render(&json!({"data": big}), 10);
+        let r = render(&json!({"data": big}), 10, None);
         assert_eq!((r.len(), r.cut), (10, true));
     }
 }
