@@ -219,7 +219,9 @@ impl Engine {
             path: repo.to_path_buf(),
             ..Default::default()
         };
-        let state = State::new(context, Keymap::defaults());
+        // as the TUI runs it: local drift confirmed by the server
+        let mut state = State::new(context, Keymap::defaults());
+        state.inv = kdrift_engine::inventory::Inventory::with_server_checks();
         let driver = Driver::new(state, Resolver::new(client))
             .with_repo(spec.clone())
             .follow(&spec, Duration::MAX);

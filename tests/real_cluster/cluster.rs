@@ -321,3 +321,63 @@ async fn two_managers_taking_a_field_in_turn_is_flagged_as_a_fight() {
     );
     tb.kubectl(&["delete", "namespace", &ns, "--wait=false"]);
 }
+
+/// kdrift applied `cfg` with `mode`; a commit drops `mode`. The local compare (only what git
+/// declares) sees nothing, but converging would remove it: the server's dry-run, asked because
+/// the commit changed the object, says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_a_commit_drops_is_drift_the_server_finds() {
+    use kdrift_engine::model::Stage;
+    use kdrift_testkit::git::{commit_all, write_files};
+    let (tb, _shared) = testbed();
+    let ns = crate::common::testbed::unique("t-drop");
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let cfg = |data: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: {ns}\ndata:\n{data}"
+        )
+    };
+    let namespace = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n");
+    write_files(
+        &repo,
+        &[
+            ("ns.yaml", namespace),
+            ("cfg.yaml", cfg("  k: v\n  mode: fast\n")),
+        ],
+    );
+    commit_all(&repo, "app");
+    tb.kubectl(&["create", "namespace", &ns]);
+    // as kdrift's own converge would have applied it
+    tb.kubectl(&[
+        "apply",
+        "--server-side",
+        "--field-manager=kdrift",
+        "-f",
+        repo.join("cfg.yaml").to_str().unwrap(),
+    ]);
+    let mut e = Engine::start(&tb.admin, &repo).await;
+    assert_eq!(e.status("ConfigMap", "cfg"), Some(DriftStatus::InSync));
+
+    write_files(&repo, &[("cfg.yaml", cfg("  k: v\n"))]);
+    commit_all(&repo, "drop mode");
+    e.pump_until(Duration::from_secs(10), |s| {
+        s.inv
+            .repo
+            .as_ref()
+            .is_some_and(|r| r.commit.subject == "drop mode")
+    })
+    .await;
+    e.pump_until(Duration::from_secs(10), |s| {
+        s.inv.verdicts.iter().any(|(k, r)| {
+            k.name == "cfg"
+                && r.status == DriftStatus::Modified
+                && r.stage == Stage::Server
+                && r.changes
+                    .iter()
+                    .any(|c| c.path == "/data/mode" && c.desired.is_none())
+        })
+    })
+    .await;
+    tb.kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+}

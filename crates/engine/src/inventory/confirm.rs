@@ -11,18 +11,25 @@ use std::sync::Arc;
 impl Inventory {
     /// The verdict once the server has had its say: the server's changes when it answered for
     /// these two sides, the local verdict marked pending while it has not, or unconfirmed (with
-    /// the reason) when the dry-run failed. Only local drift is asked about.
+    /// the reason) when the dry-run failed. Local drift is asked about, and objects a commit
+    /// changed that the local compare calls in sync.
     pub(super) fn with_server_verdict(
         &mut self,
         key: &ResourceKey,
         local: DriftReport,
     ) -> DriftReport {
-        if !self.server_checks || local.status != DriftStatus::Modified {
-            return local;
-        }
         let (Some(desired), Some(live)) = (self.desired.get(key), self.live.get(key)) else {
             return local;
         };
+        let drifted = local.status == DriftStatus::Modified;
+        let recheck = local.status == DriftStatus::InSync
+            && self
+                .recheck
+                .get(key)
+                .is_some_and(|d| Arc::ptr_eq(d, &desired.manifest));
+        if !self.server_checks || !(drifted || recheck) {
+            return local;
+        }
         let version = resource_version(live).map(str::to_string);
         let answer = self
             .confirmations
@@ -60,8 +67,9 @@ impl Inventory {
                     });
                     self.asked.insert(key.clone(), asked);
                 }
+                // in sync by the local compare: so it stays until the server says otherwise
                 DriftReport {
-                    pending: true,
+                    pending: drifted,
                     ..local
                 }
             }
@@ -101,6 +109,7 @@ impl Inventory {
     pub(super) fn forget_confirmation(&mut self, key: &ResourceKey) {
         self.confirmations.remove(key);
         self.asked.remove(key);
+        self.recheck.remove(key);
     }
 }
 

@@ -75,6 +75,7 @@ impl Inventory {
                 .map(|d| (d.key.clone(), d))
                 .collect(),
         );
+        self.note_changed_desired(&old);
         self.manifest_errors = snap.errors;
         self.manifest_notes = snap.notes;
         let rules_changed = self.repo_rules != snap.ignore;
@@ -104,6 +105,29 @@ impl Inventory {
         // its first list: watches that keep running send no new state, so this must not wait.
         self.settled = self.watches_settled();
         self.track_convergence(false);
+    }
+
+    /// Which objects a commit changed, for asking the server about them even where the local
+    /// compare sees nothing (not at start: that would be a dry-run per object).
+    fn note_changed_desired(&mut self, old: &BTreeMap<ResourceKey, crate::model::Desired>) {
+        if old.is_empty() {
+            return;
+        }
+        let mut recheck = BTreeMap::new();
+        for (key, now) in &self.desired {
+            match old.get(key) {
+                Some(before) if before.manifest == now.manifest => {
+                    // the same object read again: still to be checked if it was
+                    if self.recheck.contains_key(key) {
+                        recheck.insert(key.clone(), now.manifest.clone());
+                    }
+                }
+                _ => {
+                    recheck.insert(key.clone(), now.manifest.clone());
+                }
+            }
+        }
+        self.recheck = recheck;
     }
 
     /// One watch per declared kind (over the namespaces git uses), restarted when the set of

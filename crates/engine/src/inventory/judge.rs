@@ -65,7 +65,8 @@ impl Inventory {
             // confirmed drift
             (true, false, Some((true, true))) => suspected,
             (true, false, Some((true, false))) => false,
-            (true, false, _) => self.settled,
+            // drift the server found in an object a commit changed: the commit's doing
+            (true, false, _) => self.settled && !self.recheck.contains_key(key),
             // suspected drift: remembered, news once the server agrees
             (true, true, before) => {
                 if suspected || (self.settled && !before.is_some_and(|(drift, _)| drift)) {

@@ -134,6 +134,10 @@ pub struct Inventory {
     /// The server's last answer per object; it decides while its desired object and live
     /// resourceVersion are the current ones.
     confirmations: BTreeMap<ResourceKey, Confirmation>,
+    /// Objects whose desired side changed with a commit while the local compare calls them in
+    /// sync: the server is asked too (git dropping a field live still has is drift only it
+    /// sees), for as long as that desired object is the current one.
+    recheck: BTreeMap<ResourceKey, Arc<Value>>,
     /// Requests on their way, by the desired object and live version they are for.
     asked: BTreeMap<ResourceKey, (Arc<Value>, Option<String>)>,
     /// Requests raised by the event being folded.

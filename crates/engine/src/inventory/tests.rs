@@ -502,6 +502,60 @@ mod server_checks {
         assert!(row(&inv).pending && facts.is_empty(), "{facts:?}");
     }
 
+    /// A commit drops a key live still has: the local compare (only what git declares) sees
+    /// nothing, so the server is asked; its answer (applying would remove the key) is drift.
+    #[test]
+    fn what_a_commit_changed_goes_to_the_server_even_when_it_looks_in_sync() {
+        let mut inv = Inventory::with_server_checks();
+        let mut before = configmap("a", "one", "1");
+        before["data"]["w"] = json!("2");
+        inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot(
+            "a",
+            &[before.clone()],
+        ))));
+        let mut live = before.clone();
+        live["metadata"]["resourceVersion"] = json!("5");
+        let facts = inv.on_kube(listed(&[live]));
+        assert!(
+            !facts.iter().any(|f| matches!(f, Fact::Confirm(_))),
+            "nothing asked at start: {facts:?}"
+        );
+        let facts = inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot(
+            "b",
+            &[configmap("a", "one", "1")],
+        ))));
+        let asked = facts
+            .into_iter()
+            .find_map(|f| match f {
+                Fact::Confirm(r) => Some(r),
+                _ => None,
+            })
+            .expect("the changed object is asked about");
+        assert_eq!(asked.len(), 1);
+        let r = row(&inv);
+        assert_eq!(
+            (r.status, r.pending),
+            (DriftStatus::InSync, false),
+            "in sync until the server says otherwise"
+        );
+        let removed = FieldChange {
+            path: "/data/w".into(),
+            desired: None,
+            live: Some(json!("2")),
+            manager: Some("kubectl".into()),
+            time: None,
+        };
+        let facts = inv.on_kube(answer(&asked[0], changes(vec![removed])));
+        let r = row(&inv);
+        assert_eq!((r.status, r.stage), (DriftStatus::Modified, Stage::Server));
+        assert!(
+            !facts
+                .iter()
+                .any(|f| matches!(f, Fact::DriftDetected { .. })),
+            "a commit's doing, not news: {facts:?}"
+        );
+    }
+
     /// Status updates bring new resourceVersions all the time; the answer still holds for them.
     #[test]
     fn an_answer_outlives_status_only_updates() {
