@@ -17,6 +17,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Resize => {}
         Msg::Tick(now) => {
             state.now_ms = now;
+            state.inv.set_clock(now);
             state.notices.retain(|n| n.until_ms > now);
         }
         Msg::Repo(e) => update_engine::on_repo(state, e, &mut cmds),

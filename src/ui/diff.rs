@@ -52,12 +52,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let height = area.height.saturating_sub(2) as usize;
     let scroll = state.diff_scroll.min(total.saturating_sub(1));
     let width = area.width.saturating_sub(2) as usize;
+    let seen = |path: &str| key.and_then(|k| state.inv.first_seen(k, path));
+    let who = Who {
+        changes: &report.changes,
+        seen: &seen,
+        now_ms: state.now_ms,
+    };
     let lines: Vec<Line> = (scroll..total.min(scroll + height))
         .map(|i| {
             if let Some(item) = head.get(i) {
-                preamble_line(item, state.now_ms)
+                preamble_line(item, &who)
             } else if let (Some(text), Some(line)) = (text, body.get(i - head.len())) {
-                body_line(text, *line, &report.changes, state.now_ms, width)
+                body_line(text, *line, &who, width)
             } else {
                 Line::styled("live matches every field git declares", dim())
             }
@@ -103,22 +109,39 @@ fn show(v: &Option<serde_json::Value>) -> String {
         .unwrap_or_else(|| "(unset)".into())
 }
 
-/// `← kubectl-edit 3m ago`: who wrote the live value, and when.
-fn provenance(change: &FieldChange, now_ms: u64) -> Option<String> {
-    let manager = change.manager.as_ref()?;
-    let when = change
-        .time
-        .as_deref()
-        .and_then(rfc3339_secs)
-        .map(|t| match age(now_ms, t) {
-            now if now == "now" => " just now".to_string(),
-            ago => format!(" {ago} ago"),
-        })
-        .unwrap_or_default();
-    Some(format!("← {}{when}", sanitize(manager)))
+/// `← kubectl-edit 3m ago`: who wrote the live value, and when; where the manager left no
+/// time, how long kdrift has seen it so (`← kubectl, seen 3m ago`).
+fn provenance(change: &FieldChange, seen: Option<u64>, now_ms: u64) -> Option<String> {
+    let ago = |secs: i64| match age(now_ms, secs) {
+        now if now == "now" => "just now".to_string(),
+        ago => format!("{ago} ago"),
+    };
+    let written = change.time.as_deref().and_then(rfc3339_secs);
+    let seen = seen.map(|ms| (ms / 1000) as i64);
+    match (&change.manager, written, seen) {
+        (Some(m), Some(t), _) => Some(format!("← {} {}", sanitize(m), ago(t))),
+        (Some(m), None, Some(t)) => Some(format!("← {}, seen {}", sanitize(m), ago(t))),
+        (Some(m), None, None) => Some(format!("← {}", sanitize(m))),
+        (None, _, Some(t)) => Some(format!("seen {}", ago(t))),
+        (None, _, None) => None,
+    }
 }
 
-fn preamble_line(item: &Preamble<'_>, now_ms: u64) -> Line<'static> {
+/// What says who changed a field and when: the report's changes, when kdrift first saw each
+/// drift (by path), and the time now.
+struct Who<'a> {
+    changes: &'a [FieldChange],
+    seen: &'a dyn Fn(&str) -> Option<u64>,
+    now_ms: u64,
+}
+
+impl Who<'_> {
+    fn of(&self, change: &FieldChange) -> Option<String> {
+        provenance(change, (self.seen)(&change.path), self.now_ms)
+    }
+}
+
+fn preamble_line(item: &Preamble<'_>, who: &Who<'_>) -> Line<'static> {
     match item {
         Preamble::Stage(text) => Line::styled(*text, dim()),
         Preamble::Fight(fight) => {
@@ -139,7 +162,7 @@ fn preamble_line(item: &Preamble<'_>, now_ms: u64) -> Line<'static> {
                 Span::raw(format!("git {} ", sanitize(&show(&change.desired)))),
                 Span::raw(format!("live {}", sanitize(&show(&change.live)))),
             ];
-            if let Some(who) = provenance(change, now_ms) {
+            if let Some(who) = who.of(change) {
                 spans.push(Span::styled(
                     format!("  {who}"),
                     Style::new().fg(Color::Magenta),
@@ -169,13 +192,7 @@ fn preamble_line(item: &Preamble<'_>, now_ms: u64) -> Line<'static> {
     }
 }
 
-fn body_line(
-    text: &DiffText,
-    line: BodyLine,
-    changes: &[FieldChange],
-    now_ms: u64,
-    width: usize,
-) -> Line<'static> {
+fn body_line(text: &DiffText, line: BodyLine, who: &Who<'_>, width: usize) -> Line<'static> {
     match line {
         BodyLine::Header => Line::styled(sanitize(text.header()), Style::new().fg(Color::Cyan)),
         BodyLine::Hunk { block, hidden } => {
@@ -183,10 +200,10 @@ fn body_line(
             if hidden > 0 {
                 spans.push(Span::styled(format!("⋯ {hidden} unchanged "), dim()));
             }
-            spans.extend(label(text, block, changes, now_ms));
+            spans.extend(label(text, block, who));
             Line::from(spans)
         }
-        BodyLine::Label(block) => Line::from(label(text, Some(block), changes, now_ms)),
+        BodyLine::Label(block) => Line::from(label(text, Some(block), who)),
         BodyLine::Gap(n) => Line::styled(format!("⋯ {n} unchanged"), dim()),
         BodyLine::Row(row) => {
             let kind = text.rows()[row].kind;
@@ -226,12 +243,7 @@ fn body_line(
 }
 
 /// `── /spec/replicas ← kubectl-scale 3m ago`: a change's field and who wrote it.
-fn label(
-    text: &DiffText,
-    block: Option<usize>,
-    changes: &[FieldChange],
-    now_ms: u64,
-) -> Vec<Span<'static>> {
+fn label(text: &DiffText, block: Option<usize>, who: &Who<'_>) -> Vec<Span<'static>> {
     let path = block.map(|b| text.block_path(b)).unwrap_or_default();
     let shown = if path.is_empty() {
         "(whole object)"
@@ -242,7 +254,7 @@ fn label(
         format!("── {} ", sanitize(shown)),
         Style::new().fg(Color::Cyan),
     )];
-    if let Some(who) = change_for(path, changes).and_then(|c| provenance(c, now_ms)) {
+    if let Some(who) = change_for(path, who.changes).and_then(|c| who.of(c)) {
         spans.push(Span::styled(who, Style::new().fg(Color::Magenta)));
     }
     spans

@@ -177,3 +177,37 @@ fn changed_words_are_marked_within_the_line() {
     // replicas 5 → 2, and 26 → 27 within the image
     assert_eq!(reversed, "522627");
 }
+
+/// A change whose manager left no time (as for a `scale` subresource) says how long kdrift has
+/// seen it drifted instead.
+#[test]
+fn a_change_without_a_written_time_says_since_when_it_is_seen() {
+    let mut state = demo_state();
+    let (_, frontend) = state
+        .inv
+        .live()
+        .iter()
+        .find(|(k, _)| k.name == "frontend" && k.kind == "Deployment")
+        .unwrap();
+    let original = (**frontend).clone();
+    let mut frontend = original.clone();
+    frontend["spec"]["replicas"] = json!(6);
+    for entry in frontend["metadata"]["managedFields"]
+        .as_array_mut()
+        .unwrap()
+    {
+        entry.as_object_mut().unwrap().remove("time");
+    }
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(frontend)));
+    select(&mut state, "shop/Deployment/frontend");
+    let three_minutes_on = state.now_ms + 3 * 60 * 1000 + 5_000;
+    press_msg(&mut state, Msg::Tick(three_minutes_on));
+    state.diff.fit(30);
+    let text = pane_text(&state, 90, 30).join("\n");
+    assert!(text.contains(", seen 3m ago"), "{text}");
+    // and once it is back in line, the time is forgotten
+    let key = state.selected_key().unwrap().clone();
+    assert!(state.inv.first_seen(&key, "/spec/replicas").is_some());
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(original)));
+    assert_eq!(state.inv.first_seen(&key, "/spec/replicas"), None);
+}

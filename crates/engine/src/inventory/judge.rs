@@ -32,6 +32,7 @@ impl Inventory {
             self.verdicts.remove(key);
             self.forget_confirmation(key);
             self.forget_writers(key);
+            self.first_seen.remove(key);
             return;
         };
         // what the rules ignore is not worth a dry-run; what the server says is ruled on too
@@ -39,6 +40,7 @@ impl Inventory {
         let report = self.with_server_verdict(key, local);
         let mut report = self.apply_ignores(key, report);
         self.note_writers(key, &mut report);
+        self.note_first_seen(key, &report);
         let news = self.is_news(key, before, &report);
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
         self.verdicts.insert(key.clone(), report);

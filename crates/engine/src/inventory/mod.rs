@@ -12,6 +12,7 @@ mod fold_repo;
 mod ignore;
 mod judge;
 mod rows;
+mod seen;
 #[cfg(test)]
 mod tests;
 
@@ -152,6 +153,10 @@ pub struct Inventory {
     had_drift: bool,
     /// Each watched kind's API schema, where the server gave one.
     shapes: BTreeMap<Gvk, Arc<Shape>>,
+    /// The front end's clock at the event being folded (0: unknown).
+    clock_ms: u64,
+    /// When each drifted field was first seen drifted (ms since the epoch).
+    first_seen: BTreeMap<ResourceKey, BTreeMap<String, u64>>,
     /// Who wrote the fields that drifted, per object, for seeing fights.
     writers: BTreeMap<ResourceKey, fights::Writers>,
     /// Facts raised by the event being folded, handed out when it is done.
