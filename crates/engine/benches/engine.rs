@@ -160,6 +160,14 @@ fn drift_stage_one(c: &mut Criterion) {
     c.bench_function("assess one change, 8 KB Deployment", |b| {
         b.iter(|| black_box(assess(Some(&desired), Some(&changed))))
     });
+    // its parts: the compare of what git declares, and the walk for other managers' extras
+    let want = kdrift_engine::drift::normalized_desired(&desired.manifest).into_owned();
+    c.bench_function("compare equal, 8 KB Deployment", |b| {
+        b.iter(|| black_box(kdrift_engine::drift::compare(&want, &equal, false)))
+    });
+    c.bench_function("extras equal, 8 KB Deployment", |b| {
+        b.iter(|| black_box(kdrift_engine::drift::extras(&desired.manifest, &equal)))
+    });
     let configmap = |n: usize, value: &dyn Fn(usize) -> String| {
         let data: serde_json::Map<String, Value> = (0..n)
             .map(|i| (format!("key-{i:05}"), json!(value(i))))

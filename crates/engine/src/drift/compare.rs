@@ -216,7 +216,7 @@ impl<'a> Walker<'a> {
                 return;
             }
         }
-        let keys = |items: &[Value]| match (list, shape) {
+        let keys = |items: &'a [Value]| match (list, shape) {
             (ListType::Map(fields), Some(shape)) => schema_item_keys(fields, items, shape),
             (ListType::Atomic | ListType::Set, _) => None,
             _ => item_keys(field, items),
@@ -224,7 +224,7 @@ impl<'a> Walker<'a> {
         if let (Some(want_names), Some(have_names)) = (keys(want), keys(have)) {
             for (item, name) in want.iter().zip(&want_names) {
                 let live_item = have_names.iter().position(|n| n == name).map(|i| &have[i]);
-                self.path.push(Segment::Named(Cow::Owned(name.clone())));
+                self.path.push(Segment::Named(name.clone()));
                 match live_item {
                     Some(l) => self.walk(item, Some(l), item_shape),
                     None => self.record(Some(item), None),
@@ -234,7 +234,7 @@ impl<'a> Walker<'a> {
             if self.whole {
                 for (item, name) in have.iter().zip(&have_names) {
                     if !want_names.contains(name) {
-                        self.path.push(Segment::Named(Cow::Owned(name.clone())));
+                        self.path.push(Segment::Named(name.clone()));
                         self.record(None, Some(item));
                         self.path.pop();
                     }
@@ -293,7 +293,7 @@ impl<'a> Walker<'a> {
 /// The key that identifies each item of a list, as the API server merges them (the patch merge
 /// keys of the core types): every item must have it and no two may share it, or the list is
 /// compared by position.
-pub(super) fn item_keys(field: &str, items: &[Value]) -> Option<Vec<String>> {
+pub(super) fn item_keys<'v>(field: &str, items: &'v [Value]) -> Option<Vec<Cow<'v, str>>> {
     if items.is_empty() {
         return None;
     }
@@ -307,27 +307,39 @@ pub(super) fn item_keys(field: &str, items: &[Value]) -> Option<Vec<String>> {
         "ports" if has("port") && !has("name") => &["port", "protocol"],
         _ => &["name"],
     };
-    let keys: Option<Vec<String>> = items.iter().map(|i| item_key(i, fields)).collect();
-    let keys = keys?;
-    let unique: std::collections::HashSet<&String> = keys.iter().collect();
-    (unique.len() == keys.len()).then_some(keys)
+    let keys: Option<Vec<Cow<'v, str>>> = items.iter().map(|i| item_key(i, fields)).collect();
+    unique(keys?)
+}
+
+/// The keys, if no two items share one (else the list is compared by position).
+fn unique<'v>(keys: Vec<Cow<'v, str>>) -> Option<Vec<Cow<'v, str>>> {
+    // lists are short: pairwise beats hashing them
+    let clash = if keys.len() <= 32 {
+        keys.iter()
+            .enumerate()
+            .any(|(i, k)| keys[i + 1..].contains(k))
+    } else {
+        let set: std::collections::HashSet<&Cow<str>> = keys.iter().collect();
+        set.len() != keys.len()
+    };
+    (!clash).then_some(keys)
 }
 
 /// Item keys from the schema's list-map keys; a key field an item leaves out takes the
 /// schema's default for it (`protocol: TCP`), as the server fills it in.
-pub(super) fn schema_item_keys(
+pub(super) fn schema_item_keys<'v>(
     fields: &[String],
-    items: &[Value],
+    items: &'v [Value],
     shape: &Shape,
-) -> Option<Vec<String>> {
+) -> Option<Vec<Cow<'v, str>>> {
     if items.is_empty() {
         return None;
     }
-    let keys: Option<Vec<String>> = items
+    let keys: Option<Vec<Cow<'v, str>>> = items
         .iter()
         .map(|item| {
             if fields.len() == 1 && fields[0] == "name" {
-                return item.get("name")?.as_str().map(str::to_string);
+                return item.get("name")?.as_str().map(Cow::Borrowed);
             }
             let mut parts = Vec::with_capacity(fields.len());
             for f in fields {
@@ -342,18 +354,16 @@ pub(super) fn schema_item_keys(
                 };
                 parts.push(format!("{f}={v}"));
             }
-            (!parts.is_empty()).then(|| parts.join(","))
+            (!parts.is_empty()).then(|| Cow::Owned(parts.join(",")))
         })
         .collect();
-    let keys = keys?;
-    let unique: std::collections::HashSet<&String> = keys.iter().collect();
-    (unique.len() == keys.len()).then_some(keys)
+    unique(keys?)
 }
 
 /// `name` alone reads as the name; other keys as `field=value`, joined (`protocol` defaults to TCP).
-fn item_key(item: &Value, fields: &[&str]) -> Option<String> {
+fn item_key<'v>(item: &'v Value, fields: &[&str]) -> Option<Cow<'v, str>> {
     if fields == ["name"] {
-        return item.get("name")?.as_str().map(str::to_string);
+        return item.get("name")?.as_str().map(Cow::Borrowed);
     }
     let mut parts = Vec::with_capacity(fields.len());
     for f in fields {
@@ -365,7 +375,7 @@ fn item_key(item: &Value, fields: &[&str]) -> Option<String> {
         };
         parts.push(format!("{f}={v}"));
     }
-    Some(parts.join(","))
+    Some(Cow::Owned(parts.join(",")))
 }
 
 /// Labels, annotations, a ConfigMap's data, a selector: every value a string.

@@ -253,7 +253,7 @@ impl Writer {
                 return;
             }
             let step = match &keys {
-                Some(keys) => Step::Named(keys[i].clone()),
+                Some(keys) => Step::Named(keys[i].to_string()),
                 None => Step::Index(i),
             };
             let node = self.node(parent, step);
