@@ -1,6 +1,6 @@
 //! The API schema of a kind, from the server's OpenAPI v3 documents: the index once, then one
 //! document per group-version, each fetched once per run and kept only as the shapes of its
-//! kinds (a few kilobytes where the document is megabytes). A server without OpenAPI v3 (or a
+//! kinds (about a tenth of the document's size). A server without OpenAPI v3 (or a
 //! user without access to it) gets no shapes, and the compare falls back to its own rules.
 
 use super::resolve::Resolver;

@@ -4,8 +4,10 @@
 //! v3 document of a group-version (built-in kinds and CRDs alike), so the compare matches items
 //! the way the server merges them instead of by a table of guesses.
 //!
-//! A `Shape` keeps only those facts: no descriptions, no types. Shared schemas (`$ref`) are
-//! built once and shared; recursive ones (JSONSchemaProps) are cut where they recur.
+//! A `Shape` keeps only those facts, and only the fields that lead to one: no descriptions, no
+//! types, no plain fields (about 110 KiB for apps/v1's seven kinds, from a 0.7 MB document;
+//! 180 KiB for core/v1's twenty, from 1.6 MB; built in about a millisecond). Shared schemas
+//! (`$ref`) are built once and shared; recursive ones (JSONSchemaProps) are cut where they recur.
 
 use crate::model::Gvk;
 use serde_json::Value;
@@ -48,6 +50,17 @@ pub enum ListType {
 }
 
 impl Shape {
+    /// Says nothing the compare would use: left out of the tree, where kdrift's own rules apply
+    /// just the same.
+    fn is_plain(&self) -> bool {
+        self.list == ListType::Unknown
+            && !self.quantity
+            && self.default.is_none()
+            && self.fields.is_empty()
+            && self.values.is_none()
+            && self.items.is_none()
+    }
+
     pub fn field(&self, name: &str) -> Option<&Shape> {
         self.fields.get(name).or(self.values.as_ref()).map(|s| &**s)
     }
@@ -175,9 +188,25 @@ impl Builder<'_> {
         {
             shape.quantity = true;
         }
-        if let Some(default) = schema.get("default").filter(|d| !d.is_object()) {
+        if let Some(default) = schema
+            .get("default")
+            .filter(|d| d.is_string() || d.is_number())
+        {
             shape.default = Some(default.clone());
         }
+        // only what the compare uses is kept (a field's absence means the same as its plain
+        // shape, unless a map's values would then stand in for it)
+        if shape.values.is_none() {
+            shape.fields.retain(|_, child| !child.is_plain());
+        }
+        if shape.values.as_ref().is_some_and(|v| v.is_plain()) {
+            shape.values = None;
+            shape.fields.retain(|_, child| !child.is_plain());
+        }
+        if shape.items.as_ref().is_some_and(|i| i.is_plain()) {
+            shape.items = None;
+        }
+        shape.fields.shrink_to_fit();
         shape
     }
 }
@@ -285,8 +314,9 @@ mod tests {
             .and_then(|l| l.field("cpu"))
             .unwrap();
         assert!(cpu.quantity);
-        // the recursive schema is cut, not followed forever
-        assert!(container.field("schema").is_some());
+        // the recursive schema is cut, not followed forever; what says nothing is not kept
+        assert!(container.field("schema").is_none());
+        assert!(container.field("image").is_none());
     }
 
     #[test]
@@ -301,8 +331,8 @@ mod tests {
         let spec = shapes[0].1.field("spec").unwrap();
         assert!(spec.field("memory").unwrap().quantity);
         assert!(
-            !spec.field("port").unwrap().quantity,
-            "int-or-string alone is no quantity"
+            spec.field("port").is_none(),
+            "int-or-string alone is no quantity (and what says nothing is not kept)"
         );
     }
 }
