@@ -2,12 +2,12 @@
 //! come back to HEAD; the branch moving meanwhile does not pull the view back. Commit reads,
 //! changed files and history go through the real driver and its newest-wins jobs.
 
-use crate::common::{NOW_MS, captured, demo_state, key, press, press_msg, select, status};
+use crate::common::{NOW_MS, captured, demo, demo_state, key, press, press_msg, select, status};
 use crossterm::event::KeyCode;
 use kdrift::app::{Cmd, JobReply, Mode, Msg, State};
 use kdrift::runtime::Driver;
 use kdrift_engine::cluster::Resolver;
-use kdrift_engine::model::DriftStatus;
+use kdrift_engine::model::{DriftStatus, WatchState};
 use kdrift_engine::repo::{RepoEvent, read_snapshot};
 use kdrift_sim::SimCluster;
 use ratatui::Terminal;
@@ -155,7 +155,12 @@ fn a_late_reply_to_an_older_request_is_dropped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_driver_reads_the_chosen_commit_and_its_files() {
-    let mut driver = driver(demo_state());
+    // The driver starts watchers for the kinds of the commit it travels to; they must list the
+    // cluster the captured state came from (an empty one would take every live object away, and
+    // with them the mark of the commit they were synced from), and are waited for.
+    let demo = demo().await;
+    let mut driver =
+        Driver::new(demo_state(), demo.resolver.clone()).with_repo(captured().repo_spec());
     driver.handle(key_msg('c'));
     driver.handle(key_msg('j'));
     driver.handle(Msg::Key(crossterm::event::KeyEvent::new(
@@ -164,7 +169,12 @@ async fn the_driver_reads_the_chosen_commit_and_its_files() {
     )));
     driver
         .run_until(Duration::from_secs(5), |s| {
-            s.inv.traveling() && s.commit_files.is_some()
+            s.inv.traveling()
+                && s.commit_files.is_some()
+                && s.inv
+                    .watches
+                    .values()
+                    .all(|w| !matches!(w, WatchState::Connecting))
         })
         .await
         .unwrap();
