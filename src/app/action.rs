@@ -41,6 +41,12 @@ pub enum Action {
     SplitView,
     /// Every unchanged line of the diff, or only those around changes.
     ExpandContext,
+    /// Mark the selected row for `s` (marks are converged together).
+    Mark,
+    /// In the plan: delete this repo's orphans too, or not (off by default).
+    TogglePrune,
+    /// After a conflict: apply again, taking the fields other managers own.
+    Force,
 }
 
 impl Action {
@@ -73,6 +79,9 @@ impl Action {
             Action::PrevChange => "diff: previous change",
             Action::SplitView => "diff: side by side / unified",
             Action::ExpandContext => "diff: all lines / changes only",
+            Action::Mark => "mark the row (s converges the marked rows)",
+            Action::TogglePrune => "plan: prune orphans too / not",
+            Action::Force => "take the conflicting fields (after a conflict)",
         }
     }
 
@@ -90,6 +99,8 @@ impl Action {
             Action::Commits => "commits",
             Action::Head => "HEAD",
             Action::Cancel => "cancel",
+            Action::TogglePrune => "prune",
+            Action::Mark => "mark",
             other => other.describe(),
         }
     }
@@ -107,3 +118,9 @@ pub const NORMAL_FOOTER: &[Action] = &[
     Action::Quit,
 ];
 pub const DIALOG_FOOTER: &[Action] = &[Action::Confirm, Action::Cancel];
+pub const PLAN_FOOTER: &[Action] = &[
+    Action::Confirm,
+    Action::TogglePrune,
+    Action::Down,
+    Action::Cancel,
+];

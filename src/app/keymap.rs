@@ -130,6 +130,7 @@ pub fn parse_key(text: &str) -> Result<KeySpec> {
         "esc" => KeyCode::Esc,
         "tab" => KeyCode::Tab,
         "backtab" => KeyCode::BackTab,
+        "space" => KeyCode::Char(' '),
         s if s.chars().count() == 1 => KeyCode::Char(s.chars().next().unwrap_or(' ')),
         other => return Err(KeymapError::UnknownKey(other.to_string())),
     };
@@ -138,6 +139,7 @@ pub fn parse_key(text: &str) -> Result<KeySpec> {
 
 pub fn display_key(k: &KeySpec) -> String {
     let base = match k.code {
+        KeyCode::Char(' ') => "Space".into(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Up => "↑".into(),
         KeyCode::Down => "↓".into(),

@@ -14,10 +14,10 @@ mod update_ignore;
 mod update_jobs;
 mod update_sync;
 
-pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER};
+pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER, PLAN_FOOTER};
 pub use diff_view::{BodyLine, DiffRequest, DiffView, Preamble, layout, preamble, shows_diff};
 pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
-pub use mode::{Hints, HistoryView, IgnoreProposal, KeyTable, Mode};
+pub use mode::{DialogStage, Hints, HistoryView, IgnoreProposal, KeyTable, Mode, PlanDialog};
 pub use msg::{Cmd, JobReply, Msg};
 pub use state::{
     CommitFiles, Jobs, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, State, SyncProgress,

@@ -2,7 +2,8 @@
 //! drawn and what the footer offers. Only one mode is ever active, so there is no precedence
 //! between flags to get wrong.
 
-use super::action::{Action, DIALOG_FOOTER, NORMAL_FOOTER};
+use super::action::{Action, DIALOG_FOOTER, NORMAL_FOOTER, PLAN_FOOTER};
+use kdrift_engine::cluster::Conflict;
 use kdrift_engine::drift::IgnoreRule;
 use kdrift_engine::model::ResourceKey;
 use kdrift_engine::repo::HistoryEntry;
@@ -19,10 +20,37 @@ pub enum Mode {
     Help,
     /// The history of one resource (`h`).
     History(HistoryView),
-    /// The sync plan, waiting for confirmation.
-    Dialog(SyncPlan),
+    /// The sync plan, waiting for confirmation (or a second one: force, recreate).
+    Dialog(PlanDialog),
     /// An ignore rule for one field, waiting to be written to the user's config.
     Ignore(IgnoreProposal),
+}
+
+/// The plan on screen and what it waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanDialog {
+    pub plan: SyncPlan,
+    /// The rows it was made for, to plan them again when prune is switched.
+    pub keys: Vec<ResourceKey>,
+    pub scroll: usize,
+    pub stage: DialogStage,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DialogStage {
+    /// The plan, before anything changes: `y` applies it without force.
+    Plan,
+    /// The server refused fields other managers own and nothing of that step changed: only
+    /// `F`, a second and different confirmation, applies again taking them.
+    Force {
+        conflicts: Vec<(ResourceKey, Conflict)>,
+    },
+    /// Fields that cannot change in place: typing the object's name deletes and recreates it.
+    Recreate {
+        key: ResourceKey,
+        fields: Vec<String>,
+        typed: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +92,20 @@ impl Mode {
     pub fn hints(&self, traveling: bool) -> Hints {
         match self {
             Mode::Filter(_) => Hints::Text(" type to filter · Enter keep · Esc clear"),
-            Mode::Dialog(_) | Mode::Ignore(_) => Hints::Keys {
+            Mode::Dialog(PlanDialog {
+                stage: DialogStage::Force { .. },
+                ..
+            }) => Hints::Text(" F take the fields · Esc cancel"),
+            Mode::Dialog(PlanDialog {
+                stage: DialogStage::Recreate { .. },
+                ..
+            }) => Hints::Text(" type the name · Enter recreate · Esc cancel"),
+            Mode::Dialog(_) => Hints::Keys {
+                table: KeyTable::Dialog,
+                actions: PLAN_FOOTER,
+                extra: &[],
+            },
+            Mode::Ignore(_) => Hints::Keys {
                 table: KeyTable::Dialog,
                 actions: DIALOG_FOOTER,
                 extra: &[],
@@ -78,8 +119,12 @@ impl Mode {
     }
 
     pub fn dialog(&self) -> Option<&SyncPlan> {
+        self.plan_dialog().map(|d| &d.plan)
+    }
+
+    pub fn plan_dialog(&self) -> Option<&PlanDialog> {
         match self {
-            Mode::Dialog(plan) => Some(plan),
+            Mode::Dialog(dialog) => Some(dialog),
             _ => None,
         }
     }

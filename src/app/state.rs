@@ -8,6 +8,7 @@ use kdrift_engine::inventory::{Inventory, Row};
 use kdrift_engine::jobs::Latest;
 use kdrift_engine::model::{DriftReport, ResourceKey};
 use kdrift_engine::repo::{CommitInfo, FileChange};
+use kdrift_engine::sync::SyncPlan;
 use std::collections::VecDeque;
 
 /// Most log lines kept for the logs pane; older ones are dropped (k9s#1188 grew without bound).
@@ -54,12 +55,17 @@ pub struct Notice {
     pub until_ms: u64,
 }
 
-/// A sync in flight: which objects are done, which failed.
+/// A sync in flight: which objects are done, which failed, and the plan (a conflict or an
+/// immutable field brings it back for a second confirmation).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SyncProgress {
     pub total: usize,
     pub done: usize,
     pub failed: Vec<(ResourceKey, String)>,
+    /// The step running now ("wave 0").
+    pub step: String,
+    pub plan: SyncPlan,
+    pub keys: Vec<ResourceKey>,
 }
 
 #[derive(Debug, Default)]
@@ -109,6 +115,8 @@ pub struct State {
     pub commit_files: Option<CommitFiles>,
     pub logs: LogView,
     pub sync: Option<SyncProgress>,
+    /// Rows marked with Space: `s` converges these together.
+    pub marked: std::collections::BTreeSet<ResourceKey>,
     pub notices: Vec<Notice>,
     pub quit: bool,
     pub keymap: Keymap,

@@ -75,12 +75,7 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
             Some(Action::Quit) => quit(state, cmds),
             _ => {}
         },
-        Mode::Dialog(_) => match state.keymap.dialog_action(&key) {
-            Some(Action::Confirm) => update_sync::confirm(state, cmds),
-            Some(Action::Cancel) => state.mode = Mode::Normal,
-            Some(Action::Quit) => quit(state, cmds),
-            _ => {}
-        },
+        Mode::Dialog(_) => update_sync::on_dialog_key(state, key, cmds),
         Mode::Normal => {
             if let Some(action) = state.keymap.normal_action(&key) {
                 apply_action(state, action, cmds);
@@ -107,6 +102,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         }
         Action::ClearFilter => {
             state.filter.clear();
+            state.marked.clear();
             state.notices.retain(|n| n.kind == NoticeKind::Error);
         }
         Action::FocusNext => state.focus = state.focus.next(),
@@ -114,10 +110,23 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         Action::SyncOne => match manifest_row_notice(state, "cannot be converged") {
             Some((kind, text)) => state.notify(kind, text),
             None => {
-                let keys: Vec<_> = state.selected_key().cloned().into_iter().collect();
+                // marked rows converge together; without marks, the selected one
+                let keys: Vec<_> = if state.marked.is_empty() {
+                    state.selected_key().cloned().into_iter().collect()
+                } else {
+                    state.marked.iter().cloned().collect()
+                };
                 update_sync::open_dialog(state, keys);
             }
         },
+        Action::Mark => {
+            if let Some(key) = state.selected_key().cloned()
+                && !state.marked.remove(&key)
+            {
+                state.marked.insert(key);
+            }
+            scroll(state, 1, rows);
+        }
         Action::SyncAll => {
             let keys = state.inv.drifted_keys();
             update_sync::open_dialog(state, keys);
@@ -166,7 +175,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
                 cmds.push(Cmd::ReadCommit { ticket, rev: None });
             }
         }
-        Action::Confirm | Action::Cancel => {}
+        Action::Confirm | Action::Cancel | Action::TogglePrune | Action::Force => {}
     }
 }
 

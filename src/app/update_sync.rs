@@ -1,11 +1,14 @@
-//! The converge flow (plan → dialog → confirm → progress) and which workload the logs pane follows.
+//! The converge flow (plan → dialog → confirm → progress → outcome, with a second confirmation
+//! for forcing or recreating) and which workload the logs pane follows.
 
-use super::mode::Mode;
+use super::action::Action;
+use super::mode::{DialogStage, Mode, PlanDialog};
 use super::msg::Cmd;
 use super::state::{LogView, NoticeKind, State, SyncProgress};
 use super::update_engine::notify_converged;
+use crossterm::event::{KeyCode, KeyEvent};
 use kdrift_engine::model::ResourceKey;
-use kdrift_engine::sync::SyncEvent;
+use kdrift_engine::sync::{SyncEvent, SyncOutcome, SyncPlan};
 
 pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
     if state.read_only {
@@ -16,40 +19,119 @@ pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
         state.notify(NoticeKind::Info, "a sync is already running");
         return;
     }
-    let plan = state.inv.plan_sync(&keys);
-    if plan.is_empty() && plan.blocked.is_empty() {
+    let plan = state.inv.plan_sync(&keys, false);
+    if plan.is_empty() && plan.blocked.is_empty() && plan.orphans == 0 {
         state.notify(NoticeKind::Info, "nothing to converge: in sync with git");
         return;
     }
-    state.mode = Mode::Dialog(plan);
+    state.mode = Mode::Dialog(PlanDialog {
+        plan,
+        keys,
+        scroll: 0,
+        stage: DialogStage::Plan,
+    });
+}
+
+/// A key while the plan (or its second confirmation) is open.
+pub fn on_dialog_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
+    let Mode::Dialog(dialog) = &mut state.mode else {
+        return;
+    };
+    if let DialogStage::Recreate {
+        key: target, typed, ..
+    } = &mut dialog.stage
+    {
+        // typing the object's name is the confirmation: no key is a shortcut here
+        match key.code {
+            KeyCode::Esc => state.mode = Mode::Normal,
+            KeyCode::Backspace => {
+                typed.pop();
+            }
+            KeyCode::Enter if *typed == target.name => recreate(state, cmds),
+            KeyCode::Char(c) if typed.len() < 253 => typed.push(c),
+            _ => {}
+        }
+        return;
+    }
+    let action = state.keymap.dialog_action(&key);
+    let forcing = matches!(dialog.stage, DialogStage::Force { .. });
+    match action {
+        Some(Action::Cancel) => state.mode = Mode::Normal,
+        Some(Action::Quit) => {
+            state.quit = true;
+            cmds.push(Cmd::Quit);
+        }
+        Some(Action::Down) => dialog.scroll += 1,
+        Some(Action::Up) => dialog.scroll = dialog.scroll.saturating_sub(1),
+        Some(Action::PageDown) => dialog.scroll += state.page_rows.max(1),
+        Some(Action::PageUp) => {
+            dialog.scroll = dialog.scroll.saturating_sub(state.page_rows.max(1))
+        }
+        Some(Action::TogglePrune) if !forcing => {
+            let prune = !dialog.plan.prune;
+            dialog.plan = state.inv.plan_sync(&dialog.keys, prune);
+        }
+        Some(Action::Confirm) if !forcing => confirm(state, cmds),
+        Some(Action::Force) if forcing => {
+            if let Mode::Dialog(d) = &mut state.mode {
+                d.plan.force = true;
+            }
+            confirm(state, cmds);
+        }
+        _ => {}
+    }
 }
 
 pub fn confirm(state: &mut State, cmds: &mut Vec<Cmd>) {
-    let Mode::Dialog(plan) = std::mem::take(&mut state.mode) else {
+    let Mode::Dialog(dialog) = std::mem::take(&mut state.mode) else {
         return;
     };
-    if plan.is_empty() {
+    if dialog.plan.is_empty() {
         return;
     }
-    state.sync = Some(SyncProgress {
-        total: plan.items.len(),
-        ..SyncProgress::default()
-    });
+    start(state, dialog.plan, dialog.keys, cmds);
+}
+
+fn start(state: &mut State, plan: SyncPlan, keys: Vec<ResourceKey>, cmds: &mut Vec<Cmd>) {
+    let how = if plan.force {
+        ", taking conflicting fields"
+    } else {
+        ""
+    };
     state.notify(
         NoticeKind::Info,
-        format!("converging {} objects…", plan.items.len()),
+        format!("converging {} objects{how}…", plan.items.len()),
     );
+    state.sync = Some(SyncProgress {
+        total: plan.items.len(),
+        plan: plan.clone(),
+        keys,
+        ..SyncProgress::default()
+    });
+    state.marked.clear();
     cmds.push(Cmd::Sync(plan));
+}
+
+/// The typed name matched: the plan again, that object deleted and created.
+fn recreate(state: &mut State, cmds: &mut Vec<Cmd>) {
+    let Mode::Dialog(mut dialog) = std::mem::take(&mut state.mode) else {
+        return;
+    };
+    let DialogStage::Recreate { key, fields, .. } = dialog.stage else {
+        return;
+    };
+    match dialog.plan.recreate(&key, fields) {
+        Ok(()) => start(state, dialog.plan, dialog.keys, cmds),
+        Err(why) => state.notify(NoticeKind::Error, why),
+    }
 }
 
 pub fn on_sync(state: &mut State, event: SyncEvent) {
     match event {
-        SyncEvent::PreflightFailed(reason) => {
-            state.sync = None;
-            state.notify(
-                NoticeKind::Error,
-                format!("nothing applied: dry-run failed: {reason}"),
-            );
+        SyncEvent::Step { name, .. } => {
+            if let Some(p) = state.sync.as_mut() {
+                p.step = name;
+            }
         }
         SyncEvent::ItemDone { key, result } => {
             if let Some(p) = state.sync.as_mut() {
@@ -59,28 +141,71 @@ pub fn on_sync(state: &mut State, event: SyncEvent) {
                 }
             }
         }
-        SyncEvent::Finished { ok, failed } => {
-            let failures = state.sync.take().map(|p| p.failed).unwrap_or_default();
-            if failed > 0 {
-                let first = failures
-                    .first()
-                    .map(|(k, e)| format!(": {k}: {e}"))
-                    .unwrap_or_default();
-                state.notify(
-                    NoticeKind::Error,
-                    format!("sync: {failed} failed, {ok} applied{first}"),
-                );
-            } else if state.inv.drifted_keys().is_empty() {
-                // the watch may have shown every change before the sync said it was done
-                notify_converged(state, state.inv.row_count());
-            } else {
-                state.notify(
-                    NoticeKind::Info,
-                    format!("sync: {ok} applied; waiting for the cluster…"),
-                );
-            }
-        }
+        SyncEvent::Finished(outcome) => finished(state, outcome),
     }
+}
+
+fn finished(state: &mut State, outcome: SyncOutcome) {
+    let Some(progress) = state.sync.take() else {
+        return;
+    };
+    if outcome.ok() {
+        if state.inv.drifted_keys().is_empty() {
+            // the watch may have shown every change before the sync said it was done
+            notify_converged(state, state.inv.row_count());
+        } else {
+            state.notify(
+                NoticeKind::Info,
+                format!(
+                    "sync: {} applied; waiting for the cluster…",
+                    outcome.applied.len()
+                ),
+            );
+        }
+        return;
+    }
+    state.notify(NoticeKind::Error, summary(&outcome));
+    let conflicts = outcome.conflicts();
+    let dialog = |stage| PlanDialog {
+        plan: progress.plan.clone(),
+        keys: progress.keys.clone(),
+        scroll: 0,
+        stage,
+    };
+    if !conflicts.is_empty() && !progress.plan.force && outcome.refused_by_dry_run {
+        state.mode = Mode::Dialog(dialog(DialogStage::Force { conflicts }));
+    } else if let Some((key, fields)) = outcome.immutable().into_iter().next() {
+        state.mode = Mode::Dialog(dialog(DialogStage::Recreate {
+            key,
+            fields,
+            typed: String::new(),
+        }));
+    }
+}
+
+/// One line for the whole outcome: what stopped it, and the counts, then the first failure.
+fn summary(outcome: &SyncOutcome) -> String {
+    let at = outcome
+        .stopped_at
+        .as_deref()
+        .map(|s| format!(" at {s}"))
+        .unwrap_or_default();
+    let refused = if outcome.refused_by_dry_run {
+        " (refused by the dry-run: nothing of that step changed)"
+    } else {
+        ""
+    };
+    let first = outcome
+        .failed
+        .first()
+        .map(|(k, e)| format!(": {k}: {e}"))
+        .unwrap_or_default();
+    format!(
+        "sync stopped{at}{refused}: {} failed, {} applied, {} not applied{first}",
+        outcome.failed.len(),
+        outcome.applied.len(),
+        outcome.not_applied.len()
+    )
 }
 
 /// Emits `FollowLogs` when the selected row's workload differs from the one being followed.

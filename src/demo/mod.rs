@@ -6,7 +6,7 @@ mod repo_files;
 mod seed;
 
 pub use chaos::spawn_chaos;
-pub use repo_files::build_demo_repo;
+pub use repo_files::{DEMO_ORIGIN, build_demo_repo};
 pub use seed::{edit, seed_drift};
 
 /// What `kdrift demo` calls its cluster in the header.

@@ -5,8 +5,26 @@ use std::path::Path;
 
 const README: &str = "# shop-gitops\n\nDesired state of the shop namespace, applied by kdrift.\n";
 
+/// Where the demo repo says it comes from: every demo repo is then the same source (what kdrift
+/// writes on the objects it applies), wherever its directory is. Never fetched.
+pub const DEMO_ORIGIN: &str = "https://git.kdrift.invalid/demo/shop-gitops.git";
+
 /// Three commits: the app as first written, redis scaled up, and the frontend config tuned.
 pub fn build_demo_repo(dir: &Path) -> Result<Vec<String>, RepoError> {
+    let ids = write_demo_history(dir)?;
+    let config = dir.join(".git/config");
+    let text = std::fs::read_to_string(&config).unwrap_or_default();
+    if !text.contains("[remote \"origin\"]") {
+        let remote = format!("{text}[remote \"origin\"]\n\turl = {DEMO_ORIGIN}\n");
+        std::fs::write(&config, remote).map_err(|e| RepoError::Git {
+            what: format!("writing {}", config.display()),
+            source: Box::new(e),
+        })?;
+    }
+    Ok(ids)
+}
+
+fn write_demo_history(dir: &Path) -> Result<Vec<String>, RepoError> {
     let file = |path, contents: &'static str| RepoFile {
         path,
         contents: Some(contents),

@@ -3,17 +3,21 @@
 use super::repo_files::ORPHAN_MANIFEST;
 use anyhow::{Context, Result, anyhow};
 use base64::Engine;
-use kdrift_engine::cluster::{Resolver, apply_object};
+use kdrift_engine::cluster::{ApplyOptions, Resolver, apply_object};
 use kdrift_engine::model::ResourceKey;
 use kdrift_engine::repo::{Snapshot, parse_file};
-use kdrift_engine::sync::applied_manifest;
+use kdrift_engine::sync::{Stamp, applied_manifest};
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
 
 /// Applies git's state as kdrift would have, then drifts it: redis scaled down by hand, a ConfigMap
 /// and a Secret edited by hand, a Service deleted, and an orphan left behind.
 pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
-    let commit = Some(snap.commit.id.as_str());
+    let stamp = Stamp {
+        commit: Some(snap.commit.id.as_str()),
+        source: Some(snap.source.as_str()),
+    };
+    let first = ApplyOptions::default();
     let mut ordered: Vec<_> = snap.desired.iter().collect();
     ordered.sort_by_key(|d| d.key.kind != "Namespace");
     for d in ordered {
@@ -23,8 +27,8 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
         apply_object(
             resolver,
             &d.key,
-            &applied_manifest(&d.manifest, commit),
-            false,
+            &applied_manifest(&d.manifest, stamp),
+            first,
         )
         .await
         .map_err(|e| anyhow!("seeding {}: {e}", d.key))?;
@@ -34,9 +38,19 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
         return Err(anyhow!("cluster-only.yaml: {}", e.message));
     }
     for o in orphans {
-        apply_object(resolver, &o.key, &o.manifest, false)
-            .await
-            .map_err(|e| anyhow!("seeding {}: {e}", o.key))?;
+        // left behind by an earlier commit of this repo: kdrift's to prune
+        let stamp = Stamp {
+            commit: None,
+            ..stamp
+        };
+        apply_object(
+            resolver,
+            &o.key,
+            &applied_manifest(&o.manifest, stamp),
+            first,
+        )
+        .await
+        .map_err(|e| anyhow!("seeding {}: {e}", o.key))?;
     }
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     edit(

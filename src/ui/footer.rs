@@ -25,7 +25,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     });
     let notice = notice.unwrap_or_else(|| match &state.sync {
         Some(p) => Line::styled(
-            format!(" syncing {}/{}…", p.done, p.total),
+            match p.step.as_str() {
+                "" => format!(" syncing {}/{}…", p.done, p.total),
+                step => format!(" syncing {}/{} · {step}…", p.done, p.total),
+            },
             Style::new().fg(Color::Cyan),
         ),
         None => Line::raw(""),

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "in the sync dialog: y/Enter apply, n/Esc cancel",
+        "sync dialog: y apply · p prune · F force after a conflict",
         dim(),
     ));
     lines.push(Line::styled("press any key to close", bold()));

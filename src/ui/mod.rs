@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     footer::draw(frame, areas.footer, state);
     // the mode's overlay, over everything else
     match &state.mode {
-        Mode::Dialog(plan) => dialog::draw(frame, frame.area(), plan, state.inv.head.as_ref()),
+        Mode::Dialog(dialog) => dialog::draw(frame, frame.area(), dialog, state.inv.head.as_ref()),
         Mode::History(view) => history::draw(frame, frame.area(), view),
         Mode::Help => help::draw(frame, frame.area(), state),
         Mode::Ignore(proposal) => ignore::draw(frame, frame.area(), proposal, state),

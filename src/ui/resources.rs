@@ -67,7 +67,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             Cell::from(badge(report.status)).style(status_style(report.status)),
             Cell::from(sanitize(&ns)).style(dim()),
             Cell::from(sanitize(&kind)),
-            Cell::from(sanitize(&key.name())),
+            match key.object().filter(|k| state.marked.contains(*k)) {
+                // marked for `s`: converged together
+                Some(_) => Cell::from(format!("● {}", sanitize(&key.name())))
+                    .style(Style::new().fg(Color::Magenta)),
+                None => Cell::from(sanitize(&key.name())),
+            },
             if stale {
                 // Never present stale state as current: say the row is from before the connection broke.
                 Cell::from(format!("stale · {}", summary(report)))

@@ -164,6 +164,13 @@ pub fn press_msg(state: &mut State, msg: Msg) -> Vec<Cmd> {
     out
 }
 
+/// The whole screen drawn from `state`, as text.
+pub fn screen(state: &State, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| kdrift::ui::draw(f, state)).unwrap();
+    t.backend().to_string()
+}
+
 pub fn press(state: &mut State, code: KeyCode) -> Vec<Cmd> {
     press_msg(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }

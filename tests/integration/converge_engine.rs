@@ -3,7 +3,7 @@
 
 use crate::common::{Demo, demo, status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdrift::app::{Keymap, Msg, NoticeKind, State};
+use kdrift::app::{DialogStage, Keymap, Msg, NoticeKind, State};
 use kdrift::runtime::Driver;
 use kdrift_engine::model::{DriftStatus, Stage};
 use kdrift_engine::repo::{RepoFile, write_history};
@@ -66,7 +66,37 @@ async fn watch_sees_drift_and_sync_all_converges_within_five_seconds() {
     assert_eq!(s.inv.drifted_keys().len(), 5, "{:#?}", s.inv.verdicts);
     e.key(KeyCode::Char('S'));
     assert!(e.driver.state.mode.dialog().is_some());
+    e.key(KeyCode::Char('p'));
     e.key(KeyCode::Enter);
+    // hand edits own the drifted fields: without force the server refuses and names them
+    e.until(Duration::from_secs(5), |s| {
+        matches!(
+            s.mode.plan_dialog().map(|d| &d.stage),
+            Some(DialogStage::Force { .. })
+        )
+    })
+    .await;
+    let Some(DialogStage::Force { conflicts }) =
+        e.driver.state.mode.plan_dialog().map(|d| &d.stage)
+    else {
+        unreachable!()
+    };
+    let named: Vec<_> = conflicts
+        .iter()
+        .map(|(k, c)| format!("{} {} {}", k.name, c.field, c.manager))
+        .collect();
+    assert!(
+        named
+            .iter()
+            .any(|n| n.starts_with("redis") && n.ends_with("kubectl-scale")),
+        "{named:?}"
+    );
+    assert_eq!(
+        e.driver.state.inv.drifted_keys().len(),
+        5,
+        "nothing changed without force"
+    );
+    e.key(KeyCode::Char('F'));
     let took = e
         .until(Duration::from_secs(5), |s| {
             s.inv.drifted_keys().is_empty()
@@ -266,6 +296,7 @@ async fn a_broken_commit_keeps_good_files_and_never_offers_to_prune() {
     );
     // Objects of the broken file now look undeclared, but nothing may be pruned on a broken state.
     e.key(KeyCode::Char('S'));
+    e.key(KeyCode::Char('p'));
     let plan = e.driver.state.mode.dialog().cloned().expect("plan");
     assert!(
         plan.items.iter().all(|i| i.op != PlanOp::Prune),

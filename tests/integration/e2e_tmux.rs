@@ -82,13 +82,33 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
     );
     tmux.keys("Escape");
 
-    // Converge everything: the plan first, then apply.
+    // Converge everything: the plan first (prune asked for with p), then apply; the hand
+    // edits own their fields, so the server refuses until F takes them.
     tmux.keys("S");
+    tmux.wait_for(
+        &[
+            "sync plan",
+            "1 create, 3 patch, 0 prune",
+            "prune off: 1 orphan",
+        ],
+        Duration::from_secs(5),
+    );
+    tmux.keys("p");
     let plan = tmux.wait_for(
-        &["sync plan", "1 create, 3 patch, 1 prune", "PRUNE"],
+        &[
+            "sync plan",
+            "1 create, 3 patch, 1 prune",
+            "PRUNE",
+            "will be DELETED",
+        ],
         Duration::from_secs(5),
     );
     tmux.keys("y");
+    let conflicts = tmux.wait_for(
+        &["conflicts", "owned by kubectl-scale", "F: apply again"],
+        Duration::from_secs(5),
+    );
+    tmux.keys("F");
     let start = Instant::now();
     let done = tmux.wait_for(
         &[
@@ -112,7 +132,7 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
     let log =
         std::fs::read_to_string(state_dir.path().join("kdrift/kdrift.log")).unwrap_or_default();
     for screen in [
-        &first, &redis, &split, &all, &at_change, &secret, &plan, &done, &log,
+        &first, &redis, &split, &all, &at_change, &secret, &plan, &conflicts, &done, &log,
     ] {
         for value in SECRET_VALUES {
             assert!(

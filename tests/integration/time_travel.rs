@@ -2,7 +2,9 @@
 //! come back to HEAD; the branch moving meanwhile does not pull the view back. Commit reads,
 //! changed files and history go through the real driver and its newest-wins jobs.
 
-use crate::common::{NOW_MS, captured, demo, demo_state, key, press, press_msg, select, status};
+use crate::common::{
+    NOW_MS, captured, demo, demo_state, key, press, press_msg, screen, select, status,
+};
 use crossterm::event::KeyCode;
 use kdrift::app::{Cmd, JobReply, Mode, Msg, State};
 use kdrift::runtime::Driver;
@@ -13,12 +15,6 @@ use kdrift_sim::SimCluster;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::Duration;
-
-fn screen(state: &State, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| kdrift::ui::draw(f, state)).unwrap();
-    t.backend().to_string()
-}
 
 /// The driver over `state`, reading commits of the captured demo repo (its cluster is not
 /// needed: these jobs only read git).

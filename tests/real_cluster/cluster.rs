@@ -4,7 +4,7 @@
 
 use crate::common::testbed::{App, Engine, applied_app, resource, testbed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdrift::app::Msg;
+use kdrift::app::{DialogStage, Msg};
 use kdrift_engine::model::DriftStatus;
 use kdrift_engine::repo::{RepoFile, write_history};
 use std::time::Duration;
@@ -59,6 +59,46 @@ fn check_reports_exactly_the_objects_changed_by_hand() {
         "configmap/stray",
         "app.kubernetes.io/managed-by=kdrift",
     ]);
+    // applied by kdrift from this repo: an orphan; with only the label, or another repo's
+    // source, it is someone else's and not reported
+    let source = std::fs::canonicalize(&repo).unwrap().display().to_string();
+    tb.kubectl(&[
+        "-n",
+        ns.as_str(),
+        "annotate",
+        "configmap/stray",
+        &format!("kdrift.dev/source={source}"),
+    ]);
+    for (name, source) in [
+        ("label-only", None),
+        ("theirs", Some("https://git.example/other")),
+    ] {
+        tb.kubectl(&[
+            "-n",
+            ns.as_str(),
+            "create",
+            "configmap",
+            name,
+            "--from-literal=a=b",
+        ]);
+        tb.kubectl(&[
+            "-n",
+            ns.as_str(),
+            "label",
+            &format!("configmap/{name}"),
+            "app.kubernetes.io/managed-by=kdrift",
+        ]);
+        if let Some(source) = source {
+            let annotation = format!("kdrift.dev/source={source}");
+            tb.kubectl(&[
+                "-n",
+                ns.as_str(),
+                "annotate",
+                &format!("configmap/{name}"),
+                &annotation,
+            ]);
+        }
+    }
 
     let (code, json, stderr) = tb.check(&repo, &tb.admin);
     assert_eq!(code, 1, "{json:#}\n{stderr}");
@@ -119,15 +159,39 @@ async fn a_live_edit_shows_within_two_seconds_and_reverting_returns_to_in_sync()
     })
     .await;
 
-    // And converging through kdrift itself works on a real server (SSA with force over kubectl's field).
+    // Converging through kdrift on a real server: kubectl now owns the field, so the apply
+    // without force is refused with the manager and field named, and nothing changes; F (the
+    // second confirmation) takes it.
     tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"k":"by-hand"}}"#);
     e.pump_until(Duration::from_secs(2), |s| s.inv.drifted_keys().len() == 1)
         .await;
-    e.send(Msg::Key(KeyEvent::new(
-        KeyCode::Char('S'),
-        KeyModifiers::NONE,
-    )));
-    e.send(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let key = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    e.send(key(KeyCode::Char('S')));
+    e.send(key(KeyCode::Enter));
+    e.pump_until(Duration::from_secs(5), |s| {
+        matches!(
+            s.mode.plan_dialog().map(|d| &d.stage),
+            Some(DialogStage::Force { .. })
+        )
+    })
+    .await;
+    let Some(DialogStage::Force { conflicts }) = e.state().mode.plan_dialog().map(|d| &d.stage)
+    else {
+        unreachable!()
+    };
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].1.field, ".data.k");
+    assert_eq!(conflicts[0].1.manager, "kubectl-patch");
+    let k = tb.kubectl(&[
+        "-n",
+        ns.as_str(),
+        "get",
+        "configmap/cfg",
+        "-o",
+        "jsonpath={.data.k}",
+    ]);
+    assert_eq!(k, "by-hand", "nothing applied without force");
+    e.send(key(KeyCode::Char('F')));
     e.pump_until(Duration::from_secs(5), |s| {
         s.inv.drifted_keys().is_empty() && s.sync.is_none()
     })

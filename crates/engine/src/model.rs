@@ -7,6 +7,9 @@ use std::fmt;
 /// Label kdrift puts on everything it applies; only objects carrying it may be pruned.
 pub const OWNER_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const OWNER_VALUE: &str = "kdrift";
+/// Annotation naming the repo and path an object was applied from (`Snapshot::source`): with the
+/// label, what makes an object this repo's to prune; the label alone is shared by every repo.
+pub const SOURCE_ANNOTATION: &str = "kdrift.dev/source";
 /// Field manager used for every server-side apply.
 pub const FIELD_MANAGER: &str = "kdrift";
 
@@ -108,6 +111,30 @@ pub struct ManifestError {
     pub source: String,
     pub line: Option<usize>,
     pub message: String,
+}
+
+/// A GitOps controller that reconciles an object (by its labels, annotations or field managers):
+/// applying over it directly starts a tug of war, pruning it is never kdrift's call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct GitOpsOwner {
+    /// "Flux" or "Argo CD".
+    pub tool: &'static str,
+    /// `Kustomization`, `HelmRelease` or `Application`.
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+    /// None when only a field manager gave the tool away.
+    pub name: Option<String>,
+}
+
+impl fmt::Display for GitOpsOwner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.tool, self.kind)?;
+        match (&self.namespace, &self.name) {
+            (Some(ns), Some(name)) => write!(f, " {ns}/{name}"),
+            (None, Some(name)) => write!(f, " {name}"),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -4,13 +4,14 @@ use super::*;
 
 #[test]
 fn opening_the_plan() {
-    // where the cursor is, the key → the plan's (create, patch, prune), or the notice instead
+    // where the cursor is, the key → the plan's (create, patch, prune), or the notice instead;
+    // prune is off until asked for, so an orphan opens a plan that only offers it
     type Case<'a> = (&'a str, char, Result<(usize, usize, usize), &'a str>);
     let cases: &[Case] = &[
-        ("shop/Service/api", 'S', Ok((1, 3, 1))),
+        ("shop/Service/api", 'S', Ok((1, 3, 0))),
         ("shop/Service/api", 's', Ok((1, 0, 0))),
         ("shop/StatefulSet/redis", 's', Ok((0, 1, 0))),
-        ("shop/Deployment/legacy-worker", 's', Ok((0, 0, 1))),
+        ("shop/Deployment/legacy-worker", 's', Ok((0, 0, 0))),
         ("shop/Deployment/frontend", 's', Err("nothing to converge")),
     ];
     for (row, k, want) in cases {
@@ -66,7 +67,7 @@ fn closing_the_plan() {
         ("Enter applies", &[Code(KeyCode::Enter)], true, false),
         (
             "other keys do nothing",
-            &[C('j'), C('s'), C('?')],
+            &[C('j'), C('s'), C('?'), C('F')],
             false,
             true,
         ),
@@ -89,7 +90,13 @@ fn closing_the_plan() {
 fn confirm_emits_the_plan_and_tracks_progress() {
     let mut state = demo_state();
     key(&mut state, 'S');
+    assert_eq!(
+        state.mode.dialog().map(|p| (p.items.len(), p.orphans)),
+        Some((4, 1))
+    );
+    key(&mut state, 'p');
     let expected = state.mode.dialog().cloned().unwrap();
+    assert!(expected.prune && expected.orphans == 0);
     let plan = press(&mut state, KeyCode::Enter)
         .into_iter()
         .find_map(|c| match c {
@@ -112,59 +119,192 @@ fn confirm_emits_the_plan_and_tracks_progress() {
         press_msg(&mut state, Msg::Sync(done));
     }
     assert_eq!(state.sync.as_ref().map(|p| p.done), Some(5));
-    press_msg(
-        &mut state,
-        Msg::Sync(SyncEvent::Finished { ok: 5, failed: 0 }),
-    );
+    let outcome = SyncOutcome {
+        applied: plan.items.iter().map(|i| i.key.clone()).collect(),
+        ..SyncOutcome::default()
+    };
+    press_msg(&mut state, Msg::Sync(SyncEvent::Finished(outcome)));
     assert!(state.sync.is_none());
 }
 
 #[test]
 fn sync_results_become_notices() {
     let key0 = || demo_state().inv.drifted_keys()[0].clone();
-    let refused = SyncError::Forbidden {
-        verb: "patch",
-        key: key0(),
-    };
+    let refused = SyncError::Forbidden { verb: "patch" };
+    let rest = || demo_state().inv.drifted_keys()[1..4].to_vec();
     // what the sync reports → the notice it leaves
-    let cases: Vec<(Vec<SyncEvent>, NoticeKind, String)> = vec![
+    let cases: Vec<(SyncOutcome, NoticeKind, String)> = vec![
         (
-            vec![SyncEvent::PreflightFailed(refused.clone())],
+            SyncOutcome {
+                failed: vec![(key0(), refused.clone())],
+                not_applied: rest(),
+                stopped_at: Some("permission check".into()),
+                refused_by_dry_run: true,
+                ..SyncOutcome::default()
+            },
             NoticeKind::Error,
             format!(
-                "nothing applied: dry-run failed: forbidden: you may not patch {}",
+                "sync stopped at permission check (refused by the dry-run: nothing of that step changed): 1 failed, 0 applied, 3 not applied: {}: forbidden: you may not patch it",
                 key0()
             ),
         ),
         (
-            vec![
-                SyncEvent::ItemDone {
-                    key: key0(),
-                    result: Err(refused),
-                },
-                SyncEvent::Finished { ok: 4, failed: 1 },
-            ],
+            SyncOutcome {
+                applied: rest(),
+                failed: vec![(key0(), refused)],
+                stopped_at: Some("wave 0".into()),
+                ..SyncOutcome::default()
+            },
             NoticeKind::Error,
-            format!("sync: 1 failed, 4 applied: {}: forbidden", key0()),
+            format!(
+                "sync stopped at wave 0: 1 failed, 3 applied, 0 not applied: {}: forbidden",
+                key0()
+            ),
         ),
         (
-            vec![SyncEvent::Finished { ok: 5, failed: 0 }],
+            SyncOutcome {
+                applied: demo_state().inv.drifted_keys(),
+                ..SyncOutcome::default()
+            },
             NoticeKind::Info,
             "sync: 5 applied; waiting for the cluster…".into(),
         ),
     ];
-    for (events, kind, text) in cases {
+    for (outcome, kind, text) in cases {
         let mut state = demo_state();
         key(&mut state, 'S');
         key(&mut state, 'y');
-        for e in events {
-            press_msg(&mut state, Msg::Sync(e));
-        }
+        press_msg(&mut state, Msg::Sync(SyncEvent::Finished(outcome)));
         let last = state.notices.last().unwrap();
         assert_eq!(last.kind, kind);
         assert!(last.text.starts_with(&text), "{:?} vs {text:?}", last.text);
         assert!(state.sync.is_none());
+        assert!(
+            state.mode.dialog().is_none(),
+            "no second confirmation asked"
+        );
     }
+}
+
+#[test]
+fn a_conflict_asks_for_force_and_only_f_gives_it() {
+    let mut state = demo_state();
+    key(&mut state, 'S');
+    key(&mut state, 'y');
+    let redis = state
+        .inv
+        .drifted_keys()
+        .into_iter()
+        .find(|k| k.name == "redis")
+        .unwrap();
+    let conflict = Conflict {
+        manager: "kubectl-scale".into(),
+        field: ".spec.replicas".into(),
+    };
+    let outcome = SyncOutcome {
+        failed: vec![(redis.clone(), SyncError::Conflict(vec![conflict.clone()]))],
+        not_applied: vec![],
+        stopped_at: Some("wave 0".into()),
+        refused_by_dry_run: true,
+        ..SyncOutcome::default()
+    };
+    press_msg(&mut state, Msg::Sync(SyncEvent::Finished(outcome)));
+    let dialog = state.mode.plan_dialog().expect("asked again");
+    assert_eq!(
+        dialog.stage,
+        DialogStage::Force {
+            conflicts: vec![(redis.clone(), conflict)]
+        }
+    );
+    let text = screen(&state, 100, 30);
+    assert!(
+        text.contains(".spec.replicas") && text.contains("owned by kubectl-scale"),
+        "{text}"
+    );
+    for not_force in ['y', 'p'] {
+        assert!(
+            key(&mut state, not_force).is_empty(),
+            "{not_force} is not F"
+        );
+        assert!(state.mode.plan_dialog().is_some());
+    }
+    let plan = key(&mut state, 'F')
+        .into_iter()
+        .find_map(|c| match c {
+            Cmd::Sync(p) => Some(p),
+            _ => None,
+        })
+        .expect("F applies again");
+    assert!(plan.force, "this time taking the fields");
+}
+
+#[test]
+fn an_immutable_field_recreates_only_after_the_name_is_typed() {
+    let mut state = demo_state();
+    key(&mut state, 'S');
+    key(&mut state, 'y');
+    let cfg = state
+        .inv
+        .drifted_keys()
+        .into_iter()
+        .find(|k| k.name == "frontend-config")
+        .unwrap();
+    let outcome = SyncOutcome {
+        failed: vec![(cfg.clone(), SyncError::Immutable(vec!["data".into()]))],
+        refused_by_dry_run: true,
+        ..SyncOutcome::default()
+    };
+    press_msg(&mut state, Msg::Sync(SyncEvent::Finished(outcome)));
+    assert!(screen(&state, 100, 30).contains("Type its name to confirm"));
+    assert!(
+        press(&mut state, KeyCode::Enter).is_empty(),
+        "nothing typed yet"
+    );
+    for c in "frontend-confi".chars() {
+        key(&mut state, c);
+    }
+    assert!(
+        press(&mut state, KeyCode::Enter).is_empty(),
+        "not the whole name"
+    );
+    key(&mut state, 'g');
+    let plan = press(&mut state, KeyCode::Enter)
+        .into_iter()
+        .find_map(|c| match c {
+            Cmd::Sync(p) => Some(p),
+            _ => None,
+        })
+        .expect("the name confirms");
+    let item = plan.items.iter().find(|i| i.key == cfg).unwrap();
+    assert_eq!(
+        item.op,
+        PlanOp::Recreate {
+            fields: vec!["data".into()]
+        }
+    );
+}
+
+#[test]
+fn marked_rows_are_planned_together() {
+    let mut state = demo_state();
+    let drifted = state.inv.drifted_keys();
+    select(&mut state, &drifted[0].to_string());
+    key(&mut state, ' ');
+    select(&mut state, &drifted[2].to_string());
+    key(&mut state, ' ');
+    key(&mut state, 's');
+    let planned: Vec<_> = state
+        .mode
+        .dialog()
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.key.clone())
+        .collect();
+    let mut want = vec![drifted[0].clone(), drifted[2].clone()];
+    want.retain(|k| planned.contains(k));
+    assert_eq!(planned.len(), 2, "{planned:?}");
+    assert_eq!(planned.len(), want.len());
 }
 
 #[test]
@@ -208,7 +348,7 @@ fn a_forbidden_object_is_blocked_in_the_plan_with_the_reason() {
         .filter(|k| k.kind == "Secret")
         .cloned()
         .collect();
-    let plan = state.inv.plan_sync(&all);
+    let plan = state.inv.plan_sync(&all, false);
     assert!(plan.items.is_empty());
     assert!(
         plan.blocked[0].1.contains("forbidden"),

@@ -105,20 +105,30 @@ async fn watch_events_turn_rows_and_raise_notices() {
     let demo = demo().await;
     let mut state = demo_state();
     key(&mut state, 'S');
+    key(&mut state, 'p');
     let plan = state.mode.dialog().cloned().unwrap();
+    assert!(plan.prune, "p asks for the orphan to be pruned");
+    let force = kdrift_engine::cluster::ApplyOptions {
+        force: true,
+        ..Default::default()
+    };
     for item in &plan.items {
         match &item.manifest {
             Some(m) => {
-                let obj = kdrift_engine::cluster::apply_object(&demo.resolver, &item.key, m, false)
+                let obj = kdrift_engine::cluster::apply_object(&demo.resolver, &item.key, m, force)
                     .await
                     .unwrap();
                 press_msg(&mut state, Msg::Kube(KubeEvent::Applied(obj)));
             }
             None => {
                 let live = (*state.inv.live()[&item.key]).clone();
-                kdrift_engine::cluster::delete_object(&demo.resolver, &item.key)
-                    .await
-                    .unwrap();
+                kdrift_engine::cluster::delete_object(
+                    &demo.resolver,
+                    &item.key,
+                    Default::default(),
+                )
+                .await
+                .unwrap();
                 press_msg(&mut state, Msg::Kube(KubeEvent::Deleted(live)));
             }
         }

@@ -6,13 +6,17 @@ mod diff_pane;
 mod events;
 mod keys;
 
-use crate::common::{ctrl, demo, demo_state, key, press, press_msg, select, selected, status};
+use crate::common::{
+    ctrl, demo, demo_state, key, press, press_msg, screen, select, selected, status,
+};
 use crossterm::event::KeyCode;
+use kdrift::app::DialogStage;
 use kdrift::app::{Cmd, Mode, Msg, NoticeKind, Pane, State};
+use kdrift_engine::cluster::Conflict;
 use kdrift_engine::cluster::KubeEvent;
 use kdrift_engine::model::{DriftStatus, Gvk};
 use kdrift_engine::repo::{RepoError, RepoEvent};
-use kdrift_engine::sync::{PlanOp, SyncError, SyncEvent};
+use kdrift_engine::sync::{PlanOp, SyncError, SyncEvent, SyncOutcome};
 use serde_json::json;
 
 /// A key as a test spells it: a character, or a named key.

@@ -7,13 +7,17 @@ mod connect;
 mod error;
 mod events;
 mod logs;
+mod refusal;
 mod resolve;
 mod schema;
 mod scope;
 mod watch;
 
 pub use access::{WatchScopes, can, watch_scopes};
-pub use apply::{apply_object, delete_object, dry_run_apply};
+pub use apply::{
+    ApplyOptions, DeleteOptions, apply_object, crd_established, delete_object, dry_run_apply,
+    get_object, wait_discoverable, wait_for,
+};
 pub use confirm::{
     ConfirmRequest, Confirmation, Confirmed, Confirmer, confirm, live_fingerprint,
     resource_version, spawn_confirmer,
@@ -22,6 +26,7 @@ pub use connect::connect;
 pub use error::{ClusterError, ConnectError};
 pub use events::{KubeEvent, WatchRequest};
 pub use logs::{LogEvent, LogLine, LogTarget, follow_logs};
+pub use refusal::Conflict;
 pub use resolve::Resolver;
 pub use scope::{Prepared, prepare};
 pub use watch::{object_value, spawn_watch};

@@ -6,7 +6,7 @@
 use super::compare::compare_whole;
 use super::normalize::strip_server_fields;
 use super::schema::Shape;
-use crate::model::{FieldChange, OWNER_LABEL};
+use crate::model::{FieldChange, OWNER_LABEL, SOURCE_ANNOTATION};
 use serde_json::Value;
 
 /// kdrift's own bookkeeping on objects it applies: not something git declares.
@@ -17,7 +17,7 @@ pub const COMMIT_ANNOTATION: &str = "kdrift.dev/commit";
 const SERVER_ANNOTATIONS: &[&str] = &["deprecated.daemonset.template.generation"];
 
 /// What converging would change: the dry-run's object (`server`) against `live`, both without
-/// status, server-set metadata and kdrift's ownership label and commit annotation.
+/// status, server-set metadata and kdrift's ownership label, source and commit annotations.
 pub fn server_changes(
     server: &Value,
     live: &Value,
@@ -44,8 +44,9 @@ pub fn comparable(obj: &Value) -> Value {
         *map = ordered;
     }
     if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
-        let annotations =
-            std::iter::once(COMMIT_ANNOTATION).chain(SERVER_ANNOTATIONS.iter().copied());
+        let annotations = [COMMIT_ANNOTATION, SOURCE_ANNOTATION]
+            .into_iter()
+            .chain(SERVER_ANNOTATIONS.iter().copied());
         let drop =
             std::iter::once(("labels", OWNER_LABEL)).chain(annotations.map(|a| ("annotations", a)));
         for (field, key) in drop {

@@ -5,7 +5,7 @@
 use super::Inventory;
 use crate::cluster::{ConfirmRequest, Confirmation, Confirmed, live_fingerprint, resource_version};
 use crate::model::{DriftReport, DriftStatus, ResourceKey, Stage};
-use crate::sync::applied_manifest;
+use crate::sync::{Stamp, applied_manifest};
 use std::sync::Arc;
 
 impl Inventory {
@@ -60,7 +60,7 @@ impl Inventory {
                 if !already {
                     self.to_confirm.push(ConfirmRequest {
                         key: key.clone(),
-                        manifest: applied_manifest(&desired.manifest, None),
+                        manifest: applied_manifest(&desired.manifest, Stamp::default()),
                         desired: desired.manifest.clone(),
                         live: live.clone(),
                         shape: self.shapes.get(&key.gvk()).cloned(),

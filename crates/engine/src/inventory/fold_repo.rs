@@ -68,6 +68,8 @@ impl Inventory {
             branch: snap.branch.clone(),
             commit: snap.commit.clone(),
         });
+        let source_changed = self.source.as_deref() != Some(snap.source.as_str());
+        self.source = Some(snap.source.clone());
         let old = std::mem::replace(
             &mut self.desired,
             snap.desired
@@ -98,7 +100,7 @@ impl Inventory {
         if rules_changed {
             self.judge_everything_again();
         }
-        self.refresh_after_snapshot(&old);
+        self.refresh_after_snapshot(&old, source_changed);
         let requests = self.watch_requests(kinds, &old);
         self.raise(Fact::Watch(requests));
         // From here on the cluster's changes raise drift again, unless a kind still waits for

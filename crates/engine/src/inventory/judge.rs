@@ -1,10 +1,11 @@
 //! Judging rows: one object at a time as events arrive, only changed ones after a new commit,
-//! everything when the set of namespaces the repo declares (and so what counts as an orphan)
-//! changes. Forbidden and failed kinds are error rows, never stale verdicts.
+//! everything when the repo's source (and so what counts as an orphan) changes. Forbidden and
+//! failed kinds are error rows, never stale verdicts.
 
 use super::{Fact, Inventory, ManifestRow};
 use crate::drift::assess_shaped;
 use crate::model::{Desired, DriftReport, DriftStatus, Gvk, ResourceKey, WatchState};
+use crate::sync::applied_from;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -26,7 +27,7 @@ impl Inventory {
                 self.live_object(key),
                 self.shapes.get(&key.gvk()).map(|s| &**s),
             )
-            .filter(|r| r.status != DriftStatus::Orphan || self.in_managed_namespace(key)),
+            .filter(|r| r.status != DriftStatus::Orphan || self.applied_here(key)),
         };
         let Some(local) = report else {
             self.verdicts.remove(key);
@@ -100,15 +101,13 @@ impl Inventory {
     }
 
     /// kdrift's label says "applied by kdrift", not by *this* repo: another repo's objects must never
-    /// look like orphans here (and be offered for pruning). So an orphan must sit in a namespace this
-    /// repo declares objects in; cluster-scoped leftovers are not claimed.
-    fn in_managed_namespace(&self, key: &ResourceKey) -> bool {
-        key.namespace.as_ref().is_some_and(|ns| {
-            self.desired.keys().any(|d| {
-                d.namespace.as_ref() == Some(ns)
-                    || (d.kind == "Namespace" && d.group.is_empty() && &d.name == ns)
-            })
-        })
+    /// look like orphans here (and be offered for pruning). So an orphan must carry this repo and
+    /// path's source annotation as well.
+    fn applied_here(&self, key: &ResourceKey) -> bool {
+        match (&self.source, self.live_object(key)) {
+            (Some(source), Some(live)) => applied_from(live, source),
+            _ => false,
+        }
     }
 
     /// Discovery says the kind is cluster-scoped: objects git declared without a namespace were given
@@ -139,10 +138,14 @@ impl Inventory {
     }
 
     /// After a new commit only rows whose desired object changed are judged again (a commit touching
-    /// a few files of 10k costs a few `assess` calls, not 10k). When the set of namespaces the repo
-    /// declares changes, which objects count as orphans may change too: then everything is rebuilt.
-    pub(super) fn refresh_after_snapshot(&mut self, old: &BTreeMap<ResourceKey, Desired>) {
-        if managed_namespaces(old) != managed_namespaces(&self.desired) {
+    /// a few files of 10k costs a few `assess` calls, not 10k). When the source (repo and path)
+    /// changes, which objects count as orphans may change too: then everything is rebuilt.
+    pub(super) fn refresh_after_snapshot(
+        &mut self,
+        old: &BTreeMap<ResourceKey, Desired>,
+        source_changed: bool,
+    ) {
+        if source_changed {
             self.rebuild_all();
             return;
         }
@@ -208,16 +211,4 @@ impl Inventory {
             })
             .collect();
     }
-}
-
-/// The namespaces that make a kdrift-labelled object an orphan here (see `in_managed_namespace`).
-fn managed_namespaces(desired: &BTreeMap<ResourceKey, Desired>) -> BTreeSet<&str> {
-    desired
-        .keys()
-        .filter_map(|k| match &k.namespace {
-            Some(ns) => Some(ns.as_str()),
-            None if k.kind == "Namespace" && k.group.is_empty() => Some(k.name.as_str()),
-            None => None,
-        })
-        .collect()
 }

@@ -25,7 +25,7 @@ use crate::model::{
     WatchState,
 };
 use crate::repo::{CommitInfo, STALE};
-use crate::sync::{SyncPlan, plan_sync, withhold_prunes};
+use crate::sync::{PlanInput, SyncPlan, plan_sync, withhold_prunes};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -104,6 +104,9 @@ pub enum Fact {
 pub struct Inventory {
     /// The commit being compared against (HEAD, or an older one while time traveling).
     pub repo: Option<RepoView>,
+    /// The repo and path applying the desired state (`Snapshot::source`): only objects stamped
+    /// with it are this repo's orphans.
+    pub source: Option<String>,
     /// The followed revision's newest commit, and its history.
     pub head: Option<CommitInfo>,
     pub log: Vec<CommitInfo>,
@@ -237,11 +240,19 @@ impl Inventory {
         }
     }
 
-    /// What converging `keys` would do. Prunes are withheld whenever the desired state may be
-    /// incomplete: a manifest failed to parse, or git declares nothing.
-    pub fn plan_sync(&self, keys: &[ResourceKey]) -> SyncPlan {
-        let commit = self.repo.as_ref().map(|r| r.commit.id.as_str());
-        let mut plan = plan_sync(keys, &self.verdicts, &self.desired, commit);
+    /// What converging `keys` would do; orphans are deleted only when `prune` asks. Prunes are
+    /// withheld whenever the desired state may be incomplete: a manifest failed to parse, or git
+    /// declares nothing.
+    pub fn plan_sync(&self, keys: &[ResourceKey], prune: bool) -> SyncPlan {
+        let input = PlanInput {
+            reports: &self.verdicts,
+            desired: &self.desired,
+            live: &self.live,
+            commit: self.repo.as_ref().map(|r| r.commit.id.as_str()),
+            source: self.source.as_deref(),
+            prune,
+        };
+        let mut plan = plan_sync(keys, &input);
         if !self.manifest_errors.is_empty() {
             withhold_prunes(&mut plan, "not pruned: some manifests failed to parse");
         } else if self.desired.is_empty() {

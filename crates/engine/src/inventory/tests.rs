@@ -4,7 +4,7 @@
 use super::*;
 use crate::cluster::KubeEvent;
 use crate::drift::IgnoreRules;
-use crate::model::{Fight, OWNER_LABEL, OWNER_VALUE};
+use crate::model::{Fight, OWNER_LABEL, OWNER_VALUE, SOURCE_ANNOTATION};
 use crate::repo::{RepoError, RepoEvent, Snapshot};
 use serde_json::json;
 
@@ -23,8 +23,17 @@ fn configmap(ns: &str, name: &str, v: &str) -> Value {
            "metadata": {"name": name, "namespace": ns}, "data": {"v": v}})
 }
 
+/// Applied by kdrift from this repo (`snapshot`'s source).
 fn owned(mut obj: Value) -> Value {
     obj["metadata"]["labels"] = json!({ OWNER_LABEL: OWNER_VALUE });
+    obj["metadata"]["annotations"] = json!({ SOURCE_ANNOTATION: "r" });
+    obj
+}
+
+/// kdrift's label, but applied from another repo.
+fn owned_elsewhere(mut obj: Value) -> Value {
+    obj["metadata"]["labels"] = json!({ OWNER_LABEL: OWNER_VALUE });
+    obj["metadata"]["annotations"] = json!({ SOURCE_ANNOTATION: "another" });
     obj
 }
 
@@ -39,6 +48,7 @@ fn snapshot(id: &str, objects: &[Value]) -> Snapshot {
         .collect();
     Snapshot {
         repo: "r".into(),
+        source: "r".into(),
         branch: Some("main".into()),
         commit: commit(id),
         desired,
@@ -66,7 +76,8 @@ fn listed(objects: &[Value]) -> KubeEvent {
 }
 
 /// Git declares `a/one` (v=1) and `a/two`; the cluster has `a/one` at `live_one`, an owned
-/// leftover `a/old`, an owned object elsewhere `b/far`, and an unrelated `a/stranger`.
+/// leftover `a/old`, one applied from this repo in a namespace git no longer uses `b/far`,
+/// another repo's `a/theirs`, and an unrelated `a/stranger`.
 fn settled(live_one: &str) -> (Inventory, Vec<Fact>) {
     let mut inv = Inventory::default();
     let git = [configmap("a", "one", "1"), configmap("a", "two", "2")];
@@ -75,6 +86,7 @@ fn settled(live_one: &str) -> (Inventory, Vec<Fact>) {
         configmap("a", "one", live_one),
         owned(configmap("a", "old", "x")),
         owned(configmap("b", "far", "x")),
+        owned_elsewhere(configmap("a", "theirs", "x")),
         configmap("a", "stranger", "x"),
     ];
     facts.extend(inv.on_kube(listed(&live)));
@@ -96,8 +108,10 @@ fn first_list_judges_every_row_and_settles() {
         ("a", "one", Some(DriftStatus::Modified)),
         ("a", "two", Some(DriftStatus::Missing)),
         ("a", "old", Some(DriftStatus::Orphan)),
-        // kdrift's label outside the namespaces this repo declares: another repo's, not ours
-        ("b", "far", None),
+        // this repo's source: an orphan wherever it is
+        ("b", "far", Some(DriftStatus::Orphan)),
+        // kdrift's label with another repo's source: not ours
+        ("a", "theirs", None),
         // neither declared nor owned: not kept at all
         ("a", "stranger", None),
     ];
@@ -167,6 +181,7 @@ fn the_last_drift_going_away_is_converged() {
         !facts.iter().any(|f| matches!(f, Fact::Converged { .. })),
         "an orphan is left"
     );
+    inv.on_kube(KubeEvent::Deleted(owned(configmap("b", "far", "x"))));
     let gone = owned(configmap("a", "old", "x"));
     let facts = inv.on_kube(KubeEvent::Deleted(gone));
     assert_eq!(facts, [Fact::Converged { resources: 2 }]);
@@ -208,7 +223,7 @@ fn unreadable_kinds_are_error_rows_that_block_sync() {
         let (_, report) = inv.verdicts.iter().find(|(k, _)| k.name == "one").unwrap();
         assert_eq!(report.status, DriftStatus::Error);
         assert!(report.message.as_deref().unwrap().contains(message));
-        let plan = inv.plan_sync(&inv.verdicts.keys().cloned().collect::<Vec<_>>());
+        let plan = inv.plan_sync(&inv.verdicts.keys().cloned().collect::<Vec<_>>(), true);
         assert!(
             plan.blocked.iter().any(|(k, _)| k.name == "one"),
             "{plan:?}"
@@ -221,7 +236,12 @@ fn prunes_are_withheld_when_git_may_be_incomplete() {
     let (mut inv, _) = settled("9");
     let all = |inv: &Inventory| inv.verdicts.keys().cloned().collect::<Vec<_>>();
     let prunes = |plan: &SyncPlan| plan.count(|o| *o == crate::sync::PlanOp::Prune);
-    assert_eq!(prunes(&inv.plan_sync(&all(&inv))), 1, "the orphan");
+    assert_eq!(prunes(&inv.plan_sync(&all(&inv), true)), 2, "the orphans");
+    assert_eq!(
+        prunes(&inv.plan_sync(&all(&inv), false)),
+        0,
+        "prune is asked for"
+    );
     let mut broken = snapshot(
         "b",
         &[configmap("a", "one", "1"), configmap("a", "two", "2")],
@@ -232,7 +252,7 @@ fn prunes_are_withheld_when_git_may_be_incomplete() {
         message: "invalid YAML".into(),
     });
     inv.on_repo(RepoEvent::Snapshot(Box::new(broken)));
-    let plan = inv.plan_sync(&all(&inv));
+    let plan = inv.plan_sync(&all(&inv), true);
     assert_eq!(prunes(&plan), 0);
     assert!(
         plan.blocked
@@ -706,11 +726,11 @@ mod ignore_rules {
             &[configmap("a", "one", "1")],
         ))));
         let mut old = owned(configmap("a", "old", "x"));
-        old["metadata"]["annotations"] =
-            json!({"argocd.argoproj.io/compare-options": "IgnoreExtraneous"});
+        old["metadata"]["annotations"]["argocd.argoproj.io/compare-options"] =
+            json!("IgnoreExtraneous");
         inv.on_kube(listed(&[configmap("a", "one", "1"), old]));
         assert_eq!(verdict(&inv, "a", "old"), Some(DriftStatus::Skipped));
-        let plan = inv.plan_sync(&inv.verdicts.keys().cloned().collect::<Vec<_>>());
+        let plan = inv.plan_sync(&inv.verdicts.keys().cloned().collect::<Vec<_>>(), true);
         assert!(plan.items.is_empty(), "{plan:?}");
     }
 }

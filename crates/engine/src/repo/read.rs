@@ -23,6 +23,10 @@ pub struct CommitInfo {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub repo: String,
+    /// Who applies this desired state, written on every object kdrift applies so that only this
+    /// repo and path ever prune them: the repo's `origin` URL (without credentials) or, for a repo
+    /// with none, its directory; then the path inside it.
+    pub source: String,
     pub branch: Option<String>,
     pub commit: CommitInfo,
     pub desired: Vec<Desired>,
@@ -194,6 +198,7 @@ pub fn read_snapshot_with(
     cache.end();
     Ok(Snapshot {
         repo: path.display().to_string(),
+        source: source_of(&repo, path, &prefix),
         branch,
         commit: info,
         desired,
@@ -202,6 +207,35 @@ pub fn read_snapshot_with(
         log,
         ignore,
     })
+}
+
+/// `origin`'s URL when there is one (so every clone of a repo is the same source), else the
+/// directory; `:path` when a path inside the repo was chosen.
+fn source_of(repo: &gix::Repository, path: &Path, prefix: &str) -> String {
+    let origin = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| {
+            r.url(gix::remote::Direction::Fetch)
+                .map(|u| u.to_bstring().to_string())
+        })
+        .map(|u| {
+            let u = super::repo_url::redact_url(&u);
+            let u = u.trim_end_matches('/');
+            u.strip_suffix(".git").unwrap_or(u).to_string()
+        });
+    let base = origin.unwrap_or_else(|| {
+        std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string()
+    });
+    let sub = prefix.trim_matches('/');
+    if sub.is_empty() {
+        base
+    } else {
+        format!("{base}:{sub}")
+    }
 }
 
 /// The repo's own config file, read from the commit like the manifests.

@@ -1,7 +1,12 @@
-//! Converging: a pure plan (what will be created, patched, pruned) and the executor that carries it out.
+//! Converging: a pure plan (what will be created, patched, pruned, in which order) and the
+//! executor that carries it out step by step.
 
 mod execute;
+mod order;
+mod ownership;
 mod plan;
 
-pub use execute::{SyncError, SyncEvent, run_sync};
-pub use plan::{PlanItem, PlanOp, SyncPlan, applied_manifest, plan_sync, withhold_prunes};
+pub use execute::{SyncError, SyncEvent, SyncOutcome, run_sync};
+pub use order::{Step, is_bootstrap, kind_rank, wave_of};
+pub use ownership::{Stamp, applied_from, applied_manifest, gitops_owner};
+pub use plan::{PlanInput, PlanItem, PlanOp, Precondition, SyncPlan, plan_sync, withhold_prunes};

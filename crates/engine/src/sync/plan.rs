@@ -1,23 +1,49 @@
 //! The sync plan, computed from state alone so the dialog can show it before anything changes.
 
-use crate::drift::strip_server_fields;
-use crate::model::{
-    Desired, DriftReport, DriftStatus, FIELD_MANAGER, OWNER_LABEL, OWNER_VALUE, ResourceKey,
-};
-use serde_json::{Map, Value};
+use super::order::{Step, kind_rank, wave_of};
+use super::ownership::{Stamp, applied_from, applied_manifest, gitops_owner};
+use crate::model::{Desired, DriftReport, DriftStatus, FIELD_MANAGER, ResourceKey};
+use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlanOp {
     /// Create what git declares but the cluster lacks.
     Create,
-    /// Server-side apply over drifted fields; `take_over` names other managers whose fields kdrift will own.
+    /// Server-side apply over drifted fields; `take_over` names other managers owning them
+    /// (applying without force stops at their fields: a conflict, until forced).
     Patch {
         fields: usize,
         take_over: Vec<String>,
     },
-    /// Delete an object kdrift applied earlier that git no longer declares.
+    /// Delete an object this repo applied earlier that git no longer declares.
     Prune,
+    /// Delete and create again: git changes fields that cannot change in place.
+    Recreate { fields: Vec<String> },
+}
+
+impl PlanOp {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            PlanOp::Create => "create",
+            PlanOp::Patch { .. } => "patch",
+            PlanOp::Prune => "prune",
+            PlanOp::Recreate { .. } => "recreate",
+        }
+    }
+
+    pub fn deletes(&self) -> bool {
+        matches!(self, PlanOp::Prune | PlanOp::Recreate { .. })
+    }
+}
+
+/// Deletes only the object the plan was made from: if it was replaced or changed since, the
+/// server refuses and nothing is deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Precondition {
+    pub uid: String,
+    pub resource_version: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +52,20 @@ pub struct PlanItem {
     pub op: PlanOp,
     /// What will be applied (None for prune).
     pub manifest: Option<Value>,
+    /// From `kdrift.dev/sync-wave` or `argocd.argoproj.io/sync-wave`.
+    pub wave: i32,
+    /// What a person should know before confirming (another tool manages it, a namespace goes
+    /// with everything in it, …).
+    pub warnings: Vec<String>,
+    pub precondition: Option<Precondition>,
+    /// Drifted fields as the diff names them (a few, for the dialog).
+    pub fields: Vec<String>,
+}
+
+impl PlanItem {
+    pub fn step(&self) -> Step {
+        Step::of(&self.key, self.wave)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -35,6 +75,15 @@ pub struct SyncPlan {
     pub blocked: Vec<(ResourceKey, String)>,
     /// Commit the desired state comes from.
     pub commit: Option<String>,
+    /// The repo and path that declares it (`Snapshot::source`), written on what is applied.
+    pub source: Option<String>,
+    /// Deleting orphans was asked for (`p` in the dialog, `--prune`); off by default.
+    pub prune: bool,
+    /// Orphans left alone because prune is off.
+    pub orphans: usize,
+    /// Take fields other managers own: only after a conflict was shown and confirmed again
+    /// (or `--force-conflicts`).
+    pub force: bool,
 }
 
 impl SyncPlan {
@@ -45,30 +94,84 @@ impl SyncPlan {
     pub fn count(&self, want: fn(&PlanOp) -> bool) -> usize {
         self.items.iter().filter(|i| want(&i.op)).count()
     }
+
+    /// Managers whose fields the plan's patches would take.
+    pub fn take_over(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .items
+            .iter()
+            .filter_map(|i| match &i.op {
+                PlanOp::Patch { take_over, .. } => Some(take_over.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Turns `key`'s apply into delete-and-create, for fields the server says are immutable.
+    /// Never for Namespaces, CRDs or PVCs: deleting those deletes what they hold.
+    pub fn recreate(&mut self, key: &ResourceKey, fields: Vec<String>) -> Result<(), String> {
+        if matches!(
+            key.kind.as_str(),
+            "Namespace" | "CustomResourceDefinition" | "PersistentVolumeClaim"
+        ) {
+            return Err(format!(
+                "{key}: a {} is never deleted to be recreated (it takes what it holds with it)",
+                key.kind
+            ));
+        }
+        let item = self
+            .items
+            .iter_mut()
+            .find(|i| &i.key == key && i.manifest.is_some())
+            .ok_or_else(|| format!("{key} is not applied by this plan"))?;
+        item.op = PlanOp::Recreate { fields };
+        Ok(())
+    }
 }
 
-/// Plans convergence of `keys`. Order: Namespaces first, then everything else, prunes last.
-pub fn plan_sync(
-    keys: &[ResourceKey],
-    reports: &BTreeMap<ResourceKey, DriftReport>,
-    desired: &BTreeMap<ResourceKey, Desired>,
-    commit: Option<&str>,
-) -> SyncPlan {
+/// What a plan is made from: the verdicts, both sides, and how it was asked for.
+pub struct PlanInput<'a> {
+    pub reports: &'a BTreeMap<ResourceKey, DriftReport>,
+    pub desired: &'a BTreeMap<ResourceKey, Desired>,
+    pub live: &'a BTreeMap<ResourceKey, Arc<Value>>,
+    pub commit: Option<&'a str>,
+    pub source: Option<&'a str>,
+    pub prune: bool,
+}
+
+/// How many drifted field paths a plan line names.
+const FIELDS_SHOWN: usize = 3;
+
+/// Plans convergence of `keys`, in the order it will run: by wave, Namespaces and CRDs first
+/// within a wave, then a fixed kind order; prunes last, in reverse.
+pub fn plan_sync(keys: &[ResourceKey], input: &PlanInput<'_>) -> SyncPlan {
     let mut plan = SyncPlan {
-        commit: commit.map(str::to_string),
+        commit: input.commit.map(str::to_string),
+        source: input.source.map(str::to_string),
+        prune: input.prune,
         ..SyncPlan::default()
     };
+    let stamp = Stamp {
+        commit: input.commit,
+        source: input.source,
+    };
     for key in keys {
-        let Some(report) = reports.get(key) else {
+        let Some(report) = input.reports.get(key) else {
             continue;
         };
-        let manifest = || {
-            desired
-                .get(key)
-                .map(|d| applied_manifest(&d.manifest, commit))
-        };
+        let live = input.live.get(key).map(|v| &**v);
+        let mut warnings = Vec::new();
+        if let Some(owner) = live.and_then(gitops_owner) {
+            warnings.push(format!(
+                "managed by {owner}: it will apply its own version again"
+            ));
+        }
         let op = match report.status {
-            DriftStatus::InSync => continue,
+            DriftStatus::InSync | DriftStatus::Skipped => continue,
             DriftStatus::Missing => PlanOp::Create,
             DriftStatus::Modified => {
                 let mut take_over: Vec<String> = report
@@ -84,34 +187,96 @@ pub fn plan_sync(
                     take_over,
                 }
             }
-            DriftStatus::Orphan => PlanOp::Prune,
-            DriftStatus::Skipped => continue,
+            DriftStatus::Orphan => {
+                if !input.prune {
+                    plan.orphans += 1;
+                    continue;
+                }
+                match prune_refusal(live, input.source) {
+                    Some(why) => {
+                        plan.blocked.push((key.clone(), why));
+                        continue;
+                    }
+                    None => PlanOp::Prune,
+                }
+            }
             DriftStatus::Error => {
                 let why = report.message.clone().unwrap_or_else(|| "error".into());
                 plan.blocked.push((key.clone(), why));
                 continue;
             }
         };
-        let manifest = if op == PlanOp::Prune {
-            None
-        } else {
-            manifest()
+        let desired = input.desired.get(key);
+        let manifest = match op {
+            PlanOp::Prune => None,
+            _ => match desired {
+                Some(d) => Some(applied_manifest(&d.manifest, stamp)),
+                None => continue,
+            },
+        };
+        if op == PlanOp::Prune
+            && matches!(key.kind.as_str(), "Namespace" | "CustomResourceDefinition")
+        {
+            warnings.push(format!("deleting a {} deletes everything in it", key.kind));
+        }
+        let wave = match (&manifest, live) {
+            (Some(m), _) => wave_of(m),
+            (None, Some(l)) => wave_of(l),
+            (None, None) => 0,
         };
         plan.items.push(PlanItem {
             key: key.clone(),
+            wave,
+            warnings,
+            precondition: if op == PlanOp::Prune {
+                live.and_then(precondition)
+            } else {
+                None
+            },
+            fields: report
+                .changes
+                .iter()
+                .take(FIELDS_SHOWN)
+                .map(|c| c.path.clone())
+                .collect(),
             op,
             manifest,
         });
     }
-    plan.items.sort_by_key(|i| {
-        let rank = match (&i.op, i.key.kind.as_str()) {
-            (PlanOp::Prune, _) => 2,
-            (_, "Namespace") => 0,
-            _ => 1,
-        };
-        (rank, i.key.clone())
-    });
+    plan.items.sort_by_key(order);
     plan
+}
+
+/// Applies by step and kind; prunes after every apply, in the reverse of that order.
+fn order(item: &PlanItem) -> (bool, i64, ResourceKey) {
+    let step = item.step().sort_key();
+    let rank = (i64::from(step.0) << 8) + (i64::from(step.1) << 7) + kind_rank(&item.key) as i64;
+    match item.op {
+        PlanOp::Prune => (true, -rank, item.key.clone()),
+        _ => (false, rank, item.key.clone()),
+    }
+}
+
+/// Why an orphan must not be deleted, if it must not.
+fn prune_refusal(live: Option<&Value>, source: Option<&str>) -> Option<String> {
+    let Some(live) = live else {
+        return Some("gone already".into());
+    };
+    if let Some(owner) = gitops_owner(live) {
+        return Some(format!("not pruned: managed by {owner}"));
+    }
+    match source {
+        Some(source) if applied_from(live, source) => None,
+        _ => Some("not pruned: not applied from this repo and path".into()),
+    }
+}
+
+fn precondition(live: &Value) -> Option<Precondition> {
+    let meta = live.get("metadata")?;
+    Some(Precondition {
+        uid: meta.get("uid")?.as_str()?.to_string(),
+        resource_version: meta.get("resourceVersion")?.as_str()?.to_string(),
+    })
 }
 
 /// Moves every prune to `blocked`: deleting is never safe when the desired state is incomplete
@@ -125,103 +290,6 @@ pub fn withhold_prunes(plan: &mut SyncPlan, reason: &str) {
         .extend(prunes.into_iter().map(|i| (i.key, reason.to_string())));
 }
 
-/// The manifest as kdrift applies it: git's object plus the ownership label and source commit,
-/// so later runs can tell what kdrift owns (and may prune) and which commit it came from.
-pub fn applied_manifest(manifest: &Value, commit: Option<&str>) -> Value {
-    let mut out = strip_server_fields(manifest);
-    if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
-        let labels = meta
-            .entry("labels")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(labels) = labels.as_object_mut() {
-            labels.insert(OWNER_LABEL.into(), Value::String(OWNER_VALUE.into()));
-        }
-        if let Some(commit) = commit {
-            let ann = meta
-                .entry("annotations")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(ann) = ann.as_object_mut() {
-                ann.insert("kdrift.dev/commit".into(), Value::String(commit.into()));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::FieldChange;
-    use serde_json::json;
-
-    fn key(kind: &str, name: &str) -> ResourceKey {
-        ResourceKey {
-            namespace: (kind != "Namespace").then(|| "shop".into()),
-            kind: kind.into(),
-            name: name.into(),
-            group: String::new(),
-            version: "v1".into(),
-        }
-    }
-
-    #[test]
-    fn orders_namespaces_first_and_prunes_last() {
-        let mut reports = BTreeMap::new();
-        let mut desired = BTreeMap::new();
-        for (k, s) in [
-            (key("Service", "api"), DriftStatus::Missing),
-            (key("Namespace", "shop"), DriftStatus::Missing),
-            (key("ConfigMap", "old"), DriftStatus::Orphan),
-            (key("ConfigMap", "cfg"), DriftStatus::Modified),
-            (key("ConfigMap", "ok"), DriftStatus::InSync),
-        ] {
-            let mut r = DriftReport::new(s);
-            if s == DriftStatus::Modified {
-                r.changes.push(FieldChange {
-                    path: "/data/a".into(),
-                    desired: None,
-                    live: None,
-                    manager: Some("kubectl-edit".into()),
-                    time: None,
-                });
-            }
-            reports.insert(k.clone(), r);
-            desired.insert(
-                k.clone(),
-                Desired {
-                    key: k.clone(),
-                    manifest: json!({"apiVersion":"v1","kind":k.kind,"metadata":{"name":k.name}})
-                        .into(),
-                    source: "f.yaml".into(),
-                },
-            );
-        }
-        let keys: Vec<_> = reports.keys().cloned().collect();
-        let plan = plan_sync(&keys, &reports, &desired, Some("abc"));
-        let order: Vec<_> = plan
-            .items
-            .iter()
-            .map(|i| (i.key.kind.as_str(), i.key.name.as_str()))
-            .collect();
-        assert_eq!(
-            order,
-            [
-                ("Namespace", "shop"),
-                ("ConfigMap", "cfg"),
-                ("Service", "api"),
-                ("ConfigMap", "old")
-            ]
-        );
-        assert_eq!(
-            plan.items[1].op,
-            PlanOp::Patch {
-                fields: 1,
-                take_over: vec!["kubectl-edit".into()]
-            }
-        );
-        let m = plan.items[0].manifest.as_ref().unwrap();
-        assert_eq!(m["metadata"]["labels"][OWNER_LABEL], OWNER_VALUE);
-        assert_eq!(m["metadata"]["annotations"]["kdrift.dev/commit"], "abc");
-        assert!(plan.items[3].manifest.is_none());
-    }
-}
+#[path = "plan_tests.rs"]
+mod tests;
