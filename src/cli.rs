@@ -25,6 +25,33 @@ pub enum Command {
     Check(CheckArgs),
     /// Show the drift as diffs without a terminal UI (same flags and exit codes as `check`).
     Diff(DiffArgs),
+    /// Converge without a terminal: print the plan, and apply it only with --yes. Exit 0
+    /// converged, 1 not converged (or a conflict left), 2 error.
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Ask the server about every step (a dry-run) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete objects this repo applied that git no longer declares (off by default).
+    #[arg(long)]
+    pub prune: bool,
+    /// Take fields other managers own (without it, a conflict stops the sync and is named).
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Apply the plan. Without it the plan is printed and nothing changes.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Seconds to wait for the cluster to show every planned object in sync.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub timeout: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: crate::check::Output,
 }
 
 #[derive(Debug, Args)]

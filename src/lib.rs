@@ -7,5 +7,6 @@ pub mod cli;
 pub mod demo;
 pub mod diff;
 pub mod runtime;
+pub mod sync;
 pub mod tui;
 pub mod ui;

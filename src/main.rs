@@ -2,7 +2,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use kdrift::app::Keymap;
 use kdrift::check::run_check;
-use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, DiffArgs, TargetArgs};
+use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, DiffArgs, SyncArgs, TargetArgs};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::diff::run_diff;
 use kdrift::tui::{TuiConfig, run};
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => demo(args).await.map(|()| 0),
             Some(Command::Check(args)) => check(args).await,
             Some(Command::Diff(args)) => diff(args).await,
+            Some(Command::Sync(args)) => sync(args).await,
             None => real_cluster(cli.target).await.map(|()| 0),
         }
     });
@@ -151,26 +152,26 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
     run(config, resolver).await
 }
 
-async fn check(args: CheckArgs) -> Result<u8> {
+/// The user's rules and the target of a one-shot command (`check`, `diff`, `sync`): never a
+/// stale mirror, since these judge the cluster against git as it is now.
+async fn headless(target: &TargetArgs) -> Result<(IgnoreRules, Target)> {
     let rules = load_rules()?;
-    let Target {
-        snapshot,
-        resolver,
-        context,
-        ..
-    } = open_target(&args.target, false).await?;
-    Ok(run_check(&resolver, snapshot, &context, rules, args.output).await)
+    Ok((rules, open_target(target, false).await?))
+}
+
+async fn check(args: CheckArgs) -> Result<u8> {
+    let (rules, t) = headless(&args.target).await?;
+    Ok(run_check(&t.resolver, t.snapshot, &t.context, rules, args.output).await)
 }
 
 async fn diff(args: DiffArgs) -> Result<u8> {
-    let rules = load_rules()?;
-    let Target {
-        snapshot,
-        resolver,
-        context,
-        ..
-    } = open_target(&args.target, false).await?;
-    Ok(run_diff(&resolver, snapshot, &context, rules, args.color).await)
+    let (rules, t) = headless(&args.target).await?;
+    Ok(run_diff(&t.resolver, t.snapshot, &t.context, rules, args.color).await)
+}
+
+async fn sync(args: SyncArgs) -> Result<u8> {
+    let (rules, t) = headless(&args.target).await?;
+    Ok(kdrift::sync::run_sync_command(&t.resolver, t.snapshot, &t.context, rules, &args).await)
 }
 
 /// `$XDG_CONFIG_HOME/kdrift/config.toml` (default `~/.config/kdrift/config.toml`).

@@ -23,7 +23,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Repo(e) => update_engine::on_repo(state, e, &mut cmds),
         Msg::Kube(e) => update_engine::on_kube(state, e, &mut cmds),
         Msg::Logs(e) => update_engine::on_logs(state, e),
-        Msg::Sync(e) => update_sync::on_sync(state, e),
+        Msg::Sync(e) => update_sync::on_sync(state, e, &mut cmds),
         Msg::Job(reply) => update_jobs::on_reply(state, reply, &mut cmds),
         Msg::Rules(result) => update_ignore::on_rules(state, result, &mut cmds),
     }

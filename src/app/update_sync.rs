@@ -126,7 +126,7 @@ fn recreate(state: &mut State, cmds: &mut Vec<Cmd>) {
     }
 }
 
-pub fn on_sync(state: &mut State, event: SyncEvent) {
+pub fn on_sync(state: &mut State, event: SyncEvent, cmds: &mut Vec<Cmd>) {
     match event {
         SyncEvent::Step { name, .. } => {
             if let Some(p) = state.sync.as_mut() {
@@ -141,7 +141,20 @@ pub fn on_sync(state: &mut State, event: SyncEvent) {
                 }
             }
         }
-        SyncEvent::Finished(outcome) => finished(state, outcome),
+        SyncEvent::Finished(outcome) => {
+            // kinds whose CRD this sync created can be watched now
+            if outcome
+                .applied
+                .iter()
+                .any(|k| k.kind == "CustomResourceDefinition")
+            {
+                let requests = state.inv.rewatch_failed();
+                if !requests.is_empty() {
+                    cmds.push(Cmd::Watch(requests));
+                }
+            }
+            finished(state, outcome)
+        }
     }
 }
 

@@ -111,8 +111,42 @@ impl Testbed {
         kubeconfig: &Path,
         extra: &[&str],
     ) -> (i32, Value, String) {
+        self.kdrift_json("check", repo, kubeconfig, extra)
+    }
+
+    /// `kdrift sync --output json` as the admin, with `extra` flags (`--yes`, `--prune`, …).
+    pub fn sync(&self, repo: &Path, extra: &[&str]) -> (i32, Value, String) {
+        self.kdrift_json("sync", repo, &self.admin, extra)
+    }
+
+    /// The object's name if it exists (`kubectl get --ignore-not-found -o name`), else empty.
+    pub fn get_name(&self, ns: &str, target: &str) -> String {
+        self.kubectl(&["-n", ns, "get", target, "--ignore-not-found", "-o", "name"])
+            .trim()
+            .to_string()
+    }
+
+    /// One field of an object (`kubectl get -o jsonpath`).
+    pub fn field(&self, ns: &str, target: &str, path: &str) -> String {
+        self.kubectl(&[
+            "-n",
+            ns,
+            "get",
+            target,
+            "-o",
+            &format!("jsonpath={{{path}}}"),
+        ])
+    }
+
+    fn kdrift_json(
+        &self,
+        command: &str,
+        repo: &Path,
+        kubeconfig: &Path,
+        extra: &[&str],
+    ) -> (i32, Value, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_kdrift"))
-            .args(["check", "--output", "json", "--repo"])
+            .args([command, "--output", "json", "--repo"])
             .arg(repo)
             .arg("--kubeconfig")
             .arg(kubeconfig)
@@ -239,6 +273,18 @@ impl Engine {
         &self.driver.state
     }
 
+    /// Puts the cursor on `key`'s row, as j/k would.
+    pub fn state_mut_select(&mut self, key: &kdrift_engine::model::ResourceKey) {
+        let state = &mut self.driver.state;
+        if let Some(i) = state
+            .visible_rows()
+            .iter()
+            .position(|(r, _)| r.object() == Some(key))
+        {
+            state.selected = i;
+        }
+    }
+
     pub fn send(&mut self, msg: Msg) {
         self.driver.handle(msg);
     }
@@ -260,8 +306,14 @@ impl Engine {
             })
             .await;
         result.unwrap_or_else(|e| {
-            let inv = &self.driver.state.inv;
-            panic!("{e}; rows {:#?} watches {:?}", inv.verdicts, inv.watches)
+            let s = &self.driver.state;
+            let notices: Vec<_> = s.notices.iter().map(|n| n.text.as_str()).collect();
+            panic!(
+                "{e}; notices {notices:?}; mode {:?}; rows {:#?} watches {:?}",
+                s.mode.plan_dialog(),
+                s.inv.verdicts,
+                s.inv.watches
+            )
         })
     }
 

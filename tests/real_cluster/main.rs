@@ -5,6 +5,7 @@
 mod common;
 
 mod cluster;
+mod converge;
 mod corpus;
 mod extras;
 mod mutations;

@@ -4,7 +4,7 @@
 use super::{Fact, Inventory};
 use crate::cluster::KubeEvent;
 use crate::drift::is_owned_by_kdrift;
-use crate::model::{DriftReport, DriftStatus, ResourceKey, WatchState};
+use crate::model::{ResourceKey, WatchState};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -95,7 +95,10 @@ impl Inventory {
                 }
             }
             KubeEvent::Watch { gvk, state } => {
-                if let WatchState::Failed(reason) = &state {
+                let failed = matches!(state, WatchState::Failed(_));
+                self.watches.insert(gvk.clone(), state);
+                if failed {
+                    // judged again: error rows, or missing where git defines the kind itself
                     let keys: Vec<_> = self
                         .desired
                         .keys()
@@ -103,12 +106,9 @@ impl Inventory {
                         .cloned()
                         .collect();
                     for key in keys {
-                        let mut r = DriftReport::new(DriftStatus::Error);
-                        r.message = Some(reason.clone());
-                        self.verdicts.insert(key, r);
+                        self.recompute(&key);
                     }
                 }
-                self.watches.insert(gvk, state);
                 self.settled = self.watches_settled();
             }
         }

@@ -182,6 +182,34 @@ impl Inventory {
         requests
     }
 
+    /// Watches of kinds that failed, asked for again (after a sync created the CRDs that define
+    /// them, say): each is connecting until its list arrives.
+    pub fn rewatch_failed(&mut self) -> Vec<WatchRequest> {
+        let failed: BTreeSet<Gvk> = self
+            .watches
+            .iter()
+            .filter(|(_, w)| matches!(w, WatchState::Failed(_)))
+            .map(|(g, _)| g.clone())
+            .collect();
+        let mut requests = Vec::new();
+        for gvk in failed {
+            let namespaces: BTreeSet<String> = self
+                .desired
+                .keys()
+                .filter(|k| k.gvk() == gvk)
+                .filter_map(|k| k.namespace.clone())
+                .collect();
+            self.watches.insert(gvk.clone(), WatchState::Connecting);
+            requests.push(WatchRequest {
+                gvk,
+                selector: None,
+                restart: true,
+                namespaces: namespaces.into_iter().collect(),
+            });
+        }
+        requests
+    }
+
     /// Every declared kind has been listed (no watch is still connecting).
     pub(super) fn watches_settled(&self) -> bool {
         self.repo.is_some()

@@ -81,6 +81,16 @@ impl Inventory {
         }
     }
 
+    /// True when git declares the CRD that defines `key`'s kind.
+    pub(super) fn defines_kind(&self, key: &ResourceKey) -> bool {
+        self.desired.values().any(|d| {
+            let m = &d.manifest;
+            d.key.kind == "CustomResourceDefinition"
+                && m.pointer("/spec/group").and_then(Value::as_str) == Some(key.group.as_str())
+                && m.pointer("/spec/names/kind").and_then(Value::as_str) == Some(key.kind.as_str())
+        })
+    }
+
     /// Why a declared object cannot be judged: its kind's watch failed, or its scope is forbidden.
     fn unreadable(&self, key: &ResourceKey) -> Option<String> {
         if !self.desired.contains_key(key) {
@@ -88,6 +98,11 @@ impl Inventory {
         }
         let gvk = key.gvk();
         if let Some(WatchState::Failed(reason)) = self.watches.get(&gvk) {
+            // a kind git itself defines, not installed yet: its objects are simply missing
+            // (a sync creates the CRD first, then them)
+            if reason.starts_with("unknown kind") && self.defines_kind(key) {
+                return None;
+            }
             return Some(reason.clone());
         }
         let scope = (gvk.clone(), key.namespace.clone());

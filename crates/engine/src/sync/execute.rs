@@ -70,6 +70,11 @@ pub struct SyncOutcome {
     pub stopped_at: Option<String>,
     /// The failing step was refused by its dry-run: nothing of it changed.
     pub refused_by_dry_run: bool,
+    /// A dry-run-only plan: what the server accepted (nothing was stored).
+    pub checked: Vec<ResourceKey>,
+    /// A dry-run-only plan: what could not be asked, because it needs a namespace or kind an
+    /// earlier step would create.
+    pub unchecked: Vec<(ResourceKey, String)>,
 }
 
 impl SyncOutcome {
@@ -177,6 +182,10 @@ async fn run(resolver: &Resolver, plan: &SyncPlan, out: &Outbox<SyncEvent>) -> S
         return outcome;
     }
     let steps = steps(plan);
+    if plan.dry_run {
+        check_only(resolver, plan, &steps, &mut outcome).await;
+        return outcome;
+    }
     for (n, (step, items)) in steps.iter().enumerate() {
         let name = step_name(*step);
         let span = tracing::info_span!("step", name = %name, objects = items.len());
@@ -204,6 +213,57 @@ async fn run(resolver: &Resolver, plan: &SyncPlan, out: &Outbox<SyncEvent>) -> S
         }
     }
     outcome
+}
+
+/// Every step's dry-run and nothing else. An object in a namespace (or of a kind) that an
+/// earlier step creates cannot be asked about before that step is applied: it is listed as
+/// unchecked rather than reported as refused.
+async fn check_only(
+    resolver: &Resolver,
+    plan: &SyncPlan,
+    steps: &[(Option<Step>, Vec<&PlanItem>)],
+    outcome: &mut SyncOutcome,
+) {
+    let mut namespaces: Vec<&str> = Vec::new();
+    let mut groups: Vec<&str> = Vec::new();
+    for (step, items) in steps {
+        tracing::info!(step = %step_name(*step), objects = items.len(), "dry-run");
+        for item in items {
+            let needs = item
+                .key
+                .namespace
+                .as_deref()
+                .filter(|ns| namespaces.contains(ns))
+                .map(|ns| format!("its namespace {ns} is created by an earlier step"))
+                .or_else(|| {
+                    groups
+                        .contains(&item.key.group.as_str())
+                        .then(|| "its kind is defined by a CRD an earlier step creates".to_string())
+                });
+            if let Some(why) = needs {
+                outcome.unchecked.push((item.key.clone(), why));
+                continue;
+            }
+            match execute(resolver, plan, item, true).await {
+                Ok(()) => outcome.checked.push(item.key.clone()),
+                Err(e) => {
+                    outcome.refused_by_dry_run = true;
+                    outcome.failed.push((item.key.clone(), e));
+                }
+            }
+        }
+        for item in items.iter().filter(|i| i.op == PlanOp::Create) {
+            match (item.key.kind.as_str(), &item.manifest) {
+                ("Namespace", _) => namespaces.push(&item.key.name),
+                ("CustomResourceDefinition", Some(m)) => {
+                    if let Some(g) = m.pointer("/spec/group").and_then(|g| g.as_str()) {
+                        groups.push(g);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Dry-runs the whole step, then carries it out. True when something of it failed.

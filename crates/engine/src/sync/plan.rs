@@ -84,6 +84,8 @@ pub struct SyncPlan {
     /// Take fields other managers own: only after a conflict was shown and confirmed again
     /// (or `--force-conflicts`).
     pub force: bool,
+    /// Only ask the server (`kdrift sync --dry-run`): every step's dry-run, nothing stored.
+    pub dry_run: bool,
 }
 
 impl SyncPlan {
