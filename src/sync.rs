@@ -5,7 +5,7 @@
 
 use crate::check::Output;
 use crate::cli::SyncArgs;
-use kdrift_engine::cluster::Resolver;
+use kdrift_engine::cluster::{Resolver, pod_trouble};
 use kdrift_engine::drift::IgnoreRules;
 use kdrift_engine::headless::evaluate_with;
 use kdrift_engine::inventory::Inventory;
@@ -29,6 +29,8 @@ struct Report {
     /// Orphans left in the cluster because prune was not asked for.
     orphans_left: usize,
     outcome: Option<Outcome>,
+    /// Applied objects not in sync and healthy when the wait ended, and why.
+    stuck: Vec<Blocked>,
     converged: bool,
 }
 
@@ -103,6 +105,7 @@ pub async fn run_sync_command(
         blocked: Vec::new(),
         orphans_left: 0,
         outcome: None,
+        stuck: Vec::new(),
         converged: false,
     };
     let inventory = evaluate_with(resolver, snapshot.clone(), rules.clone()).await;
@@ -129,8 +132,9 @@ pub async fn run_sync_command(
         if !args.dry_run && outcome.ok() {
             let deadline = Instant::now() + Duration::from_secs(args.timeout);
             let keys: Vec<ResourceKey> = plan.items.iter().map(|i| i.key.clone()).collect();
-            let settled = wait_in_sync(resolver, &snapshot, &rules, &keys, deadline).await;
-            report.converged = settled && plan.blocked.is_empty() && plan.orphans == 0;
+            report.stuck = wait_converged(resolver, &snapshot, &rules, &keys, deadline).await;
+            report.converged =
+                report.stuck.is_empty() && plan.blocked.is_empty() && plan.orphans == 0;
             code = if report.converged { 0 } else { 1 };
         }
         report.outcome = Some(Outcome::from(&outcome));
@@ -194,33 +198,52 @@ async fn execute(resolver: &Resolver, plan: SyncPlan, output: Output) -> SyncOut
     outcome
 }
 
-/// Reads the cluster again until none of `keys` is drifted, or `deadline` passes.
-async fn wait_in_sync(
+/// Reads the cluster again until every one of `keys` is in sync and healthy, or `deadline`
+/// passes; what is not, and why, is returned.
+async fn wait_converged(
     resolver: &Resolver,
     snapshot: &Snapshot,
     rules: &IgnoreRules,
     keys: &[ResourceKey],
     deadline: Instant,
-) -> bool {
+) -> Vec<Blocked> {
     loop {
         let inventory = evaluate_with(resolver, snapshot.clone(), rules.clone()).await;
-        if in_sync(&inventory, keys) {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
+        let mut stuck = not_converged(&inventory, keys);
+        if stuck.is_empty() || Instant::now() >= deadline {
+            // what holds a workload is usually one of its pods: say which, and why
+            for s in &mut stuck {
+                let key = keys.iter().find(|k| k.to_string() == s.object);
+                let live = key.and_then(|k| inventory.live_object(k).map(|l| (k, l)));
+                if let Some((key, live)) = live
+                    && let Some(trouble) = pod_trouble(resolver, key, live).await
+                {
+                    s.reason = format!("{}; {trouble}", s.reason);
+                }
+            }
+            return stuck;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
-fn in_sync(inventory: &Inventory, keys: &[ResourceKey]) -> bool {
-    keys.iter().all(|k| {
-        inventory
-            .verdicts
-            .get(k)
-            .is_none_or(|r| !r.status.is_drift() && r.status != DriftStatus::Error)
-    })
+fn not_converged(inventory: &Inventory, keys: &[ResourceKey]) -> Vec<Blocked> {
+    keys.iter()
+        .filter_map(|k| {
+            let reason = match inventory.verdicts.get(k) {
+                Some(r) if r.status.is_drift() || r.status == DriftStatus::Error => {
+                    format!("{} after the sync", r.status.label())
+                }
+                _ => inventory
+                    .health(k)
+                    .and_then(|h| h.reason().map(str::to_string))?,
+            };
+            Some(Blocked {
+                object: k.to_string(),
+                reason,
+            })
+        })
+        .collect()
 }
 
 /// The outcome (text), or the whole report (JSON: one document at the end).
@@ -322,8 +345,11 @@ fn render_outcome(r: &Report) -> String {
                     "fields other managers own were not taken: --force-conflicts takes them\n",
                 );
             }
+            for s in &r.stuck {
+                out.push_str(&format!("  stuck  {}: {}\n", s.object, s.reason));
+            }
             out.push_str(if r.converged {
-                "converged\n"
+                "converged: in sync and healthy\n"
             } else {
                 "not converged\n"
             });

@@ -20,6 +20,8 @@ pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
 pub use mode::{DialogStage, Hints, HistoryView, IgnoreProposal, KeyTable, Mode, PlanDialog};
 pub use msg::{Cmd, JobReply, Msg};
 pub use state::{
-    CommitFiles, Jobs, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, State, SyncProgress,
+    CommitFiles, Converging, Jobs, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, State,
+    SyncProgress,
 };
 pub use update::update;
+pub use update_sync::HEALTH_WAIT_MS;

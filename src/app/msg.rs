@@ -23,6 +23,11 @@ pub enum Msg {
     Job(JobReply),
     /// The user's config was written: its rules now, or why it could not be.
     Rules(Result<IgnoreRules, String>),
+    /// What holds a stuck workload, from its pods (`Cmd::ExplainStuck`).
+    Stuck {
+        key: ResourceKey,
+        why: Option<String>,
+    },
 }
 
 impl From<RepoEvent> for Msg {
@@ -109,6 +114,11 @@ pub enum Cmd {
     },
     /// Append this rule to the user's config and read the config's rules again.
     SaveIgnoreRule(IgnoreRule),
+    /// Find which pod holds a workload that is not healthy, and why.
+    ExplainStuck {
+        key: ResourceKey,
+        live: std::sync::Arc<serde_json::Value>,
+    },
     /// Work out the diff text of the selected row.
     Diff {
         ticket: Ticket,

@@ -66,6 +66,18 @@ pub struct SyncProgress {
     pub step: String,
     pub plan: SyncPlan,
     pub keys: Vec<ResourceKey>,
+    pub started_ms: u64,
+}
+
+/// What a finished sync waits for: every object it applied in sync with git and healthy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converging {
+    pub keys: Vec<ResourceKey>,
+    pub since_ms: u64,
+    /// When waiting stops and the objects still not healthy are reported stuck.
+    pub deadline_ms: u64,
+    /// A degraded object was reported already (said once, not on every event).
+    pub told_degraded: bool,
 }
 
 #[derive(Debug, Default)]
@@ -115,6 +127,8 @@ pub struct State {
     pub commit_files: Option<CommitFiles>,
     pub logs: LogView,
     pub sync: Option<SyncProgress>,
+    /// After a sync: its objects, until every one is in sync and healthy (or the time is up).
+    pub converging: Option<Converging>,
     /// Rows marked with Space: `s` converges these together.
     pub marked: std::collections::BTreeSet<ResourceKey>,
     pub notices: Vec<Notice>,
@@ -168,7 +182,7 @@ impl State {
 
     /// The core wants a clock tick only while something on screen depends on time passing.
     pub fn wants_tick(&self) -> bool {
-        !self.notices.is_empty() || self.sync.is_some()
+        !self.notices.is_empty() || self.sync.is_some() || self.converging.is_some()
     }
 
     pub fn notify(&mut self, kind: NoticeKind, text: impl Into<String>) {

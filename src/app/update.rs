@@ -26,8 +26,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Sync(e) => update_sync::on_sync(state, e, &mut cmds),
         Msg::Job(reply) => update_jobs::on_reply(state, reply, &mut cmds),
         Msg::Rules(result) => update_ignore::on_rules(state, result, &mut cmds),
+        Msg::Stuck { key, why } => update_sync::on_stuck(state, key, why),
     }
     clamp_selection(state);
+    update_sync::track_health(state, &mut cmds);
     update_sync::follow_selection(state, &mut cmds);
     diff_view::refresh(state, &mut cmds);
     cmds

@@ -82,7 +82,11 @@ pub(super) fn on_facts(state: &mut State, facts: Vec<Fact>, cmds: &mut Vec<Cmd>)
                     format!("drift detected: {key} {}{detail}", status.label()),
                 );
             }
-            Fact::Converged { resources } => notify_converged(state, resources),
+            // after a sync, converged waits for health too (`track_health` says it)
+            Fact::Converged { resources } if state.converging.is_none() => {
+                notify_converged(state, resources, None)
+            }
+            Fact::Converged { .. } => {}
             Fact::Fight { key, fight } => {
                 let [a, b] = &fight.managers;
                 let text = format!(
@@ -95,8 +99,13 @@ pub(super) fn on_facts(state: &mut State, facts: Vec<Fact>, cmds: &mut Vec<Cmd>)
     }
 }
 
-pub(super) fn notify_converged(state: &mut State, resources: usize) {
-    let text = format!("converged: all {resources} resources match git");
+pub(super) fn notify_converged(state: &mut State, resources: usize, took_s: Option<f64>) {
+    let text = match took_s {
+        Some(s) => {
+            format!("converged in {s:.1}s: all {resources} resources match git and are healthy")
+        }
+        None => format!("converged: all {resources} resources match git"),
+    };
     state.notify(NoticeKind::Converged, text);
 }
 

@@ -4,9 +4,10 @@
 use super::action::Action;
 use super::mode::{DialogStage, Mode, PlanDialog};
 use super::msg::Cmd;
-use super::state::{LogView, NoticeKind, State, SyncProgress};
+use super::state::{Converging, LogView, NoticeKind, State, SyncProgress};
 use super::update_engine::notify_converged;
 use crossterm::event::{KeyCode, KeyEvent};
+use kdrift_engine::health::Health;
 use kdrift_engine::model::ResourceKey;
 use kdrift_engine::sync::{SyncEvent, SyncOutcome, SyncPlan};
 
@@ -106,8 +107,10 @@ fn start(state: &mut State, plan: SyncPlan, keys: Vec<ResourceKey>, cmds: &mut V
         total: plan.items.len(),
         plan: plan.clone(),
         keys,
+        started_ms: state.now_ms,
         ..SyncProgress::default()
     });
+    state.converging = None;
     state.marked.clear();
     cmds.push(Cmd::Sync(plan));
 }
@@ -158,23 +161,29 @@ pub fn on_sync(state: &mut State, event: SyncEvent, cmds: &mut Vec<Cmd>) {
     }
 }
 
+/// How long a finished sync waits for its objects to be in sync and healthy.
+pub const HEALTH_WAIT_MS: u64 = 180_000;
+
 fn finished(state: &mut State, outcome: SyncOutcome) {
     let Some(progress) = state.sync.take() else {
         return;
     };
     if outcome.ok() {
-        if state.inv.drifted_keys().is_empty() {
-            // the watch may have shown every change before the sync said it was done
-            notify_converged(state, state.inv.row_count());
-        } else {
-            state.notify(
-                NoticeKind::Info,
-                format!(
-                    "sync: {} applied; waiting for the cluster…",
-                    outcome.applied.len()
-                ),
-            );
-        }
+        state.notify(
+            NoticeKind::Info,
+            format!(
+                "sync: {} applied; waiting for the cluster…",
+                outcome.applied.len()
+            ),
+        );
+        state.converging = Some(Converging {
+            keys: outcome.applied.clone(),
+            since_ms: progress.started_ms,
+            deadline_ms: state.now_ms + HEALTH_WAIT_MS,
+            told_degraded: false,
+        });
+        // the watch may have shown every change before the sync said it was done; `update`
+        // tracks health after every message from here
         return;
     }
     state.notify(NoticeKind::Error, summary(&outcome));
@@ -193,6 +202,89 @@ fn finished(state: &mut State, outcome: SyncOutcome) {
             fields,
             typed: String::new(),
         }));
+    }
+}
+
+/// After a sync: converged once every object it applied is in sync and healthy; a degraded one
+/// is said at once (with why), and what is still not healthy when the time is up is stuck.
+pub fn track_health(state: &mut State, cmds: &mut Vec<Cmd>) {
+    let Some(c) = state.converging.clone() else {
+        return;
+    };
+    let mut waiting = Vec::new();
+    let mut degraded = None;
+    for key in &c.keys {
+        let drifted = state
+            .inv
+            .verdicts
+            .get(key)
+            .is_some_and(|r| r.status.is_drift() || r.pending);
+        if drifted {
+            waiting.push((key, "not in sync yet".to_string()));
+            continue;
+        }
+        match state.inv.health(key) {
+            Some(Health::Progressing(why)) => waiting.push((key, why)),
+            Some(Health::Degraded(why)) => {
+                degraded.get_or_insert((key.clone(), why.clone()));
+                waiting.push((key, why));
+            }
+            _ => {}
+        }
+    }
+    let (since, deadline, told) = (c.since_ms, c.deadline_ms, c.told_degraded);
+    if waiting.is_empty() {
+        let n = c.keys.len();
+        state.converging = None;
+        let took = state.now_ms.saturating_sub(since) as f64 / 1000.0;
+        if state.inv.drifted_keys().is_empty() {
+            notify_converged(state, state.inv.row_count(), Some(took));
+        } else {
+            state.notify(
+                NoticeKind::Converged,
+                format!("synced in {took:.1}s: {n} objects in sync and healthy"),
+            );
+        }
+        return;
+    }
+    let first = waiting
+        .first()
+        .map(|(k, why)| format!("{k}: {why}"))
+        .unwrap_or_default();
+    let explain = |state: &State, key: &ResourceKey, cmds: &mut Vec<Cmd>| {
+        if let Some(live) = state.inv.live().get(key).filter(|_| key.is_workload()) {
+            cmds.push(Cmd::ExplainStuck {
+                key: key.clone(),
+                live: live.clone(),
+            });
+        }
+    };
+    if state.now_ms >= deadline {
+        state.converging = None;
+        let secs = HEALTH_WAIT_MS / 1000;
+        state.notify(
+            NoticeKind::Error,
+            format!(
+                "not converged after {secs}s: {} stuck; {first}",
+                waiting.len()
+            ),
+        );
+        if let Some((key, _)) = waiting.first() {
+            explain(state, key, cmds);
+        }
+    } else if let Some((key, why)) = degraded.filter(|_| !told) {
+        if let Some(c) = state.converging.as_mut() {
+            c.told_degraded = true;
+        }
+        state.notify(NoticeKind::Error, format!("stuck: {key}: {why}"));
+        explain(state, &key, cmds);
+    }
+}
+
+/// Which pod holds a stuck workload: said after the notice that named it.
+pub fn on_stuck(state: &mut State, key: ResourceKey, why: Option<String>) {
+    if let Some(why) = why {
+        state.notify(NoticeKind::Error, format!("stuck: {key}: {why}"));
     }
 }
 

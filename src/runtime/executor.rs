@@ -3,7 +3,9 @@
 
 use crate::app::{Cmd, DiffRequest, JobReply, Msg};
 use kdrift_engine::Outbox;
-use kdrift_engine::cluster::{Confirmer, Resolver, follow_logs, spawn_confirmer, spawn_watch};
+use kdrift_engine::cluster::{
+    Confirmer, Resolver, follow_logs, pod_trouble, spawn_confirmer, spawn_watch,
+};
 use kdrift_engine::drift::{IgnoreRule, IgnoreRules, RuleSource};
 use kdrift_engine::jobs::{JobFailed, LatestJob, Ticket};
 use kdrift_engine::model::{Gvk, ResourceKey};
@@ -210,6 +212,13 @@ impl Executor {
                         None => Err("no config file".into()),
                     };
                     let _ = tx.send(Msg::Rules(saved)).await;
+                });
+            }
+            Cmd::ExplainStuck { key, live } => {
+                let (resolver, tx) = (self.resolver.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let why = pod_trouble(&resolver, &key, &live).await;
+                    let _ = tx.send(Msg::Stuck { key, why }).await;
                 });
             }
             Cmd::Confirm(requests) => {

@@ -3,6 +3,7 @@
 use super::style::{badge, dim, is_focused, pane, status_style};
 use crate::app::{Pane, State};
 use kdrift_engine::drift::MASK;
+use kdrift_engine::health::Health;
 use kdrift_engine::inventory::Row as RowKey;
 use kdrift_engine::model::{DriftReport, DriftStatus, WatchState};
 use kdrift_engine::text::sanitize;
@@ -78,7 +79,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 Cell::from(format!("stale · {}", summary(report)))
                     .style(Style::new().fg(Color::Red))
             } else {
-                Cell::from(summary(report)).style(dim())
+                match key.object().and_then(|k| state.inv.health(k)) {
+                    // in sync with git, but not there yet (or not getting there): live progress
+                    Some(Health::Progressing(why)) if report.status == DriftStatus::InSync => {
+                        Cell::from(sanitize(&format!("⟳ {why}")))
+                            .style(Style::new().fg(Color::Yellow))
+                    }
+                    Some(Health::Degraded(why)) if !report.status.is_drift() => {
+                        Cell::from(sanitize(&format!("✗ {why}"))).style(Style::new().fg(Color::Red))
+                    }
+                    _ => Cell::from(summary(report)).style(dim()),
+                }
             },
         ]);
         if offset + i == state.selected {

@@ -85,6 +85,7 @@ pub fn captured() -> &'static Captured {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(async {
                 let demo = demo().await;
+                settle_workloads(&demo).await;
                 let mut scratch = Inventory::default();
                 let mut events = Vec::new();
                 let facts = scratch.on_repo(RepoEvent::Snapshot(Box::new(demo.snapshot.clone())));
@@ -113,6 +114,33 @@ pub fn captured() -> &'static Captured {
         .join()
         .unwrap()
     })
+}
+
+/// Runs the simulated controllers until every declared workload has rolled out (pods start in
+/// under a second), so the captured state is the demo at rest, as a person sees it.
+async fn settle_workloads(demo: &Demo) {
+    let controllers = demo.sim.spawn_controllers();
+    let workloads: Vec<_> = demo
+        .snapshot
+        .desired
+        .iter()
+        .map(|d| d.key.clone())
+        .filter(|k| k.is_workload())
+        .collect();
+    for _ in 0..100 {
+        let mut healthy = true;
+        for key in &workloads {
+            if let Ok(Some(obj)) = kdrift_engine::cluster::get_object(&demo.resolver, key).await {
+                healthy &=
+                    kdrift_engine::health::health_of(&key.group, &key.kind, &obj).is_healthy();
+            }
+        }
+        if healthy {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    controllers.abort();
 }
 
 /// `NOW_MS` minus three minutes, as the API server writes times.

@@ -445,3 +445,59 @@ async fn an_immutable_selector_is_named_and_recreated_after_typing_the_name() {
         "web2"
     );
 }
+
+fn deployment(ns: &str, name: &str, extra_spec: &str, pod_spec: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  replicas: 2\n{extra_spec}  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n{pod_spec}      containers:\n        - name: app\n          image: nginx:1.27\n"
+    )
+}
+
+#[test]
+fn converged_means_healthy_and_a_stuck_rollout_says_why() {
+    let (tb, _shared) = testbed();
+    let dir = tempfile::tempdir().unwrap();
+    let ns = unique("t-health");
+    let namespace = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n");
+    let repo = repo_of(
+        dir.path(),
+        &[
+            ("ns.yaml", namespace),
+            ("good.yaml", deployment(&ns, "good", "", "")),
+        ],
+    );
+    // kwok runs the pods: the rollout completes, and only then is it converged
+    let (code, json, stderr) = tb.sync(&repo, &["--yes", "--timeout", "60"]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert_eq!(json["stuck"], serde_json::json!([]));
+    assert_eq!(
+        tb.field(&ns, "deployment/good", ".status.availableReplicas"),
+        "2"
+    );
+
+    // no node matches: its pods never run, the rollout passes its deadline
+    let stuck = deployment(
+        &ns,
+        "stuck",
+        "  progressDeadlineSeconds: 2\n",
+        "      nodeSelector:\n        kdrift.dev/no-such-node: \"true\"\n",
+    );
+    commit(&repo, "a stuck one", &[("stuck.yaml", stuck)]);
+    let (code, json, stderr) = tb.sync(&repo, &["--yes", "--timeout", "10"]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    assert_eq!(json["converged"], false);
+    assert_eq!(
+        names(&json["outcome"]["applied"]),
+        [format!("{ns}/Deployment/stuck")]
+    );
+    let why = json["stuck"][0]["reason"].as_str().unwrap_or_default();
+    assert_eq!(json["stuck"][0]["object"], format!("{ns}/Deployment/stuck"));
+    assert!(
+        why.contains("timed out progressing") || why.contains("0 of 2 replicas available"),
+        "{why}"
+    );
+    // and which pod holds it, and why
+    assert!(
+        why.contains("pod stuck-") && why.contains("Unschedulable"),
+        "{why}"
+    );
+}

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod drift;
 pub mod error;
 pub mod headless;
+pub mod health;
 pub mod inventory;
 pub mod jobs;
 pub mod model;

@@ -356,3 +356,117 @@ fn a_forbidden_object_is_blocked_in_the_plan_with_the_reason() {
         plan.blocked
     );
 }
+
+/// The live redis as the watch would send it: `replicas` wanted, `ready` of them ready.
+fn redis_live(state: &State, replicas: i64, ready: i64) -> serde_json::Value {
+    let key = state
+        .inv
+        .live()
+        .keys()
+        .find(|k| k.name == "redis" && k.kind == "StatefulSet")
+        .unwrap()
+        .clone();
+    let mut live = (*state.inv.live()[&key]).clone();
+    live["spec"]["replicas"] = json!(replicas);
+    live["metadata"]["generation"] = json!(7);
+    live["status"] = json!({"observedGeneration": 7, "replicas": replicas, "readyReplicas": ready,
+        "updatedReplicas": replicas, "currentRevision": "r1", "updateRevision": "r1"});
+    live
+}
+
+#[test]
+fn after_a_sync_converged_waits_for_health_and_says_how_long_it_took() {
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    key(&mut state, 's');
+    key(&mut state, 'y');
+    let redis = state.selected_key().cloned().unwrap();
+    press_msg(&mut state, Msg::Tick(crate::common::NOW_MS + 1_000));
+    let outcome = SyncOutcome {
+        applied: vec![redis.clone()],
+        ..SyncOutcome::default()
+    };
+    press_msg(&mut state, Msg::Sync(SyncEvent::Finished(outcome)));
+    assert!(state.converging.is_some(), "waiting for the cluster");
+    // in sync with git, but one replica is not ready yet: progress on the row, no converged
+    let starting = redis_live(&state, 4, 3);
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(starting)));
+    assert_eq!(
+        status(&state, "StatefulSet", "redis"),
+        Some(DriftStatus::InSync)
+    );
+    assert!(
+        !state
+            .notices
+            .iter()
+            .any(|n| n.kind == NoticeKind::Converged),
+        "{:?}",
+        state.notices
+    );
+    let text = screen(&state, 200, 30);
+    assert!(text.contains("⟳ 3 of 4 replicas ready"), "{text}");
+    press_msg(&mut state, Msg::Tick(crate::common::NOW_MS + 4_500));
+    let ready = redis_live(&state, 4, 4);
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(ready)));
+    let done = state
+        .notices
+        .iter()
+        .find(|n| n.kind == NoticeKind::Converged)
+        .expect("converged once healthy");
+    // from the confirmation (at NOW_MS) to healthy
+    assert!(done.text.starts_with("synced in 4.5s"), "{}", done.text);
+    assert!(state.converging.is_none());
+}
+
+#[test]
+fn a_stuck_rollout_is_said_with_the_pod_that_holds_it_and_time_runs_out() {
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    key(&mut state, 's');
+    key(&mut state, 'y');
+    let redis = state.selected_key().cloned().unwrap();
+    let outcome = SyncOutcome {
+        applied: vec![redis.clone()],
+        ..SyncOutcome::default()
+    };
+    press_msg(&mut state, Msg::Sync(SyncEvent::Finished(outcome)));
+    let mut crashing = redis_live(&state, 4, 3);
+    // a Deployment's deadline or a crashing pod would be degraded; a StatefulSet waits, so
+    // time runs out
+    crashing["status"]["readyReplicas"] = json!(3);
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(crashing)));
+    let cmds = press_msg(
+        &mut state,
+        Msg::Tick(crate::common::NOW_MS + kdrift::app::HEALTH_WAIT_MS + 1),
+    );
+    let last = state.notices.last().unwrap();
+    assert_eq!(last.kind, NoticeKind::Error);
+    assert!(
+        last.text.starts_with(
+            "not converged after 180s: 1 stuck; shop/StatefulSet/redis: 3 of 4 replicas ready"
+        ),
+        "{}",
+        last.text
+    );
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::ExplainStuck { key, .. } if *key == redis)),
+        "{cmds:?}"
+    );
+    press_msg(
+        &mut state,
+        Msg::Stuck {
+            key: redis.clone(),
+            why: Some("pod redis-3: Unschedulable: 0/2 nodes are available".into()),
+        },
+    );
+    assert!(
+        state
+            .notices
+            .last()
+            .unwrap()
+            .text
+            .contains("pod redis-3: Unschedulable")
+    );
+    assert!(state.converging.is_none());
+}

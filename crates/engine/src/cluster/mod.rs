@@ -11,6 +11,7 @@ mod refusal;
 mod resolve;
 mod schema;
 mod scope;
+mod stuck;
 mod watch;
 
 pub use access::{WatchScopes, can, watch_scopes};
@@ -29,4 +30,5 @@ pub use logs::{LogEvent, LogLine, LogTarget, follow_logs};
 pub use refusal::Conflict;
 pub use resolve::Resolver;
 pub use scope::{Prepared, prepare};
+pub use stuck::pod_trouble;
 pub use watch::{object_value, spawn_watch};

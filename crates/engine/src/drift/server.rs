@@ -32,17 +32,7 @@ pub fn server_changes(
 /// (list items arrive without the first two, which are added at the end: the text diff of two
 /// copies must not differ by key order).
 pub fn comparable(obj: &Value) -> Value {
-    let mut out = strip_server_fields(obj);
-    if let Some(map) = out.as_object_mut() {
-        let mut ordered = serde_json::Map::with_capacity(map.len());
-        for first in ["apiVersion", "kind", "metadata"] {
-            if let Some(v) = map.remove(first) {
-                ordered.insert(first.to_string(), v);
-            }
-        }
-        ordered.extend(std::mem::take(map));
-        *map = ordered;
-    }
+    let mut out = identity_first(strip_server_fields(obj));
     if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
         let annotations = [COMMIT_ANNOTATION, SOURCE_ANNOTATION]
             .into_iter()
@@ -59,6 +49,22 @@ pub fn comparable(obj: &Value) -> Value {
         }
     }
     out
+}
+
+/// `obj` with `apiVersion`, `kind` and `metadata` first, as people read and write objects
+/// (whatever order a server or a patch left the keys in).
+pub fn identity_first(mut obj: Value) -> Value {
+    if let Some(map) = obj.as_object_mut() {
+        let mut ordered = serde_json::Map::with_capacity(map.len());
+        for first in ["apiVersion", "kind", "metadata"] {
+            if let Some(v) = map.remove(first) {
+                ordered.insert(first.to_string(), v);
+            }
+        }
+        ordered.extend(std::mem::take(map));
+        *map = ordered;
+    }
+    obj
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::{Fact, Inventory};
 use crate::cluster::KubeEvent;
 use crate::drift::is_owned_by_kdrift;
+use crate::health::health_of;
 use crate::model::{ResourceKey, WatchState};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -122,8 +123,13 @@ impl Inventory {
         if !self.desired.contains_key(&key) && !is_owned_by_kdrift(&obj) {
             return None;
         }
+        // health reads `status`, which the cache drops: judged now, kept only when not healthy
+        let health = health_of(&key.group, &key.kind, &obj);
         slim(&mut obj);
         self.drop_live(&key);
+        if !health.is_healthy() {
+            self.unhealthy.insert(key.clone(), health);
+        }
         if let Some(commit) = synced_from(&obj) {
             *self.synced_from.entry(commit.to_string()).or_default() += 1;
         }
@@ -132,6 +138,7 @@ impl Inventory {
     }
 
     fn drop_live(&mut self, key: &ResourceKey) {
+        self.unhealthy.remove(key);
         let Some(old) = self.live.remove(key) else {
             return;
         };

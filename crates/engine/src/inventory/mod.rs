@@ -20,6 +20,7 @@ pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 
 use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, WatchRequest};
 use crate::drift::{IgnoreRules, Shape};
+use crate::health::Health;
 use crate::model::{
     Desired, DriftReport, DriftStatus, FieldChange, Fight, Gvk, ManifestError, ResourceKey,
     WatchState,
@@ -132,6 +133,8 @@ pub struct Inventory {
     /// How many live objects kdrift applied from each commit (counted as they come and go, so
     /// the commits pane's "last synced" mark costs nothing to draw).
     synced_from: BTreeMap<String, usize>,
+    /// Live objects that are not healthy, and why (from `status`, read before it is dropped).
+    unhealthy: BTreeMap<ResourceKey, Health>,
     /// Whether local drift is sent to the server to confirm (stage 2); off, the local compare
     /// decides alone.
     server_checks: bool,
@@ -222,6 +225,14 @@ impl Inventory {
 
     pub fn live_object(&self, key: &ResourceKey) -> Option<&Value> {
         self.live.get(key).map(|v| &**v)
+    }
+
+    /// The live object's health (None when it is not in the cluster).
+    pub fn health(&self, key: &ResourceKey) -> Option<Health> {
+        if !self.live.contains_key(key) {
+            return None;
+        }
+        Some(self.unhealthy.get(key).cloned().unwrap_or(Health::Healthy))
     }
 
     /// The commit most live objects were applied from, by kdrift's annotation.

@@ -248,7 +248,7 @@ pub fn object_diff_shaped(
     let want = desired.map(|d| normalize_desired(&d.manifest));
     let have = match (&want, live) {
         (Some(w), Some(l)) => Some(project(l, w)),
-        (None, Some(l)) => Some(strip_server_fields(l)),
+        (None, Some(l)) => Some(super::server::identity_first(strip_server_fields(l))),
         (_, None) => None,
     };
     let secret = desired.is_some_and(|d| d.key.is_secret())
