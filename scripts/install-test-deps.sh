@@ -4,6 +4,8 @@ set -euo pipefail
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# unzip reads the GitOps tools' CRDs out of their Go module zips (tests/testbed/gitops-crds.sh)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 # python3 serves the mutating admission webhook the drift-stage tests register
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # git, including `git daemon` (Debian ships it in package git itself)

@@ -47,6 +47,8 @@ pub enum Action {
     TogglePrune,
     /// After a conflict: apply again, taking the fields other managers own.
     Force,
+    /// In the plan: ask the Flux / Argo CD objects that own planned objects to reconcile instead.
+    AskOwners,
 }
 
 impl Action {
@@ -82,6 +84,7 @@ impl Action {
             Action::Mark => "mark the row (s converges the marked rows)",
             Action::TogglePrune => "plan: prune orphans too / not",
             Action::Force => "take the conflicting fields (after a conflict)",
+            Action::AskOwners => "plan: ask Flux / Argo CD to reconcile instead",
         }
     }
 

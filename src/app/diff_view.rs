@@ -7,7 +7,7 @@ use super::msg::Cmd;
 use super::state::State;
 use kdrift_engine::drift::{CONTEXT, DiffText, RowKind, Shape, object_diff_shaped, server_diff};
 use kdrift_engine::model::{
-    Desired, DriftReport, DriftStatus, Extra, FieldChange, Fight, Ignored, ResourceKey,
+    Desired, DriftReport, DriftStatus, Extra, FieldChange, Fight, GitOpsOwner, Ignored, ResourceKey,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -201,6 +201,8 @@ pub fn layout(text: &DiffText, context: usize, split: bool) -> Vec<BodyLine> {
 #[derive(Debug, Clone, Copy)]
 pub enum Preamble<'r> {
     Stage(&'static str),
+    /// A GitOps tool reconciles it: converging directly starts a tug of war.
+    Owner(&'r GitOpsOwner),
     Fight(&'r Fight),
     Message(&'r str),
     Change(&'r FieldChange),
@@ -221,6 +223,7 @@ pub fn preamble(report: &DriftReport) -> Vec<Preamble<'_>> {
         _ => None,
     };
     out.extend(stage.map(Preamble::Stage));
+    out.extend(report.owner.as_ref().map(Preamble::Owner));
     out.extend(report.fights.iter().map(Preamble::Fight));
     out.extend(report.message.as_deref().map(Preamble::Message));
     out.extend(report.changes.iter().map(Preamble::Change));

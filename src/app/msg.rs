@@ -6,9 +6,9 @@ use crossterm::event::KeyEvent;
 use kdrift_engine::cluster::{ConfirmRequest, KubeEvent, LogEvent, LogTarget, WatchRequest};
 use kdrift_engine::drift::{DiffText, IgnoreRule, IgnoreRules};
 use kdrift_engine::jobs::{JobFailed, Ticket};
-use kdrift_engine::model::ResourceKey;
+use kdrift_engine::model::{GitOpsOwner, ResourceKey};
 use kdrift_engine::repo::{CommitInfo, FileChange, HistoryEntry, RepoError, RepoEvent, Snapshot};
-use kdrift_engine::sync::{SyncEvent, SyncPlan};
+use kdrift_engine::sync::{OwnerEvent, SyncEvent, SyncPlan};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -23,6 +23,8 @@ pub enum Msg {
     Job(JobReply),
     /// The user's config was written: its rules now, or why it could not be.
     Rules(Result<IgnoreRules, String>),
+    /// What a Flux or Argo CD object said when asked to reconcile (`Cmd::AskOwners`).
+    Owner(OwnerEvent),
     /// What holds a stuck workload, from its pods (`Cmd::ExplainStuck`).
     Stuck {
         key: ResourceKey,
@@ -33,6 +35,12 @@ pub enum Msg {
 impl From<RepoEvent> for Msg {
     fn from(e: RepoEvent) -> Self {
         Msg::Repo(e)
+    }
+}
+
+impl From<OwnerEvent> for Msg {
+    fn from(e: OwnerEvent) -> Self {
+        Msg::Owner(e)
     }
 }
 
@@ -114,6 +122,11 @@ pub enum Cmd {
     },
     /// Append this rule to the user's config and read the config's rules again.
     SaveIgnoreRule(IgnoreRule),
+    /// Ask these GitOps objects to reconcile (the request stamped `now`, RFC 3339), and follow them.
+    AskOwners {
+        owners: Vec<GitOpsOwner>,
+        now: String,
+    },
     /// Find which pod holds a workload that is not healthy, and why.
     ExplainStuck {
         key: ResourceKey,

@@ -27,6 +27,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Job(reply) => update_jobs::on_reply(state, reply, &mut cmds),
         Msg::Rules(result) => update_ignore::on_rules(state, result, &mut cmds),
         Msg::Stuck { key, why } => update_sync::on_stuck(state, key, why),
+        Msg::Owner(e) => update_sync::on_owner(state, e),
     }
     clamp_selection(state);
     update_sync::track_health(state, &mut cmds);
@@ -177,7 +178,11 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
                 cmds.push(Cmd::ReadCommit { ticket, rev: None });
             }
         }
-        Action::Confirm | Action::Cancel | Action::TogglePrune | Action::Force => {}
+        Action::Confirm
+        | Action::Cancel
+        | Action::TogglePrune
+        | Action::Force
+        | Action::AskOwners => {}
     }
 }
 

@@ -9,7 +9,7 @@ use super::update_engine::notify_converged;
 use crossterm::event::{KeyCode, KeyEvent};
 use kdrift_engine::health::Health;
 use kdrift_engine::model::ResourceKey;
-use kdrift_engine::sync::{SyncEvent, SyncOutcome, SyncPlan};
+use kdrift_engine::sync::{OwnerEvent, SyncEvent, SyncOutcome, SyncPlan};
 
 pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
     if state.read_only {
@@ -73,6 +73,22 @@ pub fn on_dialog_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
             dialog.plan = state.inv.plan_sync(&dialog.keys, prune);
         }
         Some(Action::Confirm) if !forcing => confirm(state, cmds),
+        Some(Action::AskOwners) if !forcing => {
+            let owners = dialog.plan.owners();
+            if owners.is_empty() {
+                return;
+            }
+            let names: Vec<String> = owners.iter().map(|o| o.to_string()).collect();
+            cmds.push(Cmd::AskOwners {
+                owners,
+                now: kdrift_engine::clock::rfc3339(state.now_ms),
+            });
+            state.mode = Mode::Normal;
+            state.notify(
+                NoticeKind::Info,
+                format!("asking {} to reconcile…", names.join(", ")),
+            );
+        }
         Some(Action::Force) if forcing => {
             if let Mode::Dialog(d) = &mut state.mode {
                 d.plan.force = true;
@@ -278,6 +294,27 @@ pub fn track_health(state: &mut State, cmds: &mut Vec<Cmd>) {
         }
         state.notify(NoticeKind::Error, format!("stuck: {key}: {why}"));
         explain(state, &key, cmds);
+    }
+}
+
+/// What the GitOps tool answered: it is its work now, kdrift only reports it.
+pub fn on_owner(state: &mut State, event: OwnerEvent) {
+    match event {
+        OwnerEvent::Asked(owner) => state.notify(
+            NoticeKind::Info,
+            format!("asked {owner} to reconcile; waiting for it…"),
+        ),
+        OwnerEvent::Done {
+            owner,
+            ok: true,
+            text,
+        } => state.notify(NoticeKind::Converged, format!("{owner}: {text}")),
+        OwnerEvent::Done { owner, text, .. } => {
+            state.notify(NoticeKind::Error, format!("{owner} failed: {text}"))
+        }
+        OwnerEvent::Failed { owner, error } => {
+            state.notify(NoticeKind::Error, format!("asking {owner}: {error}"))
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use kdrift_engine::model::{Gvk, ResourceKey};
 use kdrift_engine::repo::{
     CommitInfo, ReadCache, RepoError, RepoSpec, commit_files, object_history,
 };
-use kdrift_engine::sync::run_sync;
+use kdrift_engine::sync::{ask_owners, run_sync};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -213,6 +213,15 @@ impl Executor {
                     };
                     let _ = tx.send(Msg::Rules(saved)).await;
                 });
+            }
+            Cmd::AskOwners { owners, now } => {
+                let task = ask_owners(
+                    self.resolver.clone(),
+                    owners,
+                    now,
+                    Outbox::new(self.tx.clone()),
+                );
+                tokio::spawn(task);
             }
             Cmd::ExplainStuck { key, live } => {
                 let (resolver, tx) = (self.resolver.clone(), self.tx.clone());

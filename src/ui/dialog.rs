@@ -230,6 +230,14 @@ fn plan_lines(plan: &SyncPlan, head: Option<&CommitInfo>) -> (Lines, Lines, Line
             bold(),
         ));
     }
+    let owners = plan.owners();
+    if !owners.is_empty() {
+        let names: Vec<String> = owners.iter().map(|o| o.to_string()).collect();
+        bottom.push(Line::styled(
+            sanitize(&format!("o: ask {} to reconcile instead", names.join(", "))),
+            Style::new().fg(Color::Magenta),
+        ));
+    }
     (top, body, bottom)
 }
 

@@ -144,6 +144,12 @@ impl Who<'_> {
 fn preamble_line(item: &Preamble<'_>, who: &Who<'_>) -> Line<'static> {
     match item {
         Preamble::Stage(text) => Line::styled(*text, dim()),
+        Preamble::Owner(owner) => Line::styled(
+            sanitize(&format!(
+                "⎈ managed by {owner}: a direct apply is undone by it (o in the plan asks it to reconcile)"
+            )),
+            Style::new().fg(Color::Magenta),
+        ),
         Preamble::Fight(fight) => {
             let [a, b] = &fight.managers;
             let text = format!(

@@ -9,6 +9,7 @@ mod converge;
 mod corpus;
 mod extras;
 mod mutations;
+mod owners;
 mod remote;
 mod render;
 mod restart;

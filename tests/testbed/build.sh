@@ -114,6 +114,10 @@ if (( force )) || ! version_ok helm; then todo_helm=1; fi
 todo_plane=0
 if (( ${#todo_kube[@]} > 0 || todo_etcd || todo_kwok )) || ! stages_ok; then todo_plane=1; fi
 
+# The GitOps tools' CRDs: cheap, so always checked (a warm run only looks at the files).
+crds=$("$here/gitops-crds.sh")
+log "GitOps CRDs (Flux, Argo CD) in $crds"
+
 if (( todo_plane == 0 && todo_helm == 0 )); then
   log "all binaries present with the pinned versions (k8s $k8s, etcd $etcd, kwok $kwok, helm $helm); nothing to build"
   echo "$bin"

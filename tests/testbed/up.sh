@@ -34,6 +34,7 @@ tool_env_lines() {
   env_line KDRIFT_KUBECTL "$BIN/kubectl"
   env_line KDRIFT_HELM "$HELM_BIN/helm"
   env_line KDRIFT_TESTBED_HELM_VERSION "$KDRIFT_HELM_VERSION"
+  env_line KDRIFT_GITOPS_CRDS "$KDRIFT_GITOPS_CRDS"
   # The one line that is not a plain KEY=VALUE: prepend both bin dirs so that `helm` and
   # `kubectl` are found by name after sourcing (a line parser should treat it as a prepend).
   # shellcheck disable=SC2016 # $PATH is meant to expand when the file is sourced
@@ -51,10 +52,10 @@ if [[ -f $DIR/env ]]; then
   all=1
   for c in "${TESTBED_COMPONENTS[@]}"; do pid_of "$c" >/dev/null || all=0; done
   if ((all)) && apiserver_ready; then
-    # An env written before helm was added lacks the tool lines: add them, keep the testbed.
-    if ! grep -q '^export KDRIFT_HELM=' "$DIR/env"; then
+    # An env written before the newest tool line was added lacks it: add the lines, keep the testbed.
+    if ! grep -q '^export KDRIFT_GITOPS_CRDS=' "$DIR/env"; then
       tool_env_lines >> "$DIR/env"
-      say "added KDRIFT_KUBECTL, KDRIFT_HELM and PATH to $DIR/env"
+      say "added the tool lines (KDRIFT_KUBECTL, KDRIFT_HELM, KDRIFT_GITOPS_CRDS, PATH) to $DIR/env"
     fi
     say "already up in $DIR (run down.sh first for a fresh one)"
     exit 0

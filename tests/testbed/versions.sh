@@ -11,3 +11,9 @@ KDRIFT_TESTBED_BIN=${KDRIFT_TESTBED_BIN:-$KDRIFT_TESTBED_CACHE/$KDRIFT_K8S_VERSI
 # helm has a cache dir of its own, so that changing its version does not rebuild Kubernetes (~10 min).
 KDRIFT_HELM_BIN=${KDRIFT_HELM_BIN:-$KDRIFT_TESTBED_CACHE/helm-$KDRIFT_HELM_VERSION/bin}
 KDRIFT_TESTBED_DIR=${KDRIFT_TESTBED_DIR:-/tmp/kdrift-testbed}
+# The GitOps tools' CRDs (no controllers): installed by the tests that check kdrift recognises
+# objects Flux and Argo CD own. Read from the tools' Go module zips; own cache dir.
+KDRIFT_FLUX_KC_VERSION=${KDRIFT_FLUX_KC_VERSION:-v1.10.1}  # github.com/fluxcd/kustomize-controller
+KDRIFT_FLUX_HC_VERSION=${KDRIFT_FLUX_HC_VERSION:-v1.4.3}   # github.com/fluxcd/helm-controller
+KDRIFT_ARGOCD_VERSION=${KDRIFT_ARGOCD_VERSION:-v3.6.1}     # github.com/argoproj/argo-cd/v3
+KDRIFT_GITOPS_CRDS=${KDRIFT_GITOPS_CRDS:-$KDRIFT_TESTBED_CACHE/gitops-crds-$KDRIFT_FLUX_KC_VERSION-$KDRIFT_FLUX_HC_VERSION-$KDRIFT_ARGOCD_VERSION}

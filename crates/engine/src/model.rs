@@ -245,6 +245,8 @@ pub struct DriftReport {
     pub ignored: Vec<Ignored>,
     /// Fields two managers keep taking from each other, seen while watching.
     pub fights: Vec<Fight>,
+    /// The Flux or Argo CD object that reconciles the live object, if one does.
+    pub owner: Option<GitOpsOwner>,
 }
 
 impl DriftReport {
@@ -258,6 +260,7 @@ impl DriftReport {
             extras: Vec::new(),
             ignored: Vec::new(),
             fights: Vec::new(),
+            owner: None,
         }
     }
 

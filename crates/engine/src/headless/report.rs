@@ -32,6 +32,8 @@ pub struct ResourceEntry {
     /// Differences an ignore rule set aside, with the rule.
     pub ignored: Vec<Ignored>,
     pub message: Option<String>,
+    /// The Flux or Argo CD object reconciling it (`"Flux Kustomization flux-system/apps"`).
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +86,7 @@ impl CheckReport {
                 extras: report.extras.clone(),
                 ignored: report.ignored.clone(),
                 message: report.message.clone(),
+                owner: report.owner.as_ref().map(|o| o.to_string()),
             });
         }
         CheckReport {

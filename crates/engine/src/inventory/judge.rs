@@ -5,7 +5,7 @@
 use super::{Fact, Inventory, ManifestRow};
 use crate::drift::assess_shaped;
 use crate::model::{Desired, DriftReport, DriftStatus, Gvk, ResourceKey, WatchState};
-use crate::sync::applied_from;
+use crate::sync::{applied_from, gitops_owner};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -41,6 +41,7 @@ impl Inventory {
         let report = self.with_server_verdict(key, local);
         let mut report = self.apply_ignores(key, report);
         self.note_writers(key, &mut report);
+        report.owner = self.live_object(key).and_then(gitops_owner);
         self.note_first_seen(key, &report);
         let news = self.is_news(key, before, &report);
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));

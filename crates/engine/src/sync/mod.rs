@@ -3,10 +3,12 @@
 
 mod execute;
 mod order;
+mod owners;
 mod ownership;
 mod plan;
 
 pub use execute::{SyncError, SyncEvent, SyncOutcome, run_sync};
 pub use order::{Step, is_bootstrap, kind_rank, wave_of};
+pub use owners::{OwnerEvent, answer, ask_owners, owner_key};
 pub use ownership::{Stamp, applied_from, applied_manifest, gitops_owner};
 pub use plan::{PlanInput, PlanItem, PlanOp, Precondition, SyncPlan, plan_sync, withhold_prunes};

@@ -2,7 +2,7 @@
 
 use super::order::{Step, kind_rank, wave_of};
 use super::ownership::{Stamp, applied_from, applied_manifest, gitops_owner};
-use crate::model::{Desired, DriftReport, DriftStatus, FIELD_MANAGER, ResourceKey};
+use crate::model::{Desired, DriftReport, DriftStatus, FIELD_MANAGER, GitOpsOwner, ResourceKey};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -60,6 +60,8 @@ pub struct PlanItem {
     pub precondition: Option<Precondition>,
     /// Drifted fields as the diff names them (a few, for the dialog).
     pub fields: Vec<String>,
+    /// The Flux or Argo CD object that reconciles it: it can be asked to converge instead.
+    pub owner: Option<GitOpsOwner>,
 }
 
 impl PlanItem {
@@ -111,6 +113,17 @@ impl SyncPlan {
         all.sort();
         all.dedup();
         all
+    }
+
+    /// The GitOps objects that own planned objects and can be asked to reconcile (named ones).
+    pub fn owners(&self) -> Vec<GitOpsOwner> {
+        let mut out: Vec<GitOpsOwner> = Vec::new();
+        for owner in self.items.iter().filter_map(|i| i.owner.as_ref()) {
+            if owner.name.is_some() && !out.contains(owner) {
+                out.push(owner.clone());
+            }
+        }
+        out
     }
 
     /// Turns `key`'s apply into delete-and-create, for fields the server says are immutable.
@@ -167,7 +180,8 @@ pub fn plan_sync(keys: &[ResourceKey], input: &PlanInput<'_>) -> SyncPlan {
         };
         let live = input.live.get(key).map(|v| &**v);
         let mut warnings = Vec::new();
-        if let Some(owner) = live.and_then(gitops_owner) {
+        let owner = live.and_then(gitops_owner);
+        if let Some(owner) = &owner {
             warnings.push(format!(
                 "managed by {owner}: it will apply its own version again"
             ));
@@ -243,6 +257,7 @@ pub fn plan_sync(keys: &[ResourceKey], input: &PlanInput<'_>) -> SyncPlan {
                 .collect(),
             op,
             manifest,
+            owner,
         });
     }
     plan.items.sort_by_key(order);
