@@ -111,6 +111,9 @@ pub struct ManifestError {
     pub source: String,
     pub line: Option<usize>,
     pub message: String,
+    /// The object it is about, when there is one (declared twice): that object is blocked too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<ResourceKey>,
 }
 
 /// A GitOps controller that reconciles an object (by its labels, annotations or field managers):

@@ -276,6 +276,7 @@ fn keys_on_a_manifest_row_explain_instead_of_acting() {
         source: "shop/bad.yaml".into(),
         line: Some(3),
         message: "invalid YAML".into(),
+        object: None,
     });
     press_msg(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
     select(&mut state, "Manifest/shop/bad.yaml:3");

@@ -78,6 +78,11 @@ impl Inventory {
                 .collect(),
         );
         self.note_changed_desired(&old);
+        let blocked_before: Vec<ResourceKey> = self
+            .manifest_errors
+            .iter()
+            .filter_map(|e| e.object.clone())
+            .collect();
         self.manifest_errors = snap.errors;
         self.manifest_notes = snap.notes;
         let rules_changed = self.repo_rules != snap.ignore;
@@ -101,6 +106,12 @@ impl Inventory {
             self.judge_everything_again();
         }
         self.refresh_after_snapshot(&old, source_changed);
+        // objects an error names (declared twice) are judged again, as are those it named before
+        let blocked_now = self.manifest_errors.iter().filter_map(|e| e.object.clone());
+        let named: BTreeSet<ResourceKey> = blocked_before.into_iter().chain(blocked_now).collect();
+        for key in named {
+            self.recompute(&key);
+        }
         let requests = self.watch_requests(kinds, &old);
         self.raise(Fact::Watch(requests));
         // From here on the cluster's changes raise drift again, unless a kind still waits for

@@ -92,10 +92,18 @@ impl Inventory {
         })
     }
 
-    /// Why a declared object cannot be judged: its kind's watch failed, or its scope is forbidden.
+    /// Why a declared object cannot be judged: it is declared twice, its kind's watch failed, or
+    /// its scope is forbidden.
     fn unreadable(&self, key: &ResourceKey) -> Option<String> {
         if !self.desired.contains_key(key) {
             return None;
+        }
+        if let Some(e) = self
+            .manifest_errors
+            .iter()
+            .find(|e| e.object.as_ref() == Some(key))
+        {
+            return Some(e.message.clone());
         }
         let gvk = key.gvk();
         if let Some(WatchState::Failed(reason)) = self.watches.get(&gvk) {

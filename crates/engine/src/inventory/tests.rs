@@ -232,6 +232,35 @@ fn unreadable_kinds_are_error_rows_that_block_sync() {
 }
 
 #[test]
+fn an_object_declared_twice_is_an_error_row_and_never_applied() {
+    let (mut inv, _) = settled("9");
+    let mut twice = snapshot(
+        "b",
+        &[configmap("a", "one", "1"), configmap("a", "two", "2")],
+    );
+    let one = twice.desired[0].key.clone();
+    twice.errors.push(ManifestError {
+        source: "copy.yaml".into(),
+        line: None,
+        message: format!("{one} is declared twice: in one.yaml and in copy.yaml"),
+        object: Some(one.clone()),
+    });
+    inv.on_repo(RepoEvent::Snapshot(Box::new(twice)));
+    let report = &inv.verdicts[&one];
+    assert_eq!(report.status, DriftStatus::Error);
+    assert!(
+        report
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("declared twice")
+    );
+    let plan = inv.plan_sync(&[one.clone()], false);
+    assert!(plan.items.is_empty());
+    assert!(plan.blocked[0].1.contains("declared twice"), "{plan:?}");
+}
+
+#[test]
 fn prunes_are_withheld_when_git_may_be_incomplete() {
     let (mut inv, _) = settled("9");
     let all = |inv: &Inventory| inv.verdicts.keys().cloned().collect::<Vec<_>>();
@@ -250,6 +279,7 @@ fn prunes_are_withheld_when_git_may_be_incomplete() {
         source: "bad.yaml".into(),
         line: Some(3),
         message: "invalid YAML".into(),
+        object: None,
     });
     inv.on_repo(RepoEvent::Snapshot(Box::new(broken)));
     let plan = inv.plan_sync(&all(&inv), true);

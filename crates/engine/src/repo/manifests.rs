@@ -54,6 +54,8 @@ pub fn merge_parsed(parsed: Vec<Parsed>) -> (Vec<Desired>, Vec<ManifestError>) {
                         "{} is declared twice: in {} and in {}",
                         d.key, first.source, d.source
                     ),
+                    // which copy is meant is for a person to say: the object is not applied
+                    object: Some(d.key.clone()),
                 });
             } else {
                 seen.insert(d.key.clone(), d);
@@ -65,11 +67,20 @@ pub fn merge_parsed(parsed: Vec<Parsed>) -> (Vec<Desired>, Vec<ManifestError>) {
 
 /// Parses files on every core, keeping the input order (so "declared twice" names files in order).
 pub(crate) fn parse_all(files: &[(String, Vec<u8>)], default_namespace: &str) -> Vec<Parsed> {
+    parse_all_with(files, default_namespace, parse_file)
+}
+
+/// `parse_all` with the parser given (so a test can make one fail).
+fn parse_all_with(
+    files: &[(String, Vec<u8>)],
+    default_namespace: &str,
+    parse: fn(&str, &[u8], &str) -> Parsed,
+) -> Vec<Parsed> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || files.len() < 64 {
         return files
             .iter()
-            .map(|(p, b)| parse_file(p, b, default_namespace))
+            .map(|(p, b)| parse(p, b, default_namespace))
             .collect();
     }
     let chunk = files.len().div_ceil(threads);
@@ -79,16 +90,34 @@ pub(crate) fn parse_all(files: &[(String, Vec<u8>)], default_namespace: &str) ->
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(p, b)| parse_file(p, b, default_namespace))
+                        .map(|(p, b)| parse(p, b, default_namespace))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
+        // a parser that panicked leaves an error row per file it had, never a silent gap
+        // (files missing from git would look like orphans)
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .zip(files.chunks(chunk))
+            .flat_map(|(h, part)| {
+                h.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|(p, _)| (vec![], vec![crashed(p)]))
+                        .collect()
+                })
+            })
             .collect()
     })
+}
+
+fn crashed(path: &str) -> ManifestError {
+    ManifestError {
+        source: path.to_string(),
+        line: None,
+        message: "the parser failed on this file (a bug in kdrift): nothing of it is used".into(),
+        object: None,
+    }
 }
 
 /// Parses one YAML or JSON file (multi-document).
@@ -102,6 +131,7 @@ pub fn parse_file(
         source: path.to_string(),
         line,
         message,
+        object: None,
     };
     if bytes.len() > MAX_FILE_BYTES {
         return (
@@ -191,6 +221,7 @@ fn push_object(
             source: path.to_string(),
             line,
             message: format!("object lacks {}", missing.join(", ")),
+            object: None,
         });
         return;
     }
@@ -354,6 +385,31 @@ mod tests {
     }
 
     #[test]
+    fn a_parser_that_panics_leaves_an_error_per_file() {
+        fn flaky(path: &str, bytes: &[u8], ns: &str) -> Parsed {
+            assert!(!path.starts_with("bad"), "boom");
+            parse_file(path, bytes, ns)
+        }
+        let cm = |n: usize| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{n}\n");
+        let files: Vec<(String, Vec<u8>)> = (0..128)
+            .map(|n| {
+                let name = if n == 100 {
+                    "bad.yaml".to_string()
+                } else {
+                    format!("f{n}.yaml")
+                };
+                (name, cm(n).into_bytes())
+            })
+            .collect();
+        let parsed = parse_all_with(&files, "default", flaky);
+        assert_eq!(parsed.len(), files.len(), "one result per file");
+        let (objs, errs) = merge_parsed(parsed);
+        assert!(errs.iter().any(|e| e.source == "bad.yaml"), "{errs:?}");
+        // the panicking thread's whole chunk is an error, none of it silently gone
+        assert_eq!(objs.len() + errs.len(), files.len());
+    }
+
+    #[test]
     fn duplicates_name_both_files() {
         let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n".to_vec();
         let (objs, errs) = parse_manifests(
@@ -362,5 +418,10 @@ mod tests {
         );
         assert_eq!(objs.len(), 1);
         assert!(errs[0].message.contains("one.yaml") && errs[0].message.contains("two.yaml"));
+        assert_eq!(
+            errs[0].object.as_ref(),
+            Some(&objs[0].key),
+            "the object is blocked too"
+        );
     }
 }

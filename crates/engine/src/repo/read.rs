@@ -136,6 +136,7 @@ pub fn read_snapshot_with(
             source: prefix.clone(),
             line: None,
             message: "the --path directory does not exist at this commit".into(),
+            object: None,
         });
     }
     let read_path = |p: &str| -> Option<Vec<u8>> {
@@ -181,6 +182,7 @@ pub fn read_snapshot_with(
                     source,
                     line: None,
                     message,
+                    object: None,
                 }],
             )
         } else {
@@ -262,6 +264,7 @@ fn repo_config(
                 source: CONFIG_FILE.into(),
                 line: e.line,
                 message: e.message,
+                object: None,
             });
             IgnoreRules::default()
         }
@@ -290,6 +293,7 @@ fn plain_files(
                 source: path.clone(),
                 line: None,
                 message: "submodule skipped: only this repository's own files are read".into(),
+                object: None,
             }),
             EntryKind::Blob if is_manifest_path(path) => files.push((path.clone(), entry.oid)),
             EntryKind::Link if is_manifest_path(path) => {
@@ -301,6 +305,7 @@ fn plain_files(
                         source: path.clone(),
                         line: None,
                         message,
+                        object: None,
                     }),
                 }
             }

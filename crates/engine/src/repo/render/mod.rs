@@ -77,6 +77,7 @@ pub fn render_root(
                 source: root.file.clone(),
                 line: None,
                 message,
+                object: None,
             }],
         )
     };

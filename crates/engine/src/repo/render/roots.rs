@@ -150,6 +150,7 @@ fn kustomize_inputs(
                     source: file,
                     line: None,
                     message: format!("invalid kustomization: {}", e.lines().next().unwrap_or("")),
+                    object: None,
                 });
                 continue;
             }
