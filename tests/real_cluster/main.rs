@@ -15,3 +15,4 @@ mod render;
 mod restart;
 mod schema;
 mod stages;
+mod tmux_converge;

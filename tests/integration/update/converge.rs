@@ -470,3 +470,30 @@ fn a_stuck_rollout_is_said_with_the_pod_that_holds_it_and_time_runs_out() {
     );
     assert!(state.converging.is_none());
 }
+
+#[test]
+fn a_long_plan_scrolls_and_keeps_totals_prunes_and_keys_in_view() {
+    let mut state = demo_state();
+    key(&mut state, 'S');
+    key(&mut state, 'p');
+    let short = |state: &State| screen(state, 90, 13);
+    let text = short(&state);
+    for always in [
+        "Converge to git bbd4997: 1 create, 3 patch, 1 prune",
+        "PRUNE    shop/Deployment/legacy-worker",
+        "y / Enter: apply",
+        "↓j ↑k",
+    ] {
+        assert!(text.contains(always), "{always}:\n{text}");
+    }
+    assert!(!text.contains("StatefulSet/redis"), "the last patch is below:\n{text}");
+    for _ in 0..10 {
+        key(&mut state, 'j');
+    }
+    let text = short(&state);
+    assert!(text.contains("StatefulSet/redis"), "scrolled to the end:\n{text}");
+    for always in ["1 prune", "PRUNE    shop/Deployment/legacy-worker", "y / Enter: apply"] {
+        assert!(text.contains(always), "{always} after scrolling:\n{text}");
+    }
+    assert!(state.mode.dialog().is_some(), "j scrolls, it does not confirm");
+}

@@ -1,0 +1,48 @@
+//! The TUI on the real control plane in tmux, as a person uses it: see the drift, open the plan
+//! with S, confirm, take kubectl's fields with F after the conflict, watch the rows turn in sync
+//! and the converged notice (which waits for the rollout, run by kwok).
+
+use crate::common::testbed::{App, applied_app, testbed};
+use kdrift_testkit::tmux::Tmux;
+use std::time::Duration;
+
+#[test]
+fn drift_plan_confirm_force_and_converged_in_tmux() {
+    let (tb, _shared) = testbed();
+    let App { dir, ns, repo } = applied_app(&tb, "t-tmux");
+    tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=3"]);
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"mode":"slow"}}"#);
+    tb.kubectl(&["-n", &ns, "delete", "service/web"]);
+
+    let cmd = format!(
+        "{} --repo {} --kubeconfig {} --namespace {ns}",
+        env!("CARGO_BIN_EXE_kdrift"),
+        repo.display(),
+        tb.admin.display()
+    );
+    let tmux = Tmux::start(&cmd, dir.path());
+    tmux.wait_for(
+        &["kdrift-testbed", "modified 2", "missing 1", "replicas 2≠3"],
+        Duration::from_secs(30),
+    );
+    tmux.keys("S");
+    tmux.wait_for(
+        &["sync plan", "1 create, 2 patch, 0 prune", "without force"],
+        Duration::from_secs(5),
+    );
+    tmux.keys("y");
+    tmux.wait_for(
+        &["conflicts", ".spec.replicas", "F: apply again"],
+        Duration::from_secs(10),
+    );
+    tmux.keys("F");
+    let done = tmux.wait_for(
+        &["converged in", "modified 0", "missing 0"],
+        Duration::from_secs(60),
+    );
+    assert!(done.contains("in sync 4"), "{done}");
+    assert_eq!(tb.field(&ns, "deployment/web", ".spec.replicas"), "2");
+    assert_eq!(tb.field(&ns, "configmap/cfg", ".data.mode"), "fast");
+    tmux.keys("q");
+    tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
+}
