@@ -347,3 +347,54 @@ async fn diff_shows_each_drift_with_its_text_diff() {
             .contains("\u{1b}[32m+  replicas: \u{1b}[7m4\u{1b}[27m")
     );
 }
+
+/// Every sync is a trace in memory: the sync, its steps and objects, with fields and errors.
+#[tokio::test]
+async fn a_sync_is_kept_as_a_trace_of_steps_and_objects() {
+    use kdrift_engine::outbox::Outbox;
+    use kdrift_engine::sync::{SyncEvent, run_sync};
+    use kdrift_engine::traces::TraceStore;
+    use tracing_subscriber::layer::SubscriberExt;
+    let store = TraceStore::default();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(store.layer(&["sync"])),
+    );
+    let demo = demo().await;
+    let inv = evaluate(&demo.resolver, demo.snapshot.clone()).await;
+    let keys = inv.drifted_keys();
+    // without force: the hand edits' fields stop the step at its dry-run
+    let (tx, _rx) = tokio::sync::mpsc::channel::<SyncEvent>(64);
+    run_sync(
+        demo.resolver.clone(),
+        inv.plan_sync(&keys, false),
+        Outbox::new(tx),
+    )
+    .await;
+    let mut forced = inv.plan_sync(&keys, true);
+    forced.force = true;
+    let (tx, _rx) = tokio::sync::mpsc::channel::<SyncEvent>(64);
+    run_sync(demo.resolver.clone(), forced, Outbox::new(tx)).await;
+
+    let traces = store.traces();
+    assert_eq!(traces.len(), 2, "{traces:#?}");
+    let refused = &traces[0].spans;
+    assert_eq!(refused[0].name, "sync");
+    let step = refused.iter().find(|s| s.name == "step").unwrap();
+    assert!(
+        step.error.as_deref().unwrap_or("").contains("conflict"),
+        "the refusal is on its step: {step:?}"
+    );
+    let done = &traces[1].spans;
+    let objects: Vec<_> = done.iter().filter(|s| s.name == "object").collect();
+    assert_eq!(objects.len(), 5, "{done:#?}");
+    assert!(
+        objects
+            .iter()
+            .all(|o| o.fields.iter().any(|(k, _)| *k == "key"))
+    );
+    assert!(done.iter().all(|s| s.end_ms >= Some(s.start_ms)));
+    assert!(
+        done.iter()
+            .any(|s| s.name == "step" && s.fields.iter().any(|(_, v)| v == "prune"))
+    );
+}

@@ -21,5 +21,6 @@ pub mod outbox;
 pub mod repo;
 pub mod sync;
 pub mod text;
+pub mod traces;
 
 pub use outbox::Outbox;

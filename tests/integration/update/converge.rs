@@ -486,14 +486,27 @@ fn a_long_plan_scrolls_and_keeps_totals_prunes_and_keys_in_view() {
     ] {
         assert!(text.contains(always), "{always}:\n{text}");
     }
-    assert!(!text.contains("StatefulSet/redis"), "the last patch is below:\n{text}");
+    assert!(
+        !text.contains("StatefulSet/redis"),
+        "the last patch is below:\n{text}"
+    );
     for _ in 0..10 {
         key(&mut state, 'j');
     }
     let text = short(&state);
-    assert!(text.contains("StatefulSet/redis"), "scrolled to the end:\n{text}");
-    for always in ["1 prune", "PRUNE    shop/Deployment/legacy-worker", "y / Enter: apply"] {
+    assert!(
+        text.contains("StatefulSet/redis"),
+        "scrolled to the end:\n{text}"
+    );
+    for always in [
+        "1 prune",
+        "PRUNE    shop/Deployment/legacy-worker",
+        "y / Enter: apply",
+    ] {
         assert!(text.contains(always), "{always} after scrolling:\n{text}");
     }
-    assert!(state.mode.dialog().is_some(), "j scrolls, it does not confirm");
+    assert!(
+        state.mode.dialog().is_some(),
+        "j scrolls, it does not confirm"
+    );
 }
