@@ -501,3 +501,42 @@ fn converged_means_healthy_and_a_stuck_rollout_says_why() {
         "{why}"
     );
 }
+
+#[test]
+fn sync_without_yes_or_with_dry_run_changes_nothing() {
+    let (tb, _shared) = testbed();
+    let App {
+        dir: _dir,
+        ns,
+        repo,
+    } = applied_app(&tb, "t-dryrun");
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"k":"by-hand"}}"#);
+    tb.kubectl(&["-n", &ns, "delete", "service/web"]);
+    let before = tb.field(&ns, "configmap/cfg", ".metadata.resourceVersion");
+    let (code, json, stderr) = tb.sync(&repo, &[]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    assert_eq!(json["plan"].as_array().unwrap().len(), 2, "{json:#}");
+    let (code, json, stderr) = tb.sync(&repo, &["--dry-run"]);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    // the server answered for both: the create would pass, the patch conflicts with kubectl
+    assert_eq!(
+        names(&json["outcome"]["checked"]),
+        [format!("{ns}/Service/web")]
+    );
+    assert!(
+        json["outcome"]["failed"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("conflict: .data.k owned by kubectl-patch"),
+        "{json:#}"
+    );
+    assert_eq!(
+        tb.field(&ns, "configmap/cfg", ".metadata.resourceVersion"),
+        before,
+        "nothing written"
+    );
+    assert!(
+        tb.get_name(&ns, "service/web").is_empty(),
+        "nothing created"
+    );
+}
