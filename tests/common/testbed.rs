@@ -194,6 +194,17 @@ pub fn app_repo(dir: &Path, ns: &str) -> PathBuf {
         ),
     ];
     let repo = dir.join("repo");
+    commit(&repo, "app", &files);
+    let plain = dir.join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    for (p, c) in &files {
+        std::fs::write(plain.join(p), c).unwrap();
+    }
+    repo
+}
+
+/// One commit on top of `repo` (created if need be) writing `files`.
+pub fn commit(repo: &Path, message: &str, files: &[(&str, String)]) {
     let entries: Vec<RepoFile> = files
         .iter()
         .map(|(p, c)| RepoFile {
@@ -201,13 +212,7 @@ pub fn app_repo(dir: &Path, ns: &str) -> PathBuf {
             contents: Some(c),
         })
         .collect();
-    write_history(&repo, &[("app", entries)]).unwrap();
-    let plain = dir.join("plain");
-    std::fs::create_dir_all(&plain).unwrap();
-    for (p, c) in &files {
-        std::fs::write(plain.join(p), c).unwrap();
-    }
-    repo
+    write_history(repo, &[(message, entries)]).unwrap();
 }
 
 /// The app repo in a fresh namespace, applied with `kubectl apply` (namespace first).

@@ -182,28 +182,14 @@ async fn a_live_edit_shows_within_two_seconds_and_reverting_returns_to_in_sync()
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     assert_eq!(conflicts[0].1.field, ".data.k");
     assert_eq!(conflicts[0].1.manager, "kubectl-patch");
-    let k = tb.kubectl(&[
-        "-n",
-        ns.as_str(),
-        "get",
-        "configmap/cfg",
-        "-o",
-        "jsonpath={.data.k}",
-    ]);
+    let k = tb.field(&ns, "configmap/cfg", ".data.k");
     assert_eq!(k, "by-hand", "nothing applied without force");
     e.send(key(KeyCode::Char('F')));
     e.pump_until(Duration::from_secs(5), |s| {
         s.inv.drifted_keys().is_empty() && s.sync.is_none()
     })
     .await;
-    let k = tb.kubectl(&[
-        "-n",
-        ns.as_str(),
-        "get",
-        "configmap/cfg",
-        "-o",
-        "jsonpath={.data.k}",
-    ]);
+    let k = tb.field(&ns, "configmap/cfg", ".data.k");
     assert_eq!(k, "v");
 }
 

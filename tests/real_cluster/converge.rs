@@ -1,7 +1,7 @@
 //! `kdrift sync` and the TUI's converge on the real control plane: bootstrap order, conflicts
 //! without force, waves that stop, prune safety, immutable fields.
 
-use crate::common::testbed::{App, Engine, applied_app, testbed, unique};
+use crate::common::testbed::{App, Engine, applied_app, commit, testbed, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{DialogStage, Msg};
 use kdrift_engine::repo::{RepoFile, write_history};
@@ -13,17 +13,6 @@ fn repo_of(dir: &Path, files: &[(&str, String)]) -> PathBuf {
     let repo = dir.join("repo");
     commit(&repo, "app", files);
     repo
-}
-
-fn commit(repo: &Path, message: &str, files: &[(&str, String)]) {
-    let entries: Vec<RepoFile> = files
-        .iter()
-        .map(|(p, c)| RepoFile {
-            path: p,
-            contents: Some(c),
-        })
-        .collect();
-    write_history(repo, &[(message, entries)]).unwrap();
 }
 
 fn names(v: &Value) -> Vec<String> {

@@ -255,7 +255,7 @@ fn an_object_declared_twice_is_an_error_row_and_never_applied() {
             .unwrap()
             .contains("declared twice")
     );
-    let plan = inv.plan_sync(&[one.clone()], false);
+    let plan = inv.plan_sync(std::slice::from_ref(&one), false);
     assert!(plan.items.is_empty());
     assert!(plan.blocked[0].1.contains("declared twice"), "{plan:?}");
 }
