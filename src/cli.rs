@@ -107,6 +107,10 @@ pub struct TargetArgs {
     /// Repeatable; later files win. A chart's own values.yaml always applies.
     #[arg(long = "helm-values", value_name = "FILE")]
     pub helm_values: Vec<String>,
+    /// Let kustomize fetch remote bases (`github.com/…`, `https://…`). Without it a
+    /// kustomization naming one is an error row: nothing outside the repo enters the desired state.
+    #[arg(long)]
+    pub allow_remote_bases: bool,
     /// Kubeconfig context (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
@@ -138,6 +142,7 @@ impl TargetArgs {
             subdir: self.path.clone(),
             namespace: self.namespace.clone(),
             helm_values: self.helm_values.clone(),
+            allow_remote_bases: self.allow_remote_bases,
         }
     }
 }

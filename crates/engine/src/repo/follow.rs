@@ -24,6 +24,8 @@ pub struct RepoSpec {
     pub namespace: Option<String>,
     /// Values files applied to every Helm chart that has them (`--helm-values`).
     pub helm_values: Vec<String>,
+    /// Let kustomize fetch remote bases (`--allow-remote-bases`).
+    pub allow_remote_bases: bool,
     /// For a URL repo: the URL as given (it may carry credentials, so it is never shown);
     /// `path` is then its mirror in the cache.
     pub url: Option<String>,
@@ -52,6 +54,7 @@ impl RepoSpec {
             namespace: self.namespace.clone(),
             render: RenderOptions {
                 helm_values: self.helm_values.clone(),
+                allow_remote: self.allow_remote_bases,
             },
         }
     }

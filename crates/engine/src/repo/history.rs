@@ -142,7 +142,7 @@ impl Versions<'_> {
 
     fn root(&self, index: &TreeIndex) -> Option<super::render::RenderRoot> {
         let read = |p: &str| Some(self.repo.find_object(index.get(p)?.oid).ok()?.detach().data);
-        find_roots(index, parent(self.source), &read)
+        find_roots(index, parent(self.source), &read, false)
             .roots
             .into_iter()
             .find(|r| r.file == self.source)

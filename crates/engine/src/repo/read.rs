@@ -129,7 +129,17 @@ pub fn read_snapshot_with(
     cache.begin(options);
 
     let prefix = options.prefix();
-    let mut errors = Vec::new();
+    let mut errors: Vec<ManifestError> = index
+        .refused
+        .iter()
+        .filter(|(path, _)| is_under(path, &prefix) || prefix.starts_with(path.as_str()))
+        .map(|(path, why)| ManifestError {
+            source: path.clone(),
+            line: None,
+            message: format!("tree entry refused: {why}; nothing below it is read"),
+            object: None,
+        })
+        .collect();
     let mut notes = Vec::new();
     if !index.is_dir(&prefix) {
         errors.push(ManifestError {
@@ -143,7 +153,7 @@ pub fn read_snapshot_with(
         let e = index.get(p)?;
         Some(repo.find_object(e.oid).ok()?.data.clone())
     };
-    let layout = find_roots(&index, &prefix, &read_path);
+    let layout = find_roots(&index, &prefix, &read_path, options.render.allow_remote);
     let files = plain_files(&repo, &index, &prefix, &layout, &mut errors, &mut notes)?;
 
     let mut parsed: Vec<Parsed> = Vec::with_capacity(files.len() + layout.roots.len());

@@ -23,6 +23,29 @@ pub struct TreeIndex {
     /// Paths in breadth-first order (a directory's files before its subdirectories' files).
     pub paths: Vec<String>,
     pub entries: HashMap<String, Entry>,
+    /// Entries refused by name (`..`, `.git`, a `/` or NUL inside a name, …) with why: they and
+    /// everything below them are not in the index, so nothing reads or writes them.
+    pub refused: Vec<(String, String)>,
+}
+
+/// Longest entry name accepted, in bytes (what file systems allow).
+const MAX_NAME: usize = 255;
+
+/// Why a tree entry's name cannot be a path component here, if it cannot. Git itself refuses to
+/// check these out; a crafted object can still carry them.
+pub fn bad_name(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    // `.git` as Windows and macOS also see it: trailing dots and spaces, the 8.3 short name
+    let trimmed = lower.trim_end_matches(['.', ' ']);
+    match name {
+        "" => Some("an empty name"),
+        "." | ".." => Some("a name that points at a directory"),
+        _ if name.contains('/') || name.contains('\\') => Some("a path separator inside a name"),
+        _ if name.contains('\0') => Some("a NUL byte inside a name"),
+        _ if name.len() > MAX_NAME => Some("a name longer than 255 bytes"),
+        _ if trimmed == ".git" || trimmed == "git~1" => Some("a `.git` entry"),
+        _ => None,
+    }
 }
 
 /// Symlinks pointing at symlinks are followed this many times at most.
@@ -43,7 +66,40 @@ impl TreeIndex {
             .git("walking the tree")?;
         let mut paths = Vec::with_capacity(recorder.records.len());
         let mut entries = HashMap::with_capacity(recorder.records.len());
+        let mut refused: Vec<(String, String)> = Vec::new();
         for r in recorder.records {
+            // names are joined with `/` by the walk: a name holding one looks like a deeper path
+            // whose parent is no directory of this tree, so both are checked
+            let path = r.filepath.to_string();
+            if refused
+                .iter()
+                .any(|(p, _)| super::render::is_under(&path, p))
+            {
+                continue;
+            }
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+            let why = bad_name(name)
+                .map(str::to_string)
+                .or_else(|| {
+                    (!dir.is_empty()
+                        && !matches!(
+                            entries.get(dir),
+                            Some(Entry {
+                                kind: EntryKind::Tree,
+                                ..
+                            })
+                        ))
+                    .then(|| "a path separator inside a name".to_string())
+                })
+                .or_else(|| {
+                    entries
+                        .contains_key(&path)
+                        .then(|| "a name given twice".to_string())
+                });
+            if let Some(why) = why {
+                refused.push((path, why));
+                continue;
+            }
             let kind = if r.mode.is_link() {
                 EntryKind::Link
             } else if r.mode.is_tree() {
@@ -53,11 +109,14 @@ impl TreeIndex {
             } else {
                 EntryKind::Blob
             };
-            let path = r.filepath.to_string();
             entries.insert(path.clone(), Entry { kind, oid: r.oid });
             paths.push(path);
         }
-        Ok(Self { paths, entries })
+        Ok(Self {
+            paths,
+            entries,
+            refused,
+        })
     }
 
     pub fn get(&self, path: &str) -> Option<Entry> {

@@ -2,6 +2,7 @@
 //! kustomize and Helm, reading safely, and URL repos mirrored from `file://` and `git daemon`.
 
 mod follow;
+mod hostile;
 mod missing_tool;
 mod remote;
 mod render;

@@ -8,7 +8,7 @@ use kdrift_testkit::git::{commit_all, git, write_files};
 use kdrift_testkit::layouts::{layout_repo, render_files};
 use std::path::Path;
 
-fn require_tools() {
+pub(crate) fn require_tools() {
     for var in ["KDRIFT_KUBECTL", "KDRIFT_HELM"] {
         let path = std::env::var(var).unwrap_or_else(|_| {
             panic!(
@@ -25,6 +25,7 @@ fn options(subdir: Option<&str>, ns: &str) -> ReadOptions {
         namespace: Some(ns.into()),
         render: RenderOptions {
             helm_values: vec!["values-prod.yaml".into()],
+            ..RenderOptions::default()
         },
     }
 }

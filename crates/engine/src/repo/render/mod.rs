@@ -20,6 +20,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RenderOptions {
     pub helm_values: Vec<String>,
+    /// Let kustomize fetch remote bases (`--allow-remote-bases`); refused otherwise.
+    pub allow_remote: bool,
 }
 
 /// Writes the files of `dirs` (blobs, and symlinks that stay inside the tree) below `dest`.
@@ -51,7 +53,14 @@ pub fn export(
         if repo.find_header(oid).git("reading a file's size")?.size() as usize > MAX_FILE_BYTES {
             continue;
         }
+        // the index holds only checked names; still, nothing is written that is not below `dest`
         let target = dest.join(path);
+        let inside = Path::new(path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside || !target.starts_with(dest) {
+            continue;
+        }
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir).git_with(|| format!("creating {}", dir.display()))?;
         }

@@ -84,6 +84,7 @@ pub fn find_roots(
     index: &TreeIndex,
     prefix: &str,
     read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    allow_remote: bool,
 ) -> Layout {
     let dirs = std::iter::once(prefix.to_string()).chain(
         index
@@ -94,15 +95,34 @@ pub fn find_roots(
     );
     let mut candidates: Vec<RenderRoot> = Vec::new();
     let mut errors = Vec::new();
+    // refused kustomizations: their files are not plain manifests either
+    let mut owned_only: Vec<String> = Vec::new();
     for dir in dirs {
-        if candidates.iter().any(|c| is_under(&dir, &c.dir)) {
+        if candidates.iter().any(|c| is_under(&dir, &c.dir))
+            || owned_only.iter().any(|d| is_under(&dir, d))
+        {
             continue; // breadth-first: an enclosing root was seen already and owns this directory
         }
         let Some((file, renderer)) = renderer_file(index, &dir) else {
             continue;
         };
         let inputs = match renderer {
-            Renderer::Kustomize => kustomize_inputs(index, &dir, read, &mut errors),
+            Renderer::Kustomize => {
+                match kustomize_inputs(index, &dir, read, allow_remote, &mut errors) {
+                    Ok(inputs) => inputs,
+                    Err((source, message)) => {
+                        // not rendered at all: kustomize would read what the repo does not hold
+                        errors.push(ManifestError {
+                            source,
+                            line: None,
+                            message,
+                            object: None,
+                        });
+                        owned_only.push(dir.clone());
+                        continue;
+                    }
+                }
+            }
             Renderer::Helm => vec![dir.clone()],
         };
         candidates.push(RenderRoot {
@@ -112,7 +132,11 @@ pub fn find_roots(
             inputs,
         });
     }
-    let owned = candidates.iter().map(|c| c.dir.clone()).collect();
+    let owned = candidates
+        .iter()
+        .map(|c| c.dir.clone())
+        .chain(owned_only)
+        .collect();
     let included: BTreeSet<String> = candidates
         .iter()
         .flat_map(|c| c.inputs.iter().filter(|i| **i != c.dir).cloned())
@@ -126,13 +150,17 @@ pub fn find_roots(
 }
 
 /// `dir` and every local kustomization it includes through `resources`, `bases` or `components`,
-/// transitively. With kustomize's default load restrictor these directories are all it reads.
+/// transitively: with kustomize's default load restrictor these directories are all it reads.
+/// Every path any of them names is checked first, since kustomize itself follows a directory in
+/// `resources` wherever it is: a path that leaves the repo, a remote base (unless `allow_remote`)
+/// or a Helm chart kustomize would download refuses the root, as `(file, why)`.
 fn kustomize_inputs(
     index: &TreeIndex,
     dir: &str,
     read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    allow_remote: bool,
     errors: &mut Vec<ManifestError>,
-) -> Vec<String> {
+) -> Result<Vec<String>, (String, String)> {
     let mut seen = vec![dir.to_string()];
     let mut queue = vec![dir.to_string()];
     while let Some(current) = queue.pop() {
@@ -155,23 +183,108 @@ fn kustomize_inputs(
                 continue;
             }
         };
-        for field in ["resources", "bases", "components"] {
-            let entries = doc.get(field).and_then(Value::as_array);
-            for entry in entries.into_iter().flatten().filter_map(Value::as_str) {
-                if entry.contains("://") || entry.contains("?ref=") {
-                    continue; // remote bases are kustomize's business
-                }
-                let Some(target) = join_inside(&current, entry) else {
+        if let Some(field) = ["helmCharts", "helmChartInflationGenerator"]
+            .into_iter()
+            .find(|f| doc.get(*f).is_some())
+        {
+            return Err((
+                file,
+                format!(
+                    "`{field}` makes kustomize download and run Helm charts: not rendered (render the chart from the repo instead)"
+                ),
+            ));
+        }
+        for entry in named_paths(&doc) {
+            if is_remote(entry) {
+                if allow_remote {
                     continue;
-                };
-                if index.is_dir(&target) && !seen.contains(&target) {
-                    seen.push(target.clone());
-                    queue.push(target);
                 }
+                return Err((
+                    file,
+                    format!(
+                        "remote base {entry:?}: not rendered (--allow-remote-bases fetches it)"
+                    ),
+                ));
+            }
+            let Some(target) = join_inside(&current, entry) else {
+                return Err((
+                    file,
+                    format!("{entry:?} is outside the repository: not rendered"),
+                ));
+            };
+            if index.is_dir(&target) && !seen.contains(&target) {
+                seen.push(target.clone());
+                queue.push(target);
             }
         }
     }
-    seen
+    Ok(seen)
+}
+
+/// A kustomize reference to something on the network (`https://…`, `github.com/org/repo//dir`,
+/// `git@…`, `…?ref=v1`), not a path in the repo.
+fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.contains("?ref=")
+        || entry.starts_with("git@")
+        || ["github.com/", "gitlab.com/", "bitbucket.org/"]
+            .iter()
+            .any(|h| entry.starts_with(h))
+}
+
+/// Every file or directory a kustomization names: what it includes, patches, generates from and
+/// configures itself with. Inline patches (text with a newline) are not paths.
+fn named_paths(doc: &Value) -> Vec<&str> {
+    fn strings(v: Option<&Value>) -> Vec<&str> {
+        v.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect()
+    }
+    let mut out = Vec::new();
+    for field in [
+        "resources",
+        "bases",
+        "components",
+        "crds",
+        "configurations",
+        "transformers",
+        "generators",
+        "validators",
+        "patchesStrategicMerge",
+    ] {
+        out.extend(strings(doc.get(field)));
+    }
+    for field in ["patches", "patchesJson6902", "replacements"] {
+        let items = doc.get(field).and_then(Value::as_array);
+        out.extend(
+            items
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.get("path").and_then(Value::as_str)),
+        );
+    }
+    for field in ["configMapGenerator", "secretGenerator"] {
+        for generator in doc
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            // `files` entries are `path` or `key=path`
+            out.extend(
+                strings(generator.get("files"))
+                    .into_iter()
+                    .map(|f| f.split_once('=').map_or(f, |(_, p)| p)),
+            );
+            out.extend(strings(generator.get("envs")));
+            out.extend(generator.get("env").and_then(Value::as_str));
+        }
+    }
+    out.extend(doc.pointer("/openapi/path").and_then(Value::as_str));
+    out.retain(|p| !p.contains('\n'));
+    out
 }
 
 /// Directories whose tree ids decide a root's output; unchanged ids mean an unchanged render.
