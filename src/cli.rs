@@ -111,6 +111,13 @@ pub struct TargetArgs {
     /// kustomization naming one is an error row: nothing outside the repo enters the desired state.
     #[arg(long)]
     pub allow_remote_bases: bool,
+    /// Seconds one fetch of a URL repo may take before it counts as failed.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub git_timeout: u64,
+    /// Seconds one request to the API server may take (apply, list, discovery, …; watches
+    /// are kept alive by their own timeouts) and connecting at start-up.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub request_timeout: u64,
     /// Kubeconfig context (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
@@ -143,6 +150,7 @@ impl TargetArgs {
             namespace: self.namespace.clone(),
             helm_values: self.helm_values.clone(),
             allow_remote_bases: self.allow_remote_bases,
+            fetch_timeout: Some(std::time::Duration::from_secs(self.git_timeout.max(1))),
         }
     }
 }

@@ -9,7 +9,7 @@ use kdrift::tui::{TuiConfig, run};
 use kdrift_engine::cluster::{Resolver, connect};
 use kdrift_engine::drift::{IgnoreRules, RuleSource};
 use kdrift_engine::repo::{
-    ReadCache, RepoError, RepoSpec, Snapshot, fetch_mirror, read_snapshot, resolve_commit,
+    ReadCache, RepoError, RepoSpec, Snapshot, fetch_mirror_within, read_snapshot, resolve_commit,
 };
 use kdrift_sim::SimCluster;
 use std::path::PathBuf;
@@ -104,13 +104,11 @@ async fn open_target(target: &TargetArgs, offline_ok: bool) -> Result<Target> {
             "no --repo given (try `kdrift demo`, or `kdrift --repo PATH|URL`)"
         ));
     }
+    kdrift_engine::cluster::set_request_timeout(Duration::from_secs(target.request_timeout.max(1)));
     let spec = target.repo_spec();
     let mut stale = None;
     if let Some(url) = spec.url.clone() {
-        let mirror = spec.path.clone();
-        let fetched = tokio::task::spawn_blocking(move || fetch_mirror(&url, &mirror))
-            .await
-            .context("fetching the repo")?;
+        let fetched = fetch_mirror_within(&url, &spec.path, spec.fetch_limit()).await;
         if let Err(e) = fetched {
             let cached = resolve_commit(&spec.path, spec.rev.as_deref()).is_ok();
             if !(offline_ok && cached) {

@@ -63,7 +63,15 @@ impl Driver {
             .push(spawn_follower(spec.clone(), self.outbox()));
         if let Some(url) = spec.url.clone() {
             let (now_tx, now_rx) = mpsc::channel(1);
-            let fetcher = spawn_fetcher(url, spec.path.clone(), fetch_every, now_rx, self.outbox());
+            let limit = spec.fetch_limit();
+            let fetcher = spawn_fetcher(
+                url,
+                spec.path.clone(),
+                fetch_every,
+                limit,
+                now_rx,
+                self.outbox(),
+            );
             self.sources.push(fetcher);
             self.executor.add_fetcher(now_tx);
         }

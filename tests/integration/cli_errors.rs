@@ -161,3 +161,65 @@ fn a_bad_user_config_names_its_file_and_line() {
     one_line_exit_2(kdrift(&["check", "--repo", &r], home.path()), &want);
     one_line_exit_2(kdrift(&["--repo", &r], home.path()), &want);
 }
+
+/// A server that accepts connections and never says a word (a half-open stall).
+fn stalled_server() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accept = listener.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in accept.incoming().flatten() {
+            held.push(conn); // kept open, never answered
+        }
+    });
+    (listener, port)
+}
+
+#[test]
+fn an_api_server_that_never_answers_is_an_error_within_the_request_timeout() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = repo(&home.path().join("repo"));
+    let (_server, port) = stalled_server();
+    let config = kubeconfig(home.path(), &format!("https://127.0.0.1:{port}"));
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = kdrift(
+        &[
+            "check",
+            "--repo",
+            &repo,
+            "--kubeconfig",
+            &config,
+            "--request-timeout",
+            "2",
+        ],
+        home.path(),
+    );
+    let took = started.elapsed();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no answer in 2s"), "{stderr}");
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
+fn a_git_server_that_never_answers_is_an_error_within_the_git_timeout() {
+    let home = tempfile::tempdir().unwrap();
+    let (_server, port) = stalled_server();
+    for url in [
+        format!("http://127.0.0.1:{port}/shop.git"),
+        format!("git://127.0.0.1:{port}/shop.git"),
+    ] {
+        let started = std::time::Instant::now();
+        let (code, _, stderr) = kdrift(
+            &["check", "--repo", &url, "--git-timeout", "2"],
+            home.path(),
+        );
+        let took = started.elapsed();
+        assert_eq!(code, 2, "{url}: {stderr}");
+        assert!(stderr.contains("no answer in 2s"), "{url}: {stderr}");
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{url} took {took:?}"
+        );
+    }
+}

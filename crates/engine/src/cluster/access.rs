@@ -31,11 +31,18 @@ pub async fn can(
         ..SelfSubjectAccessReview::default()
     };
     let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
-    match api.create(&PostParams::default(), &review).await {
-        Ok(answer) => Ok(answer.status.is_some_and(|s| s.allowed)),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(true),
-        Err(e) => Err(ClusterError::AccessReview(e.to_string())),
-    }
+    let call = async {
+        match api.create(&PostParams::default(), &review).await {
+            Ok(answer) => Ok(answer.status.is_some_and(|s| s.allowed)),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(true),
+            Err(e) => Err(ClusterError::AccessReview(e.to_string())),
+        }
+    };
+    super::deadline::within(
+        || format!("asking whether you may {verb} {}", resource.plural),
+        call,
+    )
+    .await
 }
 
 /// Where a kind may be listed and watched: everywhere, or only in some of the namespaces git uses.

@@ -1,5 +1,6 @@
 //! Server-side apply and delete of single objects.
 
+use super::deadline::within;
 use super::error::ClusterError;
 use super::resolve::Resolver;
 use crate::model::{FIELD_MANAGER, Gvk, ResourceKey};
@@ -31,10 +32,12 @@ pub async fn apply_object(
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.force = options.force;
     params.dry_run = options.dry_run;
-    let obj = api
-        .patch(&key.name, &params, &Patch::Apply(manifest))
-        .await
-        .map_err(|e| ClusterError::from_kube(&e))?;
+    let call = async {
+        api.patch(&key.name, &params, &Patch::Apply(manifest))
+            .await
+            .map_err(|e| ClusterError::from_kube(&e))
+    };
+    let obj = within(|| format!("applying {key}"), call).await?;
     serde_json::to_value(obj).map_err(|e| ClusterError::Request(e.to_string()))
 }
 
@@ -53,10 +56,12 @@ pub async fn dry_run_apply(
         .force()
         .validation_strict();
     params.dry_run = true;
-    let obj = api
-        .patch(&key.name, &params, &Patch::Apply(manifest))
-        .await
-        .map_err(|e| ClusterError::from_kube(&e))?;
+    let call = async {
+        api.patch(&key.name, &params, &Patch::Apply(manifest))
+            .await
+            .map_err(|e| ClusterError::from_kube(&e))
+    };
+    let obj = within(|| format!("dry-run of {key}"), call).await?;
     serde_json::to_value(obj).map_err(|e| ClusterError::Request(e.to_string()))
 }
 
@@ -86,11 +91,14 @@ pub async fn delete_object(
             resource_version: options.resource_version.map(str::to_string),
         });
     }
-    match api.delete(&key.name, &params).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
-        Err(e) => Err(ClusterError::from_kube(&e)),
-    }
+    let call = async {
+        match api.delete(&key.name, &params).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+            Err(e) => Err(ClusterError::from_kube(&e)),
+        }
+    };
+    within(|| format!("deleting {key}"), call).await
 }
 
 /// The object as the server has it now (None when it does not exist).
@@ -101,12 +109,15 @@ pub async fn get_object(
     let api = resolver
         .api_for(&key.gvk(), key.namespace.as_deref())
         .await?;
-    match api.get_opt(&key.name).await {
-        Ok(obj) => obj
-            .map(|o| serde_json::to_value(o).map_err(|e| ClusterError::Request(e.to_string())))
-            .transpose(),
-        Err(e) => Err(ClusterError::from_kube(&e)),
-    }
+    let call = async {
+        api.get_opt(&key.name)
+            .await
+            .map_err(|e| ClusterError::from_kube(&e))
+    };
+    within(|| format!("reading {key}"), call)
+        .await?
+        .map(|o| serde_json::to_value(o).map_err(|e| ClusterError::Request(e.to_string())))
+        .transpose()
 }
 
 /// How often a wait asks again.

@@ -4,6 +4,7 @@ use super::error::ConnectError;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use std::path::Path;
+use std::time::Duration;
 
 /// A client for `context` (default: the current context), checked to reach its API server,
 /// and the name to show for it.
@@ -48,13 +49,22 @@ pub async fn connect(
         }
     };
     let name = name.unwrap_or_else(|| config.cluster_url.to_string());
+    let limit = super::deadline::request_timeout();
+    let mut config = config;
+    // a little past the whole call's deadline, so that the clearer message below is the one seen
+    config.connect_timeout = Some(limit + Duration::from_secs(1));
     let client = Client::try_from(config).map_err(|e| ConnectError::Client(Box::new(e)))?;
-    client
-        .apiserver_version()
-        .await
-        .map_err(|e| ConnectError::Unreachable {
-            context: name.clone(),
-            source: Box::new(e),
-        })?;
+    let unreachable = |source: crate::error::Cause| ConnectError::Unreachable {
+        context: name.clone(),
+        source,
+    };
+    match tokio::time::timeout(limit, client.apiserver_version()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return Err(unreachable(Box::new(e))),
+        Err(_) => {
+            let why = format!("no answer in {}s (--request-timeout)", limit.as_secs());
+            return Err(unreachable(why.into()));
+        }
+    }
     Ok((client, name))
 }

@@ -4,6 +4,7 @@ mod access;
 mod apply;
 mod confirm;
 mod connect;
+mod deadline;
 mod error;
 mod events;
 mod logs;
@@ -24,6 +25,7 @@ pub use confirm::{
     resource_version, spawn_confirmer,
 };
 pub use connect::connect;
+pub use deadline::{request_timeout, set_request_timeout, within};
 pub use error::{ClusterError, ConnectError};
 pub use events::{KubeEvent, WatchRequest};
 pub use logs::{LogEvent, LogLine, LogTarget, follow_logs};

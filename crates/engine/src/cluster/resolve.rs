@@ -39,13 +39,15 @@ impl Resolver {
             return Ok(hit.clone());
         }
         let wanted = kube::api::GroupVersionKind::gvk(&gvk.group, &gvk.version, &gvk.kind);
-        let (ar, caps) =
+        let call = async {
             pinned_kind(&self.client, &wanted)
                 .await
                 .map_err(|e| ClusterError::UnknownKind {
                     gvk: gvk.clone(),
                     detail: e.to_string(),
-                })?;
+                })
+        };
+        let (ar, caps) = super::deadline::within(|| format!("discovering {gvk}"), call).await?;
         let namespaced = caps.scope == Scope::Namespaced;
         self.cache
             .lock()

@@ -6,7 +6,8 @@ mod report;
 pub use report::{CheckReport, ResourceEntry, Summary, render_text};
 
 use crate::cluster::{
-    ConfirmRequest, Confirmed, KubeEvent, Resolver, WatchRequest, confirm, object_value, prepare,
+    ClusterError, ConfirmRequest, Confirmed, KubeEvent, Resolver, WatchRequest, confirm,
+    object_value, prepare, within,
 };
 use crate::drift::IgnoreRules;
 use crate::inventory::{Fact, Inventory};
@@ -80,7 +81,12 @@ async fn read_one(resolver: &Resolver, key: &ResourceKey) -> Option<serde_json::
         .api_for(&key.gvk(), key.namespace.as_deref())
         .await
         .ok()?;
-    let obj = api.get(&key.name).await.ok()?;
+    let call = async {
+        api.get(&key.name)
+            .await
+            .map_err(|e| ClusterError::from_kube(&e))
+    };
+    let obj = within(|| format!("reading {key}"), call).await.ok()?;
     object_value(obj, &key.gvk())
 }
 
@@ -126,7 +132,12 @@ pub async fn list_once(resolver: &Resolver, req: &WatchRequest) -> Vec<KubeEvent
         if let Some(selector) = &req.selector {
             params = params.labels(selector);
         }
-        match api.list(&params).await {
+        let call = async {
+            api.list(&params)
+                .await
+                .map_err(|e| ClusterError::from_kube(&e))
+        };
+        match within(|| format!("listing {gvk}"), call).await {
             Ok(list) => {
                 let objects = list
                     .items

@@ -2,10 +2,8 @@
 //! commits then reach the screen the same way local ones do: the fetch moves the mirror's refs
 //! and the follower, watching those refs, reads the new commit.
 
-use super::error::RepoError;
 use super::events::RepoEvent;
-use super::remote::fetch_mirror;
-use super::repo_url::redact_url;
+use super::remote::fetch_mirror_within;
 use crate::outbox::Outbox;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,10 +13,12 @@ use tokio::task::JoinHandle;
 /// How a failed fetch is described where the repo is named (header, notices).
 pub const STALE: &str = "fetching failed, showing the mirror from the last successful fetch";
 
+/// Fetches `url` into `mirror` every `every` and when `now` asks, each fetch within `limit`.
 pub fn spawn_fetcher(
     url: String,
     mirror: PathBuf,
     every: Duration,
+    limit: Duration,
     mut now: Receiver<()>,
     out: Outbox<RepoEvent>,
 ) -> JoinHandle<()> {
@@ -31,18 +31,13 @@ pub fn spawn_fetcher(
                     None => return,
                 },
             };
-            let (u, m) = (url.clone(), mirror.clone());
-            let result = tokio::task::spawn_blocking(move || fetch_mirror(&u, &m)).await;
-            let event = match result {
-                Ok(Ok(outcome)) => RepoEvent::Fetched {
+            let event = match fetch_mirror_within(&url, &mirror, limit).await {
+                Ok(outcome) => RepoEvent::Fetched {
                     manual,
                     changed: outcome.changed(),
                 },
-                // fetch_mirror's errors are already scrubbed of credentials (and name the URL)
-                Ok(Err(e)) => RepoEvent::FetchFailed(e),
-                Err(e) => {
-                    RepoEvent::FetchFailed(RepoError::Fetch(format!("{}: {e}", redact_url(&url))))
-                }
+                // the fetch's errors are already scrubbed of credentials (and name the URL)
+                Err(e) => RepoEvent::FetchFailed(e),
             };
             if !out.send(event).await {
                 return;

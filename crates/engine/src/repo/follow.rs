@@ -26,12 +26,19 @@ pub struct RepoSpec {
     pub helm_values: Vec<String>,
     /// Let kustomize fetch remote bases (`--allow-remote-bases`).
     pub allow_remote_bases: bool,
+    /// How long one fetch of a URL repo may take (`--git-timeout`; default `FETCH_LIMIT`).
+    pub fetch_timeout: Option<Duration>,
     /// For a URL repo: the URL as given (it may carry credentials, so it is never shown);
     /// `path` is then its mirror in the cache.
     pub url: Option<String>,
 }
 
 impl RepoSpec {
+    /// The deadline of one fetch.
+    pub fn fetch_limit(&self) -> Duration {
+        self.fetch_timeout.unwrap_or(super::remote::FETCH_LIMIT)
+    }
+
     /// How the repo is named on screen, in logs and in JSON: the URL without credentials.
     pub fn display(&self) -> String {
         match &self.url {

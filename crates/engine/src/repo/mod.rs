@@ -28,6 +28,6 @@ pub use manifests::{merge_parsed, parse_file, parse_manifests};
 pub use read::{
     CONFIG_FILE, CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, read_snapshot_with, resolve_commit,
 };
-pub use remote::{FetchOutcome, fetch_mirror};
+pub use remote::{FETCH_LIMIT, FetchOutcome, fetch_mirror, fetch_mirror_within};
 pub use render::RenderOptions;
 pub use repo_url::{cache_dir_for, default_cache_root, is_url, redact_url, scrub};

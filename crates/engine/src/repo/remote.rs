@@ -94,7 +94,46 @@ fn open_or_init(url: &str, dir: &Path) -> Result<(gix::Repository, bool)> {
 ///
 /// The URL is used for this connection only; the cache repo's config does not record it.
 /// Every error message is scrubbed of the URL's credentials.
+/// How long a fetch may take by default (`--git-timeout`): connecting, listing and receiving.
+pub const FETCH_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `fetch_mirror` with a deadline: past `limit` the transfer is interrupted (gix checks the flag
+/// between reads) and the fetch reports that no answer came, whatever the server does; a blocked
+/// read may keep its thread until the socket gives up, but nothing waits for it.
+pub async fn fetch_mirror_within(
+    url: &str,
+    dir: &Path,
+    limit: std::time::Duration,
+) -> Result<FetchOutcome> {
+    let interrupt = std::sync::Arc::new(AtomicBool::new(false));
+    let (u, d, flag) = (url.to_string(), dir.to_path_buf(), interrupt.clone());
+    let task = tokio::task::spawn_blocking(move || fetch_mirror_interruptible(&u, &d, &flag));
+    match tokio::time::timeout(limit, task).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(e)) => Err(RepoError::Fetch(scrub(
+            &format!("fetching {}: {e}", redact_url(url)),
+            url,
+        ))),
+        Err(_) => {
+            interrupt.store(true, std::sync::atomic::Ordering::Relaxed);
+            Err(RepoError::Fetch(format!(
+                "fetching {}: no answer in {}s (--git-timeout)",
+                redact_url(url),
+                limit.as_secs()
+            )))
+        }
+    }
+}
+
 pub fn fetch_mirror(url: &str, dir: &Path) -> Result<FetchOutcome> {
+    fetch_mirror_interruptible(url, dir, &AtomicBool::new(false))
+}
+
+fn fetch_mirror_interruptible(
+    url: &str,
+    dir: &Path,
+    interrupt: &AtomicBool,
+) -> Result<FetchOutcome> {
     // https goes through reqwest's rustls, which has no provider of its own: use kube's (ring).
     // Installing twice is harmless (the first one stays).
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -127,7 +166,7 @@ pub fn fetch_mirror(url: &str, dir: &Path) -> Result<FetchOutcome> {
         .with_reflog_message(gix::remote::fetch::RefLogMessage::Override {
             message: "kdrift: fetch".into(),
         })
-        .receive(gix::progress::Discard, &AtomicBool::new(false))
+        .receive(gix::progress::Discard, interrupt)
         .map_err(|e| failure("cannot fetch", url, &e))?;
 
     let update_refs = match &outcome.status {

@@ -177,7 +177,14 @@ async fn a_force_pushed_url_repo_is_followed_and_a_broken_push_keeps_what_still_
     };
     let follower = spawn_follower(spec, Outbox::new(tx.clone()));
     let every = Duration::from_secs(3600);
-    let fetcher = kdrift_engine::repo::spawn_fetcher(url, mirror, every, now_rx, Outbox::new(tx));
+    let fetcher = kdrift_engine::repo::spawn_fetcher(
+        url,
+        mirror,
+        every,
+        kdrift_engine::repo::FETCH_LIMIT,
+        now_rx,
+        Outbox::new(tx),
+    );
     let Some(RepoEvent::Snapshot(s)) = next(&mut rx, Duration::from_secs(5)).await else {
         panic!("no first snapshot")
     };
