@@ -14,5 +14,6 @@ mod remote;
 mod render;
 mod restart;
 mod schema;
+mod secrets;
 mod stages;
 mod tmux_converge;

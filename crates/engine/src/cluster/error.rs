@@ -36,6 +36,26 @@ impl ClusterError {
         }
     }
 
+    /// The same error with each of `values` masked in its text (a Secret's values, which a
+    /// server's message can quote).
+    pub fn scrubbed(self, values: &[String]) -> Self {
+        let clean = |t: String| crate::drift::scrub_values(&t, values);
+        match self {
+            ClusterError::Api {
+                code,
+                reason,
+                message,
+            } => ClusterError::Api {
+                code,
+                reason,
+                message: clean(message),
+            },
+            ClusterError::Request(t) => ClusterError::Request(clean(t)),
+            ClusterError::AccessReview(t) => ClusterError::AccessReview(clean(t)),
+            other => other,
+        }
+    }
+
     /// The HTTP status, when the server answered.
     pub fn code(&self) -> Option<u16> {
         match self {

@@ -23,7 +23,7 @@ pub use ignore::{ConfigError, IgnoreRule, IgnoreRules, RuleSource};
 pub use normalize::{normalize_desired, normalized_desired, strip_server_fields};
 pub use provenance::{Owner, manager_for, manager_for_segments, owner_for_segments};
 pub use schema::{ListType, Shape, shapes_from_openapi};
-pub use secrets::{MASK, mask_secret};
+pub use secrets::{MASK, mask_secret, scrub_values, secret_values};
 pub use server::{COMMIT_ANNOTATION, comparable, server_changes};
 
 use crate::model::{Desired, DriftReport, DriftStatus, OWNER_LABEL, OWNER_VALUE};

@@ -4,6 +4,7 @@
 
 use super::Inventory;
 use crate::cluster::{ConfirmRequest, Confirmation, Confirmed, live_fingerprint, resource_version};
+use crate::drift::{scrub_values, secret_values};
 use crate::model::{DriftReport, DriftStatus, ResourceKey, Stage};
 use crate::sync::{Stamp, applied_manifest};
 use std::sync::Arc;
@@ -47,10 +48,20 @@ impl Inventory {
                 ignored: Vec::new(),
                 ..local
             },
-            Some(Confirmed::Failed(e)) => DriftReport {
-                message: Some(format!("not confirmed by the server: {e}")),
-                ..local
-            },
+            Some(Confirmed::Failed(e)) => {
+                let mut text = format!("not confirmed by the server: {e}");
+                if key.is_secret() {
+                    // the server's words can quote what it refused
+                    let mut values = secret_values(&desired.manifest);
+                    values.extend(secret_values(live));
+                    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+                    text = scrub_values(&text, &values);
+                }
+                DriftReport {
+                    message: Some(text),
+                    ..local
+                }
+            }
             Some(Confirmed::Stale) | None => {
                 let asked = (desired.manifest.clone(), version);
                 let already = self

@@ -9,6 +9,7 @@ use crate::cluster::{
     ApplyOptions, ClusterError, Conflict, DeleteOptions, Resolver, apply_object, can,
     crd_established, delete_object, wait_discoverable, wait_for,
 };
+use crate::drift::secret_values;
 use crate::model::{Gvk, ResourceKey};
 use crate::outbox::Outbox;
 use std::time::Duration;
@@ -320,8 +321,24 @@ async fn run_step(
     any_failed
 }
 
-/// One object's operation, or its dry-run.
+/// One object's operation, or its dry-run. A Secret's errors lose its values first: the
+/// server's message can quote what it refused.
 async fn execute(
+    resolver: &Resolver,
+    plan: &SyncPlan,
+    item: &PlanItem,
+    dry_run: bool,
+) -> Result<(), SyncError> {
+    let result = operate(resolver, plan, item, dry_run).await;
+    match (result, &item.manifest) {
+        (Err(SyncError::Cluster(e)), Some(manifest)) if item.key.is_secret() => {
+            Err(SyncError::Cluster(e.scrubbed(&secret_values(manifest))))
+        }
+        (other, _) => other,
+    }
+}
+
+async fn operate(
     resolver: &Resolver,
     plan: &SyncPlan,
     item: &PlanItem,
