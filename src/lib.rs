@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod demo;
 pub mod diff;
+pub mod logging;
 pub mod runtime;
 pub mod sync;
 pub mod tui;

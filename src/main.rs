@@ -18,7 +18,7 @@ use std::time::Duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _log = init_logging();
+    let _log = kdrift::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -41,7 +41,11 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "exiting");
-            eprintln!("kdrift: {e:#}");
+            // the message can quote a server or a repo: nothing in it may steer the terminal
+            eprintln!(
+                "{}",
+                kdrift_engine::text::sanitize(&format!("kdrift: {e:#}"))
+            );
             ExitCode::from(2)
         }
     }
@@ -58,6 +62,14 @@ async fn demo(args: DemoArgs) -> Result<()> {
     seed_drift(&resolver, &snap)
         .await
         .context("seeding the demo cluster")?;
+    // test hook: a task that panics a moment after start (the TUI must restore the terminal
+    // and exit, tests/integration/e2e_tmux.rs)
+    if std::env::var("KDRIFT_FAULT").as_deref() == Ok("panic-task") {
+        tokio::spawn(async {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            panic!("injected fault (KDRIFT_FAULT=panic-task)");
+        });
+    }
     let chaos = args.chaos.then(|| {
         spawn_chaos(
             resolver.clone(),
@@ -210,41 +222,4 @@ fn config_dir() -> Option<PathBuf> {
     std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-}
-
-/// Logs go to a file under the XDG state dir, never to the terminal the TUI draws on.
-/// The log file (`$XDG_STATE_HOME/kdrift/kdrift.log`, when it can be made) and the in-memory
-/// store of kdrift's own traces (each sync with its steps and objects), both fed by `tracing`.
-fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    let traces = kdrift_engine::traces::TraceStore::global().layer(&["sync"]);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KDRIFT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (file, guard) = match log_file() {
-        Some(appender) => {
-            let (writer, guard) = tracing_appender::non_blocking(appender);
-            let layer = tracing_subscriber::fmt::layer()
-                .with_writer(writer)
-                .with_ansi(false);
-            (Some(layer), Some(guard))
-        }
-        None => (None, None),
-    };
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(file)
-        .with(traces)
-        .try_init()
-        .ok()?;
-    guard
-}
-
-fn log_file() -> Option<tracing_appender::rolling::RollingFileAppender> {
-    let dir = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?
-        .join("kdrift");
-    std::fs::create_dir_all(&dir).ok()?;
-    Some(tracing_appender::rolling::never(&dir, "kdrift.log"))
 }

@@ -146,3 +146,31 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
         "the log file records the sync:\n{log}"
     );
 }
+
+/// A panic in any task (here one the demo is told to start) restores the terminal, says so in
+/// one line naming the log file, and ends kdrift: no TUI drawing on over a cooked terminal.
+#[test]
+fn a_task_panic_restores_the_terminal_and_exits() {
+    let state_dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(
+        &format!(
+            "KDRIFT_FAULT=panic-task {} demo",
+            env!("CARGO_BIN_EXE_kdrift")
+        ),
+        state_dir.path(),
+    );
+    tmux.wait_for(&["kdrift-demo (simulated)"], Duration::from_secs(30));
+    let after = tmux.wait_for(
+        &[
+            "kdrift: internal error (a bug)",
+            "injected fault",
+            "kdrift.log",
+            "KDRIFT_EXIT=70",
+        ],
+        Duration::from_secs(10),
+    );
+    assert!(
+        !after.contains("resources ("),
+        "the alternate screen is gone:\n{after}"
+    );
+}

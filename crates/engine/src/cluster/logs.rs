@@ -132,8 +132,8 @@ async fn stream_pod(pods: Api<Pod>, name: String, container: Option<String>, out
             }
         }
     };
-    let mut lines = reader.lines();
-    while let Some(Ok(line)) = lines.next().await {
+    let mut reader = std::pin::pin!(reader);
+    while let Some(line) = bounded_line(&mut reader).await {
         let line = LogLine {
             pod: name.clone(),
             text: sanitize(&line),
@@ -141,5 +141,67 @@ async fn stream_pod(pods: Api<Pod>, name: String, container: Option<String>, out
         if out.send(line).await.is_err() {
             return;
         }
+    }
+}
+
+/// Bytes kept of one log line; the rest of it is skipped (a pod printing without newlines must
+/// not grow memory).
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// The next line (without its newline), at most `MAX_LINE_BYTES` of it with `…` when cut;
+/// None at the end of the stream or on an error.
+async fn bounded_line<R: futures::AsyncBufRead + Unpin>(reader: &mut R) -> Option<String> {
+    let mut kept: Vec<u8> = Vec::new();
+    let mut cut = false;
+    let mut any = false;
+    loop {
+        let chunk = reader.fill_buf().await.ok()?;
+        if chunk.is_empty() {
+            return any.then(|| finish(kept, cut));
+        }
+        any = true;
+        let (part, newline) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (&chunk[..i], Some(i)),
+            None => (chunk, None),
+        };
+        let room = MAX_LINE_BYTES.saturating_sub(kept.len());
+        if part.len() > room {
+            cut = true;
+        }
+        kept.extend_from_slice(&part[..part.len().min(room)]);
+        let used = newline.map_or(chunk.len(), |i| i + 1);
+        reader.consume_unpin(used);
+        if newline.is_some() {
+            return Some(finish(kept, cut));
+        }
+    }
+}
+
+fn finish(kept: Vec<u8>, cut: bool) -> String {
+    let mut text = String::from_utf8_lossy(&kept).into_owned();
+    if text.ends_with('\r') {
+        text.pop();
+    }
+    if cut {
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lines_are_bounded_and_the_rest_of_a_long_one_is_skipped() {
+        let long = "x".repeat(MAX_LINE_BYTES * 3);
+        let input = format!("first\r\n{long}\nlast");
+        let mut reader = futures::io::Cursor::new(input.into_bytes());
+        assert_eq!(bounded_line(&mut reader).await.as_deref(), Some("first"));
+        let cut = bounded_line(&mut reader).await.unwrap();
+        assert_eq!(cut.len(), MAX_LINE_BYTES + '…'.len_utf8());
+        assert!(cut.ends_with('…'));
+        assert_eq!(bounded_line(&mut reader).await.as_deref(), Some("last"));
+        assert_eq!(bounded_line(&mut reader).await, None);
     }
 }
