@@ -123,7 +123,7 @@ async fn s1_secret_values_never_leave_in_any_spelling() {
     let mut e = Engine::start(&tb.admin, &repo).await;
     let rows = e.state().visible_count();
     let mut screens = String::new();
-    let mut draw = |e: &Engine| {
+    let draw = |e: &Engine| {
         let mut t = Terminal::new(TestBackend::new(160, 50)).unwrap();
         t.draw(|f| kdrift::ui::draw(f, e.state())).unwrap();
         t.backend().to_string()
