@@ -103,7 +103,7 @@ async fn converged_cluster_checks_clean() {
 }
 
 #[tokio::test]
-async fn bad_manifests_are_error_rows_naming_file_and_line_and_others_still_compare() {
+async fn b1_b2_bad_manifests_are_error_rows_naming_file_and_line_and_others_still_compare() {
     let demo = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let good = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frontend-config\n  namespace: shop\ndata:\n  CACHE_TTL_SECONDS: \"300\"\n";

@@ -194,7 +194,7 @@ async fn a_live_edit_shows_within_two_seconds_and_reverting_returns_to_in_sync()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restricted_user_gets_forbidden_rows_not_a_crash_or_a_retry_loop() {
+async fn s6_restricted_user_gets_forbidden_rows_not_a_crash_or_a_retry_loop() {
     let (tb, _shared) = testbed();
     let dir = tempfile::tempdir().unwrap();
     // alice may get/list/watch ConfigMaps and Deployments in `default`, nothing else.

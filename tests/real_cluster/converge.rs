@@ -119,7 +119,7 @@ fn a_new_namespace_and_a_crd_with_its_resources_converge_in_one_sync() {
 }
 
 #[test]
-fn a_conflict_changes_nothing_until_force_conflicts_takes_it() {
+fn s9_a_conflict_changes_nothing_until_force_conflicts_takes_it() {
     let (tb, _shared) = testbed();
     let App {
         dir: _dir,
@@ -187,7 +187,7 @@ fn a_failing_wave_stops_the_later_waves_and_says_what_was_applied() {
 }
 
 #[test]
-fn prune_is_opt_in_and_deletes_only_this_repos_unchanged_objects() {
+fn s7_prune_is_opt_in_and_deletes_only_this_repos_unchanged_objects() {
     let (tb, _shared) = testbed();
     let dir = tempfile::tempdir().unwrap();
     let ns = unique("t-prune");
@@ -371,7 +371,7 @@ async fn an_object_replaced_after_the_plan_is_not_deleted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_immutable_selector_is_named_and_recreated_after_typing_the_name() {
+async fn s8_an_immutable_selector_is_named_and_recreated_after_typing_the_name() {
     let (tb, _shared) = testbed();
     let App {
         dir: _dir,

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apiserver_restart_goes_reconnecting_then_live_without_stale_rows() {
+async fn f4_apiserver_restart_goes_reconnecting_then_live_without_stale_rows() {
     let (tb, _alone) = testbed_alone();
     let App {
         dir: _dir,

@@ -42,9 +42,16 @@ impl Resolver {
         let call = async {
             pinned_kind(&self.client, &wanted)
                 .await
-                .map_err(|e| ClusterError::UnknownKind {
-                    gvk: gvk.clone(),
-                    detail: e.to_string(),
+                .map_err(|e| match &e {
+                    // the server answered: it does not serve this kind
+                    kube::Error::Discovery(_) | kube::Error::Api(_) if not_served(&e) => {
+                        ClusterError::UnknownKind {
+                            gvk: gvk.clone(),
+                            detail: e.to_string(),
+                        }
+                    }
+                    // no answer, or a failing server: worth asking again
+                    _ => ClusterError::Request(format!("discovering {gvk}: {e}")),
                 })
         };
         let (ar, caps) = super::deadline::within(|| format!("discovering {gvk}"), call).await?;
@@ -68,5 +75,14 @@ impl Resolver {
             (true, None) => Api::default_namespaced_with(self.client.clone(), &ar),
             (false, _) => Api::all_with(self.client.clone(), &ar),
         })
+    }
+}
+
+/// Discovery's answer that a kind is not there (as opposed to no answer).
+fn not_served(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::Discovery(_) => true,
+        kube::Error::Api(s) => s.code == 404,
+        _ => false,
     }
 }

@@ -1,6 +1,7 @@
 //! One kube-rs watcher per kind git declares. Errors are items: the watcher backs off and re-lists,
 //! and the UI is told the watch is reconnecting instead of showing stale state as current.
 
+use super::error::ClusterError;
 use super::events::{KubeEvent, WatchRequest};
 use super::resolve::Resolver;
 use super::scope::prepare;
@@ -9,7 +10,6 @@ use crate::model::{Gvk, WatchState};
 use crate::outbox::Outbox;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
-use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event, watcher};
 use serde_json::Value;
 use tokio::task::{JoinHandle, JoinSet};
@@ -32,12 +32,33 @@ pub fn spawn_watch(
             gvk: gvk.clone(),
             state: WatchState::Failed(reason),
         };
-        let prepared = match prepare(&resolver, &gvk, &namespaces).await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(%gvk, reason = %e, "cannot watch");
-                out.send(failed(e.to_string())).await;
-                return;
+        // an unknown kind is final; a discovery or access review that failed on the way (a
+        // timeout, a 5xx) is tried again with backoff, the kind "reconnecting" meanwhile
+        let mut backoff = Backoff::default();
+        let prepared = loop {
+            match prepare(&resolver, &gvk, &namespaces).await {
+                Ok(p) => break p,
+                Err(e @ ClusterError::UnknownKind { .. }) => {
+                    tracing::warn!(%gvk, reason = %e, "cannot watch");
+                    out.send(failed(e.to_string())).await;
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(%gvk, reason = %e, "cannot watch yet; trying again");
+                    let state = WatchState::Reconnecting {
+                        since_ms: backoff.since_ms(),
+                    };
+                    if !out
+                        .send(KubeEvent::Watch {
+                            gvk: gvk.clone(),
+                            state,
+                        })
+                        .await
+                    {
+                        return;
+                    }
+                    tokio::time::sleep(backoff.next()).await;
+                }
             }
         };
         for note in prepared.notes {
@@ -102,14 +123,40 @@ async fn watch_scope(
     selector: Option<String>,
     out: Outbox<KubeEvent>,
 ) {
-    let send = |e: KubeEvent| out.send(e);
     let mut config = watcher::Config::default();
     if let Some(selector) = &selector {
         config = config.labels(selector);
     }
-    let mut stream = watcher(api, config).default_backoff().boxed();
+    // After an error the watch starts again from a fresh list, after a capped, jittered backoff:
+    // "live" then means a complete, current list arrived, not that some object happened to
+    // change (a quiet kind would otherwise stay "reconnecting" for ever, or look live while stale).
+    let mut backoff = Backoff::default();
+    loop {
+        match watch_once(&api, &config, &gvk, &namespace, &out, &mut backoff).await {
+            Ended::Stop => return,
+            Ended::Failed => tokio::time::sleep(backoff.next()).await,
+        }
+    }
+}
+
+enum Ended {
+    /// Forbidden, or nobody listens any more.
+    Stop,
+    /// The stream failed: start again after the backoff.
+    Failed,
+}
+
+/// One watcher stream, from its first list to its first error.
+async fn watch_once(
+    api: &Api<DynamicObject>,
+    config: &watcher::Config,
+    gvk: &Gvk,
+    namespace: &Option<String>,
+    out: &Outbox<KubeEvent>,
+    backoff: &mut Backoff,
+) -> Ended {
+    let mut stream = watcher(api.clone(), config.clone()).boxed();
     let mut buffer: Vec<Value> = Vec::new();
-    let mut healthy = true;
     while let Some(item) = stream.next().await {
         let msg = match item {
             Ok(Event::Init) => {
@@ -117,60 +164,85 @@ async fn watch_scope(
                 continue;
             }
             Ok(Event::InitApply(obj)) => {
-                buffer.extend(object_value(obj, &gvk));
+                buffer.extend(object_value(obj, gvk));
                 continue;
             }
             Ok(Event::InitDone) => {
-                healthy = true;
+                backoff.reset();
                 KubeEvent::Listed {
                     gvk: gvk.clone(),
                     namespace: namespace.clone(),
                     objects: std::mem::take(&mut buffer),
                 }
             }
-            Ok(Event::Apply(obj)) | Ok(Event::Delete(obj)) if !healthy => {
-                // An event after an error means the stream resumed without a re-list.
-                healthy = true;
-                if !send(KubeEvent::Watch {
-                    gvk: gvk.clone(),
-                    state: WatchState::Live,
-                })
-                .await
-                {
-                    return;
-                }
-                match object_value(obj, &gvk) {
-                    Some(v) => KubeEvent::Applied(v),
-                    None => continue,
-                }
-            }
-            Ok(Event::Apply(obj)) => match object_value(obj, &gvk) {
+            Ok(Event::Apply(obj)) => match object_value(obj, gvk) {
                 Some(v) => KubeEvent::Applied(v),
                 None => continue,
             },
-            Ok(Event::Delete(obj)) => match object_value(obj, &gvk) {
+            Ok(Event::Delete(obj)) => match object_value(obj, gvk) {
                 Some(v) => KubeEvent::Deleted(v),
                 None => continue,
             },
             Err(e) => {
-                tracing::warn!(%gvk, error = %e, "watch error; backing off");
+                tracing::warn!(%gvk, error = %e, "watch error; listing again after a backoff");
                 if forbidden(&e) {
-                    send(KubeEvent::Forbidden { gvk, namespace }).await;
-                    return;
+                    out.send(KubeEvent::Forbidden {
+                        gvk: gvk.clone(),
+                        namespace: namespace.clone(),
+                    })
+                    .await;
+                    return Ended::Stop;
                 }
-                if !healthy {
-                    continue;
+                let state = WatchState::Reconnecting {
+                    since_ms: backoff.since_ms(),
+                };
+                if !out
+                    .send(KubeEvent::Watch {
+                        gvk: gvk.clone(),
+                        state,
+                    })
+                    .await
+                {
+                    return Ended::Stop;
                 }
-                healthy = false;
-                KubeEvent::Watch {
-                    gvk: gvk.clone(),
-                    state: WatchState::Reconnecting { since_ms: now_ms() },
-                }
+                return Ended::Failed;
             }
         };
-        if !send(msg).await {
-            return;
+        if !out.send(msg).await {
+            return Ended::Stop;
         }
+    }
+    Ended::Failed
+}
+
+/// Waits between attempts: 0.5 s doubling to 30 s, with up to a quarter of jitter (so many kinds
+/// failing together do not retry together); and since when it has been failing.
+#[derive(Debug, Default)]
+pub struct Backoff {
+    failures: u32,
+    since_ms: Option<u64>,
+}
+
+const BACKOFF_FIRST_MS: u64 = 500;
+const BACKOFF_MAX_MS: u64 = 30_000;
+
+impl Backoff {
+    pub fn next(&mut self) -> std::time::Duration {
+        let base = (BACKOFF_FIRST_MS << self.failures.min(10)).min(BACKOFF_MAX_MS);
+        self.failures += 1;
+        // jitter from the clock's low bits: enough to spread retries, no RNG needed
+        let jitter = now_ms() % (base / 4 + 1);
+        std::time::Duration::from_millis(base - base / 8 + jitter)
+    }
+
+    /// When the current run of failures began (now, for the first).
+    pub fn since_ms(&mut self) -> u64 {
+        *self.since_ms.get_or_insert_with(now_ms)
+    }
+
+    pub fn reset(&mut self) {
+        self.failures = 0;
+        self.since_ms = None;
     }
 }
 
@@ -191,4 +263,39 @@ pub fn object_value(obj: DynamicObject, gvk: &Gvk) -> Option<Value> {
         .or_insert(Value::String(api_version));
     map.entry("kind").or_insert(Value::String(gvk.kind.clone()));
     Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_a_cap_with_jitter_and_remembers_since_when() {
+        let mut b = Backoff::default();
+        let waits: Vec<u64> = (0..12).map(|_| b.next().as_millis() as u64).collect();
+        for (w, base) in waits.iter().zip([500u64, 1_000, 2_000, 4_000]) {
+            assert!(
+                (base - base / 8..=base + base / 8).contains(w),
+                "{w} around {base}"
+            );
+        }
+        assert!(
+            waits
+                .iter()
+                .all(|w| *w <= BACKOFF_MAX_MS + BACKOFF_MAX_MS / 8),
+            "{waits:?}"
+        );
+        assert!(
+            waits[11] >= BACKOFF_MAX_MS - BACKOFF_MAX_MS / 8,
+            "capped: {waits:?}"
+        );
+        let since = b.since_ms();
+        assert_eq!(b.since_ms(), since, "the run's start stays");
+        b.reset();
+        assert_eq!(
+            b.next().as_millis() as u64 / 100,
+            4,
+            "back to the first wait"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use std::os::unix::fs::symlink;
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: real\ndata:\n  k: v\n";
 
 #[test]
-fn symlinks_inside_the_tree_are_read_and_ones_leaving_it_are_refused() {
+fn s2_symlinks_inside_the_tree_are_read_and_ones_leaving_it_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write_files(d, &[("manifests/real.yaml", CM.into())]);
@@ -32,7 +32,7 @@ fn symlinks_inside_the_tree_are_read_and_ones_leaving_it_are_refused() {
 }
 
 #[test]
-fn submodules_are_skipped_with_a_note_that_blocks_nothing() {
+fn s2_submodules_are_skipped_with_a_note_that_blocks_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("lib");
     write_files(&lib, &[("x.yaml", CM.replace("real", "from-lib"))]);
@@ -63,7 +63,7 @@ fn submodules_are_skipped_with_a_note_that_blocks_nothing() {
 
 /// Reduced trust (checked in `repo::trust`'s unit test) must not stop the read itself.
 #[test]
-fn a_repo_owned_by_someone_else_is_still_read() {
+fn s3_a_repo_owned_by_someone_else_is_read_with_reduced_trust() {
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), &[("real.yaml", CM.into())]);
     commit_all(dir.path(), "one");
