@@ -125,7 +125,14 @@ fn select_first_drift(state: &mut State) {
 
 pub fn on_logs(state: &mut State, event: LogEvent) {
     match event {
-        LogEvent::Lines { target, lines } if state.logs.target.as_ref() == Some(&target) => {
+        LogEvent::Lines { target, mut lines } if state.logs.target.as_ref() == Some(&target) => {
+            // a pod printing an env var filled from a Secret must not show its value here
+            let values = state.inv.secret_values();
+            if !values.is_empty() {
+                for line in &mut lines {
+                    line.text = kdrift_engine::drift::scrub_values(&line.text, &values);
+                }
+            }
             let added = lines.len();
             state.logs.lines.extend(lines);
             let excess = state.logs.lines.len().saturating_sub(LOG_CAPACITY);

@@ -380,3 +380,45 @@ fn i_proposes_an_ignore_rule_and_y_writes_it() {
             .any(|n| n.text.contains("ignore rule written"))
     );
 }
+
+/// A pod printing an env var filled from a Secret (git's value or the cluster's, plain or
+/// base64) shows the mask in the logs pane, never the value (reliability S1).
+#[test]
+fn s1_log_lines_lose_the_secret_values_kdrift_knows() {
+    use kdrift_engine::cluster::{LogEvent, LogLine};
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    let target = state.logs.target.clone().expect("following redis");
+    // the demo's live Secret holds this (edited by hand); git holds the original
+    let lines = [
+        "DB_PASSWORD=hunter2-rotated-by-hand",
+        "boot with correct-horse-battery-staple",
+        "b64 aHVudGVyMi1yb3RhdGVkLWJ5LWhhbmQ=",
+        "an ordinary line",
+    ];
+    press_msg(
+        &mut state,
+        Msg::Logs(LogEvent::Lines {
+            target,
+            lines: lines
+                .iter()
+                .map(|t| LogLine {
+                    pod: "redis-0".into(),
+                    text: t.to_string(),
+                })
+                .collect(),
+        }),
+    );
+    let shown: Vec<&str> = state.logs.lines.iter().map(|l| l.text.as_str()).collect();
+    for leaked in ["hunter2", "correct-horse", "aHVudGVyMi1yb3Rh"] {
+        assert!(
+            shown.iter().all(|l| !l.contains(leaked)),
+            "{leaked} in {shown:?}"
+        );
+    }
+    assert_eq!(
+        shown[0],
+        format!("DB_PASSWORD={}", kdrift_engine::drift::MASK)
+    );
+    assert_eq!(shown[3], "an ordinary line");
+}

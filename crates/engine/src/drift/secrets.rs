@@ -71,8 +71,9 @@ pub fn secret_values(obj: &Value) -> Vec<String> {
             None => {}
         }
     }
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.sort();
     out.dedup();
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
     out
 }
 

@@ -227,6 +227,29 @@ impl Inventory {
         self.live.get(key).map(|v| &**v)
     }
 
+    /// Every value of the Secrets kdrift knows (git's and the cluster's), in each spelling, to
+    /// scrub from text that did not come through the masked diff (pod logs, messages).
+    pub fn secret_values(&self) -> Vec<String> {
+        let desired = self
+            .desired
+            .values()
+            .filter(|d| d.key.is_secret())
+            .map(|d| &*d.manifest);
+        let live = self
+            .live
+            .iter()
+            .filter(|(k, _)| k.is_secret())
+            .map(|(_, v)| &**v);
+        let mut values: Vec<String> = desired
+            .chain(live)
+            .flat_map(crate::drift::secret_values)
+            .collect();
+        values.sort();
+        values.dedup();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values
+    }
+
     /// The live object's health (None when it is not in the cluster).
     pub fn health(&self, key: &ResourceKey) -> Option<Health> {
         if !self.live.contains_key(key) {

@@ -207,6 +207,17 @@ pub fn read_snapshot_with(
     errors.extend(layout.errors.iter().cloned());
     let (desired, parse_errors) = merge_parsed(parsed);
     errors.extend(parse_errors);
+    // a render tool's stderr can quote what it read: none of the repo's Secret values in rows
+    let values: Vec<String> = desired
+        .iter()
+        .filter(|d| d.key.is_secret())
+        .flat_map(|d| crate::drift::secret_values(&d.manifest))
+        .collect();
+    if !values.is_empty() {
+        for e in &mut errors {
+            e.message = crate::drift::scrub_values(&e.message, &values);
+        }
+    }
     cache.end();
     Ok(Snapshot {
         repo: path.display().to_string(),

@@ -20,15 +20,15 @@ pub fn open(path: &Path) -> Result<gix::Repository> {
 /// git's default `core.deltaBaseCacheLimit`.
 const DELTA_BASE_CACHE_BYTES: usize = 96 * 1024 * 1024;
 
+/// The most a repo's own setting may ask for: memory is kdrift's to bound, not the repo's.
+const MAX_DELTA_BASE_CACHE_BYTES: usize = 256 * 1024 * 1024;
+
 /// In a packed repo most trees and blobs are deltas against others; keeping recently decoded
-/// bases saves inflating the same chains again for every file of a commit. The repo's own
-/// `core.deltaBaseCacheLimit` wins when it sets one.
+/// bases saves inflating the same chains again for every file of a commit. A repo the user owns
+/// may set its own `core.deltaBaseCacheLimit` (up to 256 MiB); one they do not own cannot.
 fn set_delta_base_cache(repo: &mut gix::Repository) {
-    let bytes = repo
-        .config_snapshot()
-        .integer("core.deltaBaseCacheLimit")
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(DELTA_BASE_CACHE_BYTES);
+    let configured = repo.config_snapshot().integer("core.deltaBaseCacheLimit");
+    let bytes = delta_cache_bytes(repo.git_dir_trust(), configured);
     if bytes == 0 {
         return;
     }
@@ -37,10 +37,43 @@ fn set_delta_base_cache(repo: &mut gix::Repository) {
     });
 }
 
+/// The cache a repo gets: its own setting if trusted, bounded; the default otherwise.
+fn delta_cache_bytes(trust: gix::sec::Trust, configured: Option<i64>) -> usize {
+    let own = (trust == gix::sec::Trust::Full)
+        .then_some(configured)
+        .flatten()
+        .and_then(|n| usize::try_from(n).ok());
+    own.unwrap_or(DELTA_BASE_CACHE_BYTES)
+        .min(MAX_DELTA_BASE_CACHE_BYTES)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::repo::{RepoFile, write_history};
+
+    #[test]
+    fn an_untrusted_repo_cannot_lift_the_cache_bound() {
+        use gix::sec::Trust;
+        let huge = Some(i64::MAX);
+        assert_eq!(
+            delta_cache_bytes(Trust::Reduced, huge),
+            DELTA_BASE_CACHE_BYTES
+        );
+        assert_eq!(
+            delta_cache_bytes(Trust::Full, huge),
+            MAX_DELTA_BASE_CACHE_BYTES
+        );
+        assert_eq!(delta_cache_bytes(Trust::Full, Some(1 << 20)), 1 << 20);
+        assert_eq!(
+            delta_cache_bytes(Trust::Full, Some(-5)),
+            DELTA_BASE_CACHE_BYTES
+        );
+        assert_eq!(
+            delta_cache_bytes(Trust::Reduced, None),
+            DELTA_BASE_CACHE_BYTES
+        );
+    }
 
     /// What `open` hands to every reader carries the trust the owner deserves.
     #[test]
