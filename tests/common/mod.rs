@@ -2,6 +2,7 @@
 //! and folded into a fresh `State` per case; keys pressed the way the TUI sees them.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod testbed;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -8,6 +8,7 @@ mod cluster;
 mod converge;
 mod corpus;
 mod extras;
+mod faults;
 mod mutations;
 mod owners;
 mod remote;

@@ -1,0 +1,119 @@
+//! Reliability F1 / F2: the network between kdrift and the API server misbehaves (through
+//! `tests/testbed/fault-proxy.py`): the UI says reconnecting, lists again, and never shows stale
+//! rows as current.
+
+use crate::common::fault_proxy::FaultProxy;
+use crate::common::testbed::{App, Engine, applied_app, testbed_alone};
+use kdrift_engine::model::{DriftStatus, Gvk, WatchState};
+use serde_json::json;
+use std::time::Duration;
+
+fn configmaps() -> Gvk {
+    Gvk {
+        group: String::new(),
+        version: "v1".into(),
+        kind: "ConfigMap".into(),
+    }
+}
+
+fn state_of(e: &Engine) -> Option<WatchState> {
+    e.state().inv.watches.get(&configmaps()).cloned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f1_a_410_gone_lists_again_and_what_was_deleted_meanwhile_disappears() {
+    // the proxy cuts every stream: no other test may be watching through it (they are not,
+    // but they share the API server's watch cache; alone keeps timings honest)
+    let (tb, _alone) = testbed_alone();
+    let App {
+        dir: _dir,
+        ns,
+        repo,
+    } = applied_app(&tb, "t-f1");
+    let proxy = FaultProxy::start(&tb);
+    let mut e = Engine::start(&proxy.kubeconfig, &repo).await;
+    assert_eq!(e.status("ConfigMap", "cfg"), Some(DriftStatus::InSync));
+    // the stream breaks; its next watch is refused with 410 Gone (too old a resourceVersion)
+    proxy.fault(
+        json!({"match": "/configmaps", "watch": true, "action": "status", "code": 410, "count": 1}),
+    );
+    proxy.fault(json!({"action": "cut"}));
+    e.pump_until(Duration::from_secs(10), |s| {
+        matches!(
+            s.inv.watches.get(&configmaps()),
+            Some(WatchState::Reconnecting { .. })
+        )
+    })
+    .await;
+    // deleted while kdrift was not watching
+    tb.kubectl(&["-n", &ns, "delete", "configmap/cfg"]);
+    let gone = |s: &kdrift::app::State| {
+        matches!(s.inv.watches.get(&configmaps()), Some(WatchState::Live))
+            && s.inv
+                .verdicts
+                .iter()
+                .any(|(k, r)| k.name == "cfg" && r.status == DriftStatus::Missing)
+    };
+    e.pump_until(Duration::from_secs(30), gone).await;
+    // the 410 was met (kdrift lists afresh after any error, so a 410 is one more list)
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while proxy.hits()["rules"][0]["hits"] != 1 {
+        assert!(std::time::Instant::now() < deadline, "{:#}", proxy.hits());
+        let _ = e
+            .driver
+            .run_until(Duration::from_millis(500), |_| false)
+            .await;
+    }
+    e.pump_until(Duration::from_secs(30), gone).await;
+    assert_eq!(state_of(&e), Some(WatchState::Live));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f2_429_500_and_resets_are_reconnecting_then_live_never_stale_as_current() {
+    let (tb, _alone) = testbed_alone();
+    let App {
+        dir: _dir,
+        ns,
+        repo,
+    } = applied_app(&tb, "t-f2");
+    let proxy = FaultProxy::start(&tb);
+    let mut e = Engine::start(&proxy.kubeconfig, &repo).await;
+    for (action, code) in [("status", 429), ("status", 500), ("reset", 0)] {
+        proxy.fault(json!({"match": "/configmaps", "watch": true, "action": action, "code": code, "count": 1}));
+    }
+    proxy.fault(json!({"action": "cut"}));
+    e.pump_until(Duration::from_secs(10), |s| {
+        matches!(
+            s.inv.watches.get(&configmaps()),
+            Some(WatchState::Reconnecting { .. })
+        )
+    })
+    .await;
+    // while reconnecting, the screen says the rows are stale (never presents them as current)
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
+    t.draw(|f| kdrift::ui::draw(f, e.state())).unwrap();
+    let screen = t.backend().to_string();
+    assert!(screen.contains("reconnecting"), "{screen}");
+    assert!(screen.contains("stale"), "{screen}");
+    // and a change made meanwhile shows once it is live again
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"k":"meanwhile"}}"#);
+    let took = e
+        .pump_until(Duration::from_secs(30), |s| {
+            matches!(s.inv.watches.get(&configmaps()), Some(WatchState::Live))
+                && s.inv
+                    .verdicts
+                    .iter()
+                    .any(|(k, r)| k.name == "cfg" && r.status == DriftStatus::Modified)
+        })
+        .await;
+    eprintln!("live again and current after {took:?}");
+    let hits = proxy.hits();
+    assert!(
+        hits["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["hits"] == 1),
+        "{hits:#}"
+    );
+}
