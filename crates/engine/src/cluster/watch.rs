@@ -292,10 +292,10 @@ mod tests {
         let since = b.since_ms();
         assert_eq!(b.since_ms(), since, "the run's start stays");
         b.reset();
-        assert_eq!(
-            b.next().as_millis() as u64 / 100,
-            4,
-            "back to the first wait"
+        let first = b.next().as_millis() as u64;
+        assert!(
+            (437..=563).contains(&first),
+            "back to the first wait: {first}"
         );
     }
 }
