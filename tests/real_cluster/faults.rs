@@ -3,7 +3,7 @@
 //! rows as current.
 
 use crate::common::fault_proxy::FaultProxy;
-use crate::common::testbed::{App, Engine, applied_app, testbed_alone};
+use crate::common::testbed::{App, Engine, Testbed, applied_app, testbed_alone};
 use kdrift_engine::model::{DriftStatus, Gvk, WatchState};
 use serde_json::json;
 use std::time::Duration;
@@ -40,6 +40,14 @@ async fn cut_the_open_watch(proxy: &FaultProxy) {
     proxy.fault(json!({"action": "cut"}));
 }
 
+/// The app applied in a fresh namespace, and kdrift watching it through a new fault proxy.
+async fn proxied(tb: &Testbed, prefix: &str) -> (App, FaultProxy, Engine) {
+    let app = applied_app(tb, prefix);
+    let proxy = FaultProxy::start(tb);
+    let e = Engine::start(&proxy.kubeconfig, &app.repo).await;
+    (app, proxy, e)
+}
+
 fn state_of(e: &Engine) -> Option<WatchState> {
     e.state().inv.watches.get(&configmaps()).cloned()
 }
@@ -49,13 +57,7 @@ async fn f1_a_410_gone_lists_again_and_what_was_deleted_meanwhile_disappears() {
     // the proxy cuts every stream: no other test may be watching through it (they are not,
     // but they share the API server's watch cache; alone keeps timings honest)
     let (tb, _alone) = testbed_alone();
-    let App {
-        dir: _dir,
-        ns,
-        repo,
-    } = applied_app(&tb, "t-f1");
-    let proxy = FaultProxy::start(&tb);
-    let mut e = Engine::start(&proxy.kubeconfig, &repo).await;
+    let (App { dir: _dir, ns, .. }, proxy, mut e) = proxied(&tb, "t-f1").await;
     assert_eq!(e.status("ConfigMap", "cfg"), Some(DriftStatus::InSync));
     // the stream breaks; its next watch is refused with 410 Gone (too old a resourceVersion)
     proxy.fault(
@@ -95,13 +97,7 @@ async fn f1_a_410_gone_lists_again_and_what_was_deleted_meanwhile_disappears() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f2_429_500_and_resets_are_reconnecting_then_live_never_stale_as_current() {
     let (tb, _alone) = testbed_alone();
-    let App {
-        dir: _dir,
-        ns,
-        repo,
-    } = applied_app(&tb, "t-f2");
-    let proxy = FaultProxy::start(&tb);
-    let mut e = Engine::start(&proxy.kubeconfig, &repo).await;
+    let (App { dir: _dir, ns, .. }, proxy, mut e) = proxied(&tb, "t-f2").await;
     for (action, code) in [("status", 429), ("status", 500), ("reset", 0)] {
         proxy.fault(json!({"match": "/configmaps", "watch": true, "action": action, "code": code, "count": 1}));
     }

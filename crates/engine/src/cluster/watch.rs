@@ -45,16 +45,7 @@ pub fn spawn_watch(
                 }
                 Err(e) => {
                     tracing::warn!(%gvk, reason = %e, "cannot watch yet; trying again");
-                    let state = WatchState::Reconnecting {
-                        since_ms: backoff.since_ms(),
-                    };
-                    if !out
-                        .send(KubeEvent::Watch {
-                            gvk: gvk.clone(),
-                            state,
-                        })
-                        .await
-                    {
+                    if !out.send(reconnecting(&gvk, &mut backoff)).await {
                         return;
                     }
                     tokio::time::sleep(backoff.next()).await;
@@ -193,16 +184,7 @@ async fn watch_once(
                     .await;
                     return Ended::Stop;
                 }
-                let state = WatchState::Reconnecting {
-                    since_ms: backoff.since_ms(),
-                };
-                if !out
-                    .send(KubeEvent::Watch {
-                        gvk: gvk.clone(),
-                        state,
-                    })
-                    .await
-                {
+                if !out.send(reconnecting(gvk, backoff)).await {
                     return Ended::Stop;
                 }
                 return Ended::Failed;
@@ -213,6 +195,16 @@ async fn watch_once(
         }
     }
     Ended::Failed
+}
+
+/// "Reconnecting since" the first failure of the current run.
+fn reconnecting(gvk: &Gvk, backoff: &mut Backoff) -> KubeEvent {
+    KubeEvent::Watch {
+        gvk: gvk.clone(),
+        state: WatchState::Reconnecting {
+            since_ms: backoff.since_ms(),
+        },
+    }
 }
 
 /// Waits between attempts: 0.5 s doubling to 30 s, with up to a quarter of jitter (so many kinds
