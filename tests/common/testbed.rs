@@ -69,19 +69,28 @@ fn env() -> Testbed {
 }
 
 impl Testbed {
+    /// Runs kubectl as the admin. An update that lost an optimistic-concurrency race with a
+    /// controller ("the object has been modified") is tried again, as a person would.
     pub fn kubectl(&self, args: &[&str]) -> String {
-        let out = Command::new(self.bin.join("kubectl"))
-            .arg("--kubeconfig")
-            .arg(&self.admin)
-            .args(args)
-            .output()
-            .expect("kubectl");
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        for attempt in 1.. {
+            let out = Command::new(self.bin.join("kubectl"))
+                .arg("--kubeconfig")
+                .arg(&self.admin)
+                .args(args)
+                .output()
+                .expect("kubectl");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if !out.status.success()
+                && attempt < 4
+                && stderr.contains("the object has been modified")
+            {
+                std::thread::sleep(Duration::from_millis(200));
+                continue;
+            }
+            assert!(out.status.success(), "kubectl {args:?}: {stderr}");
+            return String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        unreachable!()
     }
 
     /// `kubectl -n NS patch TARGET --type=merge -p PATCH`, as a person fixing something by hand.
