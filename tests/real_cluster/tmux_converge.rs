@@ -46,3 +46,56 @@ fn drift_plan_confirm_force_and_converged_in_tmux() {
     tmux.keys("q");
     tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
 }
+
+/// Reliability S5: text from the cluster (a ConfigMap value, an annotation) cannot drive the
+/// terminal: no title set, no blinking, no screen cleared. The promise holds by several layers
+/// (`text::sanitize`, values quoted as JSON/YAML in diffs, ratatui's cells dropping control
+/// characters), so this checks the promise end to end rather than any one of them.
+#[test]
+fn s5_escape_sequences_from_the_cluster_never_reach_the_terminal() {
+    let (tb, _shared) = testbed();
+    let App { dir, ns, repo } = applied_app(&tb, "t-s5");
+    // OSC 0 (window title), SGR 5 (blink), CSI 2J (clear screen), BEL
+    let hostile = "\\u001b]0;pwned-title\\u0007 \\u001b[5mblink\\u001b[0m \\u001b[2J";
+    tb.merge_patch(
+        &ns,
+        "configmap/cfg",
+        &format!(r#"{{"data":{{"mode":"{hostile}"}}}}"#),
+    );
+    tb.kubectl(&[
+        "-n",
+        &ns,
+        "annotate",
+        "deployment/web",
+        "note=\u{1b}]0;pwned-title\u{7}",
+    ]);
+    tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=3"]);
+    let cmd = format!(
+        "{} --repo {} --kubeconfig {} --namespace {ns}",
+        env!("CARGO_BIN_EXE_kdrift"),
+        repo.display(),
+        tb.admin.display()
+    );
+    let tmux = Tmux::start(&cmd, dir.path());
+    // the drifted ConfigMap's diff is on screen (the cursor starts on the first drift)
+    tmux.wait_for(
+        &["diff ", "ConfigMap/cfg", "blink"],
+        Duration::from_secs(30),
+    );
+    tmux.keys("j");
+    tmux.wait_for(&["Deployment/web"], Duration::from_secs(10));
+    let raw = tmux.screen_escaped();
+    for forbidden in ["\u{1b}[5m", "\u{1b}]0;", "\u{1b}[2J", "\u{7}"] {
+        assert!(
+            !raw.contains(forbidden),
+            "{forbidden:?} reached the terminal:\n{raw}"
+        );
+    }
+    assert_ne!(
+        tmux.pane_title(),
+        "pwned-title",
+        "the cluster set the terminal's title"
+    );
+    tmux.keys("q");
+    tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
+}
