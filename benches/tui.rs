@@ -67,5 +67,75 @@ fn key_press(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, frame, key_press);
+/// Two ConfigMaps, one of them 1 MB (1,000 keys of 1 KiB) with every value changed live.
+fn one_megabyte_configmap() -> (State, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut big = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: a\ndata:\n",
+    );
+    for i in 0..1_000 {
+        big.push_str(&format!("  k{i:04}: {}\n", "v".repeat(1_024)));
+    }
+    let small = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: small\n  namespace: a\ndata:\n  k: v\n";
+    kdrift_engine::repo::write_history(
+        dir.path(),
+        &[(
+            "big",
+            vec![
+                kdrift_engine::repo::RepoFile {
+                    path: "big.yaml",
+                    contents: Some(&big),
+                },
+                kdrift_engine::repo::RepoFile {
+                    path: "small.yaml",
+                    contents: Some(small),
+                },
+            ],
+        )],
+    )
+    .unwrap();
+    let snap = read_snapshot(dir.path(), None, None, None).unwrap();
+    let mut state = State::new("bench", Keymap::defaults());
+    let gvk = snap.desired[0].key.gvk();
+    let live: Vec<Value> = snap
+        .desired
+        .iter()
+        .map(|d| {
+            let mut live = (*d.manifest).clone();
+            if let Some(data) = live["data"].as_object_mut() {
+                for v in data.values_mut() {
+                    *v = json!("w".repeat(1_024));
+                }
+            }
+            live
+        })
+        .collect();
+    update(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
+    update(
+        &mut state,
+        Msg::Kube(KubeEvent::Listed {
+            gvk,
+            namespace: None,
+            objects: live,
+        }),
+    );
+    (state, dir)
+}
+
+/// L4: moving onto a 1 MB ConfigMap and off it again costs a key press, not a diff: the diff is
+/// asked for (`Cmd::Diff`) and worked out off the input path.
+fn key_press_beside_a_big_diff(c: &mut Criterion) {
+    let (mut state, _dir) = one_megabyte_configmap();
+    let mut down = true;
+    c.bench_function("update: j/k onto a 1 MB ConfigMap", |b| {
+        b.iter(|| {
+            down = !down;
+            let code = if down { 'j' } else { 'k' };
+            let key = KeyEvent::new(KeyCode::Char(code), KeyModifiers::NONE);
+            black_box(update(&mut state, Msg::Key(key)).len())
+        })
+    });
+}
+
+criterion_group!(benches, frame, key_press, key_press_beside_a_big_diff);
 criterion_main!(benches);

@@ -211,3 +211,61 @@ fn a_change_without_a_written_time_says_since_when_it_is_seen() {
     press_msg(&mut state, Msg::Kube(KubeEvent::Applied(original)));
     assert_eq!(state.inv.first_seen(&key, "/spec/replicas"), None);
 }
+
+/// Reliability L4: a key press onto a 1 MB ConfigMap asks for its diff (`Cmd::Diff`, worked out
+/// by a job off the input path, bounded when it runs) instead of working it out itself; the
+/// pane says it is on its way meanwhile. (How long the press takes is a benchmark:
+/// `cargo bench --bench tui -- "1 MB"`.)
+#[test]
+fn l4_a_big_diff_is_asked_for_not_worked_out_on_the_key_press() {
+    let mut state = demo_state();
+    let mut big = (*state
+        .inv
+        .desired
+        .values()
+        .find(|d| d.key.name == "frontend-config")
+        .unwrap()
+        .manifest)
+        .clone();
+    let data = big["data"].as_object_mut().unwrap();
+    for i in 0..1_000 {
+        data.insert(format!("k{i:04}"), json!("v".repeat(1_024)));
+    }
+    let mut live = big.clone();
+    live["metadata"]["name"] = json!("big");
+    big["metadata"]["name"] = json!("big");
+    for v in live["data"].as_object_mut().unwrap().values_mut() {
+        *v = json!("w".repeat(1_024));
+    }
+    assert!(live.to_string().len() > 1_000_000);
+    let mut snap = crate::common::captured().snapshot.clone();
+    let key = kdrift_engine::model::ResourceKey::from_object(&big).unwrap();
+    snap.desired.push(kdrift_engine::model::Desired {
+        key: key.clone(),
+        manifest: std::sync::Arc::new(big),
+        source: "shop/big.yaml".into(),
+    });
+    press_msg(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(live)));
+    // straight through `update`, as the TUI does: no job runs here
+    let row = state
+        .visible_rows()
+        .iter()
+        .position(|(r, _)| r.object() == Some(&key))
+        .unwrap();
+    state.selected = row.saturating_sub(1);
+    let cmds = kdrift::app::update(
+        &mut state,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('j'),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert_eq!(state.selected_key(), Some(&key));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Diff { request, .. } if request.key == key)),
+        "{cmds:?}"
+    );
+    assert!(state.diff.waiting(), "the pane waits for the job");
+}
