@@ -180,6 +180,11 @@ async fn diff(args: DiffArgs) -> Result<u8> {
 }
 
 async fn sync(args: SyncArgs) -> Result<u8> {
+    if args.target.read_only && args.yes {
+        return Err(anyhow!(
+            "--read-only: converging is disabled (drop --yes to see the plan)"
+        ));
+    }
     let (rules, t) = headless(&args.target).await?;
     Ok(kdrift::sync::run_sync_command(&t.resolver, t.snapshot, &t.context, rules, &args).await)
 }

@@ -223,3 +223,18 @@ fn a_git_server_that_never_answers_is_an_error_within_the_git_timeout() {
         );
     }
 }
+
+#[test]
+fn sync_refuses_to_apply_when_read_only() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = repo(&home.path().join("repo"));
+    let (code, _, stderr) = kdrift(
+        &["sync", "--repo", &repo, "--read-only", "--yes"],
+        home.path(),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--read-only: converging is disabled"),
+        "{stderr}"
+    );
+}
