@@ -14,10 +14,8 @@ use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::hint::black_box;
 
-/// A state with 10k rows, every one drifted (replicas differ), cursor in the middle.
-fn ten_thousand_rows() -> State {
-    let (dir, _) = apps_repo(10_000);
-    let snap = read_snapshot(dir.path(), None, None, None).unwrap();
+/// The state after git's `snap` and one list of its objects as `drift` changes them live.
+fn judged(snap: kdrift_engine::repo::Snapshot, drift: impl Fn(&mut Value)) -> State {
     let mut state = State::new("bench", Keymap::defaults());
     let gvk = snap.desired[0].key.gvk();
     let live: Vec<Value> = snap
@@ -25,7 +23,7 @@ fn ten_thousand_rows() -> State {
         .iter()
         .map(|d| {
             let mut live = (*d.manifest).clone();
-            live["spec"]["replicas"] = json!(9);
+            drift(&mut live);
             live
         })
         .collect();
@@ -36,6 +34,14 @@ fn ten_thousand_rows() -> State {
         objects: live,
     };
     update(&mut state, Msg::Kube(listed));
+    state
+}
+
+/// A state with 10k rows, every one drifted (replicas differ), cursor in the middle.
+fn ten_thousand_rows() -> State {
+    let (dir, _) = apps_repo(10_000);
+    let snap = read_snapshot(dir.path(), None, None, None).unwrap();
+    let mut state = judged(snap, |live| live["spec"]["replicas"] = json!(9));
     state.selected = 5_000;
     state
 }
@@ -95,30 +101,13 @@ fn one_megabyte_configmap() -> (State, tempfile::TempDir) {
     )
     .unwrap();
     let snap = read_snapshot(dir.path(), None, None, None).unwrap();
-    let mut state = State::new("bench", Keymap::defaults());
-    let gvk = snap.desired[0].key.gvk();
-    let live: Vec<Value> = snap
-        .desired
-        .iter()
-        .map(|d| {
-            let mut live = (*d.manifest).clone();
-            if let Some(data) = live["data"].as_object_mut() {
-                for v in data.values_mut() {
-                    *v = json!("w".repeat(1_024));
-                }
+    let state = judged(snap, |live| {
+        if let Some(data) = live["data"].as_object_mut() {
+            for v in data.values_mut() {
+                *v = json!("w".repeat(1_024));
             }
-            live
-        })
-        .collect();
-    update(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
-    update(
-        &mut state,
-        Msg::Kube(KubeEvent::Listed {
-            gvk,
-            namespace: None,
-            objects: live,
-        }),
-    );
+        }
+    });
     (state, dir)
 }
 

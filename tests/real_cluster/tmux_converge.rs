@@ -2,9 +2,21 @@
 //! with S, confirm, take kubectl's fields with F after the conflict, watch the rows turn in sync
 //! and the converged notice (which waits for the rollout, run by kwok).
 
-use crate::common::testbed::{App, applied_app, testbed};
+use crate::common::testbed::{App, Testbed, applied_app, testbed};
 use kdrift_testkit::tmux::Tmux;
+use std::path::Path;
 use std::time::Duration;
+
+/// `kdrift --repo REPO --kubeconfig ADMIN --namespace NS` in a tmux pane.
+fn tui_in_tmux(tb: &Testbed, repo: &Path, ns: &str, state_dir: &Path) -> Tmux {
+    let cmd = format!(
+        "{} --repo {} --kubeconfig {} --namespace {ns}",
+        env!("CARGO_BIN_EXE_kdrift"),
+        repo.display(),
+        tb.admin.display()
+    );
+    Tmux::start(&cmd, state_dir)
+}
 
 #[test]
 fn drift_plan_confirm_force_and_converged_in_tmux() {
@@ -14,13 +26,7 @@ fn drift_plan_confirm_force_and_converged_in_tmux() {
     tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"mode":"slow"}}"#);
     tb.kubectl(&["-n", &ns, "delete", "service/web"]);
 
-    let cmd = format!(
-        "{} --repo {} --kubeconfig {} --namespace {ns}",
-        env!("CARGO_BIN_EXE_kdrift"),
-        repo.display(),
-        tb.admin.display()
-    );
-    let tmux = Tmux::start(&cmd, dir.path());
+    let tmux = tui_in_tmux(&tb, &repo, &ns, dir.path());
     tmux.wait_for(
         &["kdrift-testbed", "modified 2", "missing 1", "replicas 2≠3"],
         Duration::from_secs(30),
@@ -70,13 +76,7 @@ fn s5_escape_sequences_from_the_cluster_never_reach_the_terminal() {
         "note=\u{1b}]0;pwned-title\u{7}",
     ]);
     tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=3"]);
-    let cmd = format!(
-        "{} --repo {} --kubeconfig {} --namespace {ns}",
-        env!("CARGO_BIN_EXE_kdrift"),
-        repo.display(),
-        tb.admin.display()
-    );
-    let tmux = Tmux::start(&cmd, dir.path());
+    let tmux = tui_in_tmux(&tb, &repo, &ns, dir.path());
     // the drifted ConfigMap's diff is on screen (the cursor starts on the first drift)
     tmux.wait_for(
         &["diff ", "ConfigMap/cfg", "blink"],
