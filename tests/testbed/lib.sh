@@ -128,12 +128,16 @@ wait_for() {
 
 # free_port VAR: set VAR to a port on 127.0.0.1 that nothing listens on and that this script
 # has not handed out before (a nameref, not $(...), so the list of taken ports survives).
+# Ports come from below the kernel's ephemeral range: a port in it can be taken as the local end
+# of any outgoing connection between the check and the component's bind (kwok once failed so).
 _ports_taken=" "
+_ephemeral_low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
   local -n _out=$1
-  local p i
+  local p i lo=10000 hi=$((_ephemeral_low - 1))
+  (( hi > lo + 1000 )) || { lo=20000; hi=30000; }
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((lo + RANDOM % (hi - lo)))
     [[ $_ports_taken == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       _ports_taken+="$p "
