@@ -247,13 +247,18 @@ fn l4_a_big_diff_is_asked_for_not_worked_out_on_the_key_press() {
     });
     press_msg(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
     press_msg(&mut state, Msg::Kube(KubeEvent::Applied(live)));
+    // the diff pane holds another row's text (redis), and the cursor sits just above the big
+    // row (rows sort by namespace, kind, name: the cluster-scoped Namespace, then shop's
+    // ConfigMaps, `big` first)
+    select(&mut state, "shop/StatefulSet/redis");
+    select(&mut state, "Namespace/shop");
+    let above = state.selected;
+    assert_eq!(
+        state.visible_rows()[above + 1].0.object(),
+        Some(&key),
+        "big is the next row"
+    );
     // straight through `update`, as the TUI does: no job runs here
-    let row = state
-        .visible_rows()
-        .iter()
-        .position(|(r, _)| r.object() == Some(&key))
-        .unwrap();
-    state.selected = row.saturating_sub(1);
     let cmds = kdrift::app::update(
         &mut state,
         Msg::Key(crossterm::event::KeyEvent::new(
