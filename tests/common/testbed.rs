@@ -69,8 +69,8 @@ fn env() -> Testbed {
 }
 
 impl Testbed {
-    /// Runs kubectl as the admin. An update that lost an optimistic-concurrency race with a
-    /// controller ("the object has been modified") is tried again, as a person would.
+    /// Runs kubectl as the admin. What lost a race with a controller (an update beaten by
+    /// another writer, a wait on a status not written yet) is tried again, as a person would.
     pub fn kubectl(&self, args: &[&str]) -> String {
         for attempt in 1.. {
             let out = Command::new(self.bin.join("kubectl"))
@@ -80,10 +80,11 @@ impl Testbed {
                 .output()
                 .expect("kubectl");
             let stderr = String::from_utf8_lossy(&out.stderr);
-            if !out.status.success()
-                && attempt < 4
-                && stderr.contains("the object has been modified")
-            {
+            // the same kind of race: `kubectl wait` on an object whose status is not written
+            // yet ("status.conditions accessor error")
+            let raced = stderr.contains("the object has been modified")
+                || stderr.contains(".status.conditions accessor error");
+            if !out.status.success() && attempt < 6 && raced {
                 std::thread::sleep(Duration::from_millis(200));
                 continue;
             }
