@@ -112,12 +112,12 @@ pub async fn run_sync_command(
     let errors = inventory
         .rows()
         .any(|(_, r)| r.status == DriftStatus::Error);
-    let mut plan = inventory.plan_sync(&inventory.drifted_keys(), args.prune);
+    let mut plan = inventory.plan_sync(&inventory.sync_keys(), args.prune);
     plan.force = args.force_conflicts;
     plan.dry_run = args.dry_run;
     describe(&plan, &mut report);
     let nothing_to_do = plan.is_empty();
-    let mut code = if nothing_to_do && plan.blocked.is_empty() && plan.orphans == 0 {
+    let mut code = if nothing_to_do && !plan.holds_back() && plan.orphans == 0 {
         report.converged = true;
         0
     } else {
@@ -133,8 +133,7 @@ pub async fn run_sync_command(
             let deadline = Instant::now() + Duration::from_secs(args.timeout);
             let keys: Vec<ResourceKey> = plan.items.iter().map(|i| i.key.clone()).collect();
             report.stuck = wait_converged(resolver, &snapshot, &rules, &keys, deadline).await;
-            report.converged =
-                report.stuck.is_empty() && plan.blocked.is_empty() && plan.orphans == 0;
+            report.converged = report.stuck.is_empty() && !plan.holds_back() && plan.orphans == 0;
             code = if report.converged { 0 } else { 1 };
         }
         report.outcome = Some(Outcome::from(&outcome));
@@ -169,6 +168,10 @@ fn describe(plan: &SyncPlan, report: &mut Report) {
             object: k.to_string(),
             reason: why.clone(),
         })
+        .chain(plan.unreadable.iter().map(|(at, why)| Blocked {
+            object: at.clone(),
+            reason: why.clone(),
+        }))
         .collect();
     report.orphans_left = plan.orphans;
 }

@@ -131,7 +131,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
             scroll(state, 1, rows);
         }
         Action::SyncAll => {
-            let keys = state.inv.drifted_keys();
+            let keys = state.inv.sync_keys();
             update_sync::open_dialog(state, keys);
         }
         Action::Help => state.mode = Mode::Help,

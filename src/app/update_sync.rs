@@ -21,7 +21,7 @@ pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
         return;
     }
     let plan = state.inv.plan_sync(&keys, false);
-    if plan.is_empty() && plan.blocked.is_empty() && plan.orphans == 0 {
+    if plan.is_empty() && !plan.holds_back() && plan.orphans == 0 {
         state.notify(NoticeKind::Info, "nothing to converge: in sync with git");
         return;
     }

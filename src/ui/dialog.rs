@@ -210,10 +210,12 @@ fn plan_lines(plan: &SyncPlan, head: Option<&CommitInfo>) -> (Lines, Lines, Line
         body.push(item_line(item));
         body.extend(warning_lines(item));
     }
-    for (key, why) in &plan.blocked {
+    let blocked = plan.blocked.iter().map(|(key, why)| (key.to_string(), why));
+    let unreadable = plan.unreadable.iter().map(|(at, why)| (at.clone(), why));
+    for (what, why) in blocked.chain(unreadable) {
         body.push(Line::from(vec![
             Span::styled("  skip     ", Style::new().fg(Color::Red)),
-            Span::raw(sanitize(&key.to_string())),
+            Span::raw(sanitize(&what)),
             Span::styled(format!("  {}", sanitize(why)), dim()),
         ]));
     }

@@ -10,6 +10,7 @@ asked for over the same port:
                  {"match": "...", "action": "stall", "seconds": 30}  accept, then say nothing
                  {"match": "...", "action": "slow", "seconds": 2}    answer after a delay
                  {"action": "cut"}      end every open stream now (a connection blip)
+             a rule may also name "method" (PATCH, ...) and "unless" (a substring the path must not have)
   GET  /__hits   how many requests each rule caught, and every request seen (method, path)
 
 Usage: fault-proxy.py PORT UPSTREAM CA CERT KEY   (prints "ready PORT" when listening)
@@ -46,6 +47,10 @@ def rule_for(method, path):
             if r.get("count", 1) <= r["hits"]:
                 continue
             if r.get("match", "") not in path:
+                continue
+            if r.get("method", method) != method:
+                continue
+            if "unless" in r and r["unless"] in path:
                 continue
             if "watch" in r and r["watch"] != is_watch:
                 continue

@@ -47,7 +47,7 @@ impl Resolver {
                     kube::Error::Discovery(_) | kube::Error::Api(_) if not_served(&e) => {
                         ClusterError::UnknownKind {
                             gvk: gvk.clone(),
-                            detail: e.to_string(),
+                            detail: unserved_detail(&e),
                         }
                     }
                     // no answer, or a failing server: worth asking again
@@ -79,6 +79,17 @@ impl Resolver {
 }
 
 /// Discovery's answer that a kind is not there (as opposed to no answer).
+/// What to say about a kind the server does not serve: a 404 body is the server's plain "404 page
+/// not found", not a Status, and kube's wording of that is no help to a person.
+fn unserved_detail(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) if s.code == 404 => {
+            "the server does not serve this group and version (is its CRD installed?)".into()
+        }
+        _ => e.to_string(),
+    }
+}
+
 fn not_served(e: &kube::Error) -> bool {
     match e {
         kube::Error::Discovery(_) => true,

@@ -213,6 +213,17 @@ impl Inventory {
             .collect()
     }
 
+    /// What "sync everything" plans: every drifted row, and every error row, so that what git
+    /// could not describe (no name, an unknown kind, declared twice) is listed as blocked in the
+    /// plan rather than silently left out of it.
+    pub fn sync_keys(&self) -> Vec<ResourceKey> {
+        self.verdicts
+            .iter()
+            .filter(|(_, r)| r.status.is_drift() || r.status == DriftStatus::Error)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// A kind's API schema, when the server gave one.
     pub fn shape(&self, gvk: &Gvk) -> Option<&Arc<Shape>> {
         self.shapes.get(gvk)
@@ -287,6 +298,18 @@ impl Inventory {
             prune,
         };
         let mut plan = plan_sync(keys, &input);
+        plan.unreadable = self
+            .manifest_errors
+            .iter()
+            .filter(|e| e.object.is_none())
+            .map(|e| {
+                let at = match e.line {
+                    Some(line) => format!("{}:{line}", e.source),
+                    None => e.source.clone(),
+                };
+                (at, e.message.clone())
+            })
+            .collect();
         if !self.manifest_errors.is_empty() {
             withhold_prunes(&mut plan, "not pruned: some manifests failed to parse");
         } else if self.desired.is_empty() {

@@ -23,15 +23,27 @@ pub fn spawn_fetcher(
     out: Outbox<RepoEvent>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let mut manual = tokio::select! {
+            () = tokio::time::sleep(every) => false,
+            asked = now.recv() => match asked {
+                Some(()) => true,
+                None => return,
+            },
+        };
         loop {
-            let manual = tokio::select! {
-                () = tokio::time::sleep(every) => false,
+            let result = tokio::select! {
+                result = fetch_mirror_within(&url, &mirror, limit) => result,
+                // A new ask while a fetch runs (a stalled server, say) cancels that fetch and
+                // starts again at once, rather than queueing behind it until its deadline.
                 asked = now.recv() => match asked {
-                    Some(()) => true,
+                    Some(()) => {
+                        manual = true;
+                        continue;
+                    }
                     None => return,
                 },
             };
-            let event = match fetch_mirror_within(&url, &mirror, limit).await {
+            let event = match result {
                 Ok(outcome) => RepoEvent::Fetched {
                     manual,
                     changed: outcome.changed(),
@@ -42,6 +54,13 @@ pub fn spawn_fetcher(
             if !out.send(event).await {
                 return;
             }
+            manual = tokio::select! {
+                () = tokio::time::sleep(every) => false,
+                asked = now.recv() => match asked {
+                    Some(()) => true,
+                    None => return,
+                },
+            };
         }
     })
 }

@@ -97,17 +97,18 @@ fn open_or_init(url: &str, dir: &Path) -> Result<(gix::Repository, bool)> {
 /// How long a fetch may take by default (`--git-timeout`): connecting, listing and receiving.
 pub const FETCH_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// `fetch_mirror` with a deadline: past `limit` the transfer is interrupted (gix checks the flag
-/// between reads) and the fetch reports that no answer came, whatever the server does; a blocked
-/// read may keep its thread until the socket gives up, but nothing waits for it.
+/// `fetch_mirror` with a deadline: past `limit` the fetch reports that no answer came, whatever the
+/// server does. The transfer itself is interrupted (gix checks the flag between reads) and its
+/// sockets time out after `limit` without data, so a stalled server does not keep the thread.
 pub async fn fetch_mirror_within(
     url: &str,
     dir: &Path,
     limit: std::time::Duration,
 ) -> Result<FetchOutcome> {
-    let interrupt = std::sync::Arc::new(AtomicBool::new(false));
-    let (u, d, flag) = (url.to_string(), dir.to_path_buf(), interrupt.clone());
-    let task = tokio::task::spawn_blocking(move || fetch_mirror_interruptible(&u, &d, &flag));
+    let interrupt = InterruptOnDrop(std::sync::Arc::new(AtomicBool::new(false)));
+    let (u, d, flag) = (url.to_string(), dir.to_path_buf(), interrupt.0.clone());
+    let task =
+        tokio::task::spawn_blocking(move || fetch_mirror_interruptible(&u, &d, &flag, limit));
     match tokio::time::timeout(limit, task).await {
         Ok(Ok(result)) => result,
         Ok(Err(e)) => Err(RepoError::Fetch(scrub(
@@ -115,7 +116,7 @@ pub async fn fetch_mirror_within(
             url,
         ))),
         Err(_) => {
-            interrupt.store(true, std::sync::atomic::Ordering::Relaxed);
+            drop(interrupt);
             Err(RepoError::Fetch(format!(
                 "fetching {}: no answer in {}s (--git-timeout)",
                 redact_url(url),
@@ -125,14 +126,26 @@ pub async fn fetch_mirror_within(
     }
 }
 
+/// Sets the fetch's interrupt flag when the waiting future goes away, however it goes: past the
+/// deadline, or dropped because the user quit or asked for a new fetch (the fetcher drops the
+/// running one), so the blocking transfer stops at its next read instead of running on.
+struct InterruptOnDrop(std::sync::Arc<AtomicBool>);
+
+impl Drop for InterruptOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 pub fn fetch_mirror(url: &str, dir: &Path) -> Result<FetchOutcome> {
-    fetch_mirror_interruptible(url, dir, &AtomicBool::new(false))
+    fetch_mirror_interruptible(url, dir, &AtomicBool::new(false), FETCH_LIMIT)
 }
 
 fn fetch_mirror_interruptible(
     url: &str,
     dir: &Path,
     interrupt: &AtomicBool,
+    limit: std::time::Duration,
 ) -> Result<FetchOutcome> {
     // https goes through reqwest's rustls, which has no provider of its own: use kube's (ring).
     // Installing twice is harmless (the first one stays).
@@ -151,11 +164,111 @@ fn fetch_mirror_interruptible(
     let head_spec = gix::refspec::parse("HEAD".into(), gix::refspec::parse::Operation::Fetch)
         .map_err(|e| failure("invalid refspec for", url, &e))?
         .to_owned();
+    let transport = match git_daemon_transport(&remote, limit) {
+        Some(made) => made.map_err(|e| failure("cannot connect to", url, &e))?,
+        None => {
+            let connection = remote
+                .connect(gix::remote::Direction::Fetch)
+                .map_err(|e| failure("cannot connect to", url, &e))?;
+            let options = http_options(&repo, url, limit);
+            return finish(&repo, url, created, interrupt, head_spec, {
+                let c = connection.with_credentials(|_action| Ok(None));
+                match options {
+                    Some(o) => c.with_transport_options(o),
+                    None => c,
+                }
+            });
+        }
+    };
     let connection = remote
-        .connect(gix::remote::Direction::Fetch)
-        .map_err(|e| failure("cannot connect to", url, &e))?
-        // No credential helpers and no prompts: what the URL carries is all there is.
+        .to_connection_with_transport(transport)
         .with_credentials(|_action| Ok(None));
+    finish(&repo, url, created, interrupt, head_spec, connection)
+}
+
+/// A git:// connection made here rather than by gix, whose daemon transport sets no read
+/// timeout: a server that accepts and stays silent would hold the fetch's thread forever.
+/// `None` for other schemes.
+fn git_daemon_transport(
+    remote: &gix::Remote<'_>,
+    limit: std::time::Duration,
+) -> Option<std::io::Result<Box<dyn gix::protocol::transport::client::blocking_io::Transport + Send>>>
+{
+    use std::net::ToSocketAddrs;
+    let url = remote.url(gix::remote::Direction::Fetch)?;
+    if url.scheme != gix::url::Scheme::Git {
+        return None;
+    }
+    let host = url.host()?.to_string();
+    let port = url.port;
+    let made = (|| {
+        // The protocol has no use for userinfo; refuse it as gix does, without echoing it.
+        if url.user().is_some() || url.password().is_some() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "git:// URLs carry no credentials",
+            ));
+        }
+        let addr = (host.as_str(), port.unwrap_or(9418))
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| std::io::Error::other(format!("{host} has no address")))?;
+        let read = std::net::TcpStream::connect_timeout(&addr, limit.min(CONNECT_LIMIT))?;
+        read.set_read_timeout(Some(limit))?;
+        read.set_write_timeout(Some(limit))?;
+        let write = read.try_clone()?;
+        let connection = gix::protocol::transport::client::git::blocking_io::Connection::new(
+            read,
+            write,
+            gix::protocol::transport::Protocol::V2,
+            url.path.clone(),
+            Some((host.clone(), port)),
+            gix::protocol::transport::client::git::ConnectMode::Daemon,
+            false,
+        );
+        Ok(Box::new(connection)
+            as Box<
+                dyn gix::protocol::transport::client::blocking_io::Transport + Send,
+            >)
+    })();
+    Some(made)
+}
+
+/// How long connecting to a git server may take, within the fetch's own limit.
+const CONNECT_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The repo's own http options with deadlines: connecting within `CONNECT_LIMIT`, and every
+/// request (reqwest's blocking client reads the body inside it) within `limit`.
+fn http_options(
+    repo: &gix::Repository,
+    url: &str,
+    limit: std::time::Duration,
+) -> Option<Box<dyn std::any::Any>> {
+    use gix::protocol::transport::client::blocking_io::http;
+    let mut options = repo
+        .transport_options(gix::bstr::BStr::new(url.as_bytes()), None)
+        .ok()??;
+    let http_options = options.downcast_mut::<http::Options>()?;
+    http_options.connect_timeout = Some(limit.min(CONNECT_LIMIT));
+    let backend = http::reqwest::Options {
+        configure_client: Some(Box::new(move |b: reqwest::blocking::ClientBuilder| {
+            Ok(b.timeout(limit))
+        })),
+        configure_request: None,
+    };
+    http_options.backend = Some(std::sync::Arc::new(std::sync::Mutex::new(backend)));
+    Some(options)
+}
+
+/// The rest of a fetch once connected: list, receive, update the mirror's refs and `HEAD`.
+fn finish<T: gix::protocol::transport::client::blocking_io::Transport>(
+    repo: &gix::Repository,
+    url: &str,
+    created: bool,
+    interrupt: &AtomicBool,
+    head_spec: gix::refspec::RefSpec,
+    connection: gix::remote::Connection<'_, '_, '_, T>,
+) -> Result<FetchOutcome> {
     let options = gix::remote::ref_map::Options {
         extra_refspecs: vec![head_spec],
         ..Default::default()
@@ -204,8 +317,8 @@ fn fetch_mirror_interruptible(
         )));
     }
 
-    updated.extend(prune(&repo, url, &outcome.ref_map.remote_refs)?);
-    let (remote_head, head_changed) = set_head(&repo, url, &outcome.ref_map.remote_refs)?;
+    updated.extend(prune(repo, url, &outcome.ref_map.remote_refs)?);
+    let (remote_head, head_changed) = set_head(repo, url, &outcome.ref_map.remote_refs)?;
     if head_changed {
         updated.push("HEAD".into());
     }

@@ -75,6 +75,9 @@ pub struct SyncPlan {
     pub items: Vec<PlanItem>,
     /// Objects that were asked for but cannot be synced, with the reason.
     pub blocked: Vec<(ResourceKey, String)>,
+    /// Manifests git has that describe no object kdrift could name (a parse error, no
+    /// apiVersion, kind or name): `file:line` and why. Whatever they meant is not applied.
+    pub unreadable: Vec<(String, String)>,
     /// Commit the desired state comes from.
     pub commit: Option<String>,
     /// The repo and path that declares it (`Snapshot::source`), written on what is applied.
@@ -93,6 +96,11 @@ pub struct SyncPlan {
 impl SyncPlan {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// Something asked for is left out (blocked objects or unreadable manifests).
+    pub fn holds_back(&self) -> bool {
+        !self.blocked.is_empty() || !self.unreadable.is_empty()
     }
 
     pub fn count(&self, want: fn(&PlanOp) -> bool) -> usize {

@@ -242,3 +242,79 @@ async fn a_force_pushed_url_repo_is_followed_and_a_broken_push_keeps_what_still_
 }
 
 const OTHER: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  namespace: x\n";
+
+/// A git server that accepts and never answers; counts the connections it has taken.
+fn stalled_git_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = taken.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(conn);
+        }
+    });
+    (port, taken)
+}
+
+async fn until_connections(
+    taken: &std::sync::atomic::AtomicUsize,
+    n: usize,
+    within: Duration,
+) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if taken.load(std::sync::atomic::Ordering::SeqCst) >= n {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// `f` while a fetch hangs on a stalled server cancels that fetch and starts a new one at once
+/// (it does not queue behind the hung one until its deadline); only the fetch that ran to its
+/// deadline is reported. (The test also ends only because the cancelled fetch's socket times
+/// out: the runtime waits for its blocking thread when the test returns.)
+#[tokio::test]
+async fn a_new_fetch_cancels_the_one_that_hangs() {
+    let (port, taken) = stalled_git_server();
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("git://127.0.0.1:{port}/shop.git");
+    let (tx, mut rx) = mpsc::channel(16);
+    let (now_tx, now_rx) = mpsc::channel(1);
+    let limit = Duration::from_secs(3);
+    let fetcher = kdrift_engine::repo::spawn_fetcher(
+        url,
+        cache.path().join("mirror"),
+        Duration::from_secs(3600),
+        limit,
+        now_rx,
+        Outbox::new(tx),
+    );
+    now_tx.send(()).await.unwrap();
+    assert!(until_connections(&taken, 1, Duration::from_secs(5)).await);
+    let asked_again = Instant::now();
+    now_tx.send(()).await.unwrap();
+    assert!(
+        until_connections(&taken, 2, Duration::from_secs(2)).await,
+        "the second ask waited behind the hung fetch"
+    );
+    match next(&mut rx, Duration::from_secs(10)).await {
+        Some(RepoEvent::FetchFailed(e)) => {
+            assert!(e.to_string().contains("no answer in 3s"), "{e}");
+            assert!(
+                asked_again.elapsed() >= limit,
+                "the second fetch had its own deadline"
+            );
+        }
+        other => panic!("expected the second fetch to time out, got {other:?}"),
+    }
+    assert!(
+        next(&mut rx, Duration::from_millis(500)).await.is_none(),
+        "the cancelled fetch was reported too"
+    );
+    fetcher.abort();
+}
