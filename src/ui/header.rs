@@ -80,9 +80,12 @@ fn watch_summary(state: &State) -> Span<'static> {
         .iter()
         .filter(|(_, w)| matches!(w, WatchState::Reconnecting { .. } | WatchState::Failed(_)))
         .map(|(g, w)| match w {
-            WatchState::Reconnecting { since_ms } => {
+            WatchState::Reconnecting { since_ms, why } => {
                 let secs = state.now_ms.saturating_sub(*since_ms) / 1000;
-                format!("{g} reconnecting {secs}s")
+                match why {
+                    Some(why) => format!("{g} reconnecting {secs}s: {why}"),
+                    None => format!("{g} reconnecting {secs}s"),
+                }
             }
             _ => format!("{g} failed"),
         })

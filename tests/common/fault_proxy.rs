@@ -18,6 +18,16 @@ pub struct FaultProxy {
 
 impl FaultProxy {
     pub fn start(tb: &Testbed) -> Self {
+        Self::launch(tb, None)
+    }
+
+    /// A proxy that sends the client's own credentials on (`user` is the kubeconfig's user
+    /// entry, as YAML under `user:`), instead of the admin's certificate.
+    pub fn passing_auth(tb: &Testbed, user: &str) -> Self {
+        Self::launch(tb, Some(user))
+    }
+
+    fn launch(tb: &Testbed, user: Option<&str>) -> Self {
         let server = std::env::var("KDRIFT_TESTBED_SERVER").expect("KDRIFT_TESTBED_SERVER");
         let pki = tb.dir.join("pki");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/testbed/fault-proxy.py");
@@ -28,6 +38,7 @@ impl FaultProxy {
             .arg(pki.join("ca.crt"))
             .arg(pki.join("admin.crt"))
             .arg(pki.join("admin.key"))
+            .args(user.map(|_| "pass-auth"))
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs the fault proxy");
@@ -44,7 +55,8 @@ impl FaultProxy {
         std::fs::write(
             &kubeconfig,
             format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: proxied\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: proxied\n  context:\n    cluster: proxied\n    user: nobody\ncurrent-context: proxied\nusers:\n- name: nobody\n  user: {{}}\n"
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: proxied\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: proxied\n  context:\n    cluster: proxied\n    user: nobody\ncurrent-context: proxied\nusers:\n- name: nobody\n  user: {}\n",
+                user.unwrap_or("{}")
             ),
         )
         .unwrap();

@@ -332,6 +332,11 @@ impl Engine {
         })
     }
 
+    /// Drives until `done` holds or `limit` passes; whether it held.
+    pub async fn pump_for(&mut self, limit: Duration, done: impl Fn(&State) -> bool) -> bool {
+        self.driver.run_until(limit, done).await.is_ok()
+    }
+
     /// Messages that arrive within `window` (after letting one-shot startup messages drain for 2 s).
     pub async fn messages_within(&mut self, window: Duration) -> usize {
         let settle = Instant::now() + Duration::from_secs(2);

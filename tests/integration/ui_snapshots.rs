@@ -160,7 +160,10 @@ fn reconnecting_watch_marks_rows_stale_and_header_says_so() {
         &mut state,
         Msg::Kube(KubeEvent::Watch {
             gvk: gvk.clone(),
-            state: WatchState::Reconnecting { since_ms },
+            state: WatchState::Reconnecting {
+                since_ms,
+                why: None,
+            },
         }),
     );
     let text = screen(&mut state, 120, 40).backend().to_string();
@@ -177,6 +180,22 @@ fn reconnecting_watch_marks_rows_stale_and_header_says_so() {
     assert!(
         !other.contains("stale"),
         "only the reconnecting kind is stale: {text}"
+    );
+    // what the server said, when it says why (an expired token is not fixed by waiting)
+    press_msg(
+        &mut state,
+        Msg::Kube(KubeEvent::Watch {
+            gvk: gvk.clone(),
+            state: WatchState::Reconnecting {
+                since_ms,
+                why: Some("credentials rejected (401)".into()),
+            },
+        }),
+    );
+    let text = screen(&mut state, 160, 40).backend().to_string();
+    assert!(
+        text.contains("StatefulSet.apps reconnecting 7s: credentials rejected (401)"),
+        "{text}"
     );
     press_msg(
         &mut state,

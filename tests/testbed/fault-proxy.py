@@ -13,7 +13,9 @@ asked for over the same port:
              a rule may also name "method" (PATCH, ...) and "unless" (a substring the path must not have)
   GET  /__hits   how many requests each rule caught, and every request seen (method, path)
 
-Usage: fault-proxy.py PORT UPSTREAM CA CERT KEY   (prints "ready PORT" when listening)
+Usage: fault-proxy.py PORT UPSTREAM CA CERT KEY [pass-auth]   (prints "ready PORT" when listening)
+  pass-auth: no client certificate; the client's own Authorization header goes to the server
+  (a test of tokens that expire needs the server to see kdrift's token, not the admin's).
 """
 import http.client
 import json
@@ -26,9 +28,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 PORT, UPSTREAM, CA, CERT, KEY = sys.argv[1:6]
+PASS_AUTH = sys.argv[6:7] == ["pass-auth"]
 UP = urlsplit(UPSTREAM)
 CTX = ssl.create_default_context(cafile=CA)
-CTX.load_cert_chain(CERT, KEY)
+if not PASS_AUTH:
+    CTX.load_cert_chain(CERT, KEY)
 
 LOCK = threading.Lock()
 RULES = []          # dicts with a "hits" counter
@@ -136,7 +140,8 @@ class Proxy(BaseHTTPRequestHandler):
                 time.sleep(float(rule.get("seconds", 1)))
         up = http.client.HTTPSConnection(UP.hostname, UP.port, context=CTX, timeout=600)
         headers = {k: v for k, v in self.headers.items()
-                   if k.lower() not in HOP and k.lower() not in ("host", "authorization")}
+                   if k.lower() not in HOP and k.lower() != "host"
+                   and (PASS_AUTH or k.lower() != "authorization")}
         up.request(self.command, self.path, body=body, headers=headers)
         resp = up.getresponse()
         self.send_response(resp.status, resp.reason)

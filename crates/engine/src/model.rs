@@ -309,6 +309,9 @@ pub enum WatchState {
     /// The stream failed; the watcher is backing off and will re-list. Millis since epoch.
     Reconnecting {
         since_ms: u64,
+        /// What the server said, when that tells a person something (credentials rejected,
+        /// throttled, a server error); `None` for a dropped connection.
+        why: Option<String>,
     },
     /// The kind cannot be watched at all (unknown kind, forbidden).
     Failed(String),

@@ -35,6 +35,8 @@ pub async fn can(
         match api.create(&PostParams::default(), &review).await {
             Ok(answer) => Ok(answer.status.is_some_and(|s| s.allowed)),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(true),
+            // the server's answer keeps its code (a 401 says the credentials are the problem)
+            Err(e @ kube::Error::Api(_)) => Err(ClusterError::from_kube(&e)),
             Err(e) => Err(ClusterError::AccessReview(e.to_string())),
         }
     };

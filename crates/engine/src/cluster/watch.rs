@@ -45,7 +45,8 @@ pub fn spawn_watch(
                 }
                 Err(e) => {
                     tracing::warn!(%gvk, reason = %e, "cannot watch yet; trying again");
-                    if !out.send(reconnecting(&gvk, &mut backoff)).await {
+                    let why = why_failed(e.code());
+                    if !out.send(reconnecting(&gvk, &mut backoff, why)).await {
                         return;
                     }
                     tokio::time::sleep(backoff.next()).await;
@@ -184,7 +185,15 @@ async fn watch_once(
                     .await;
                     return Ended::Stop;
                 }
-                if !out.send(reconnecting(gvk, backoff)).await {
+                let why = match &e {
+                    watcher::Error::InitialListFailed(k)
+                    | watcher::Error::WatchStartFailed(k)
+                    | watcher::Error::WatchFailed(k) => {
+                        why_failed(ClusterError::from_kube(k).code())
+                    }
+                    _ => None,
+                };
+                if !out.send(reconnecting(gvk, backoff, why)).await {
                     return Ended::Stop;
                 }
                 return Ended::Failed;
@@ -198,12 +207,25 @@ async fn watch_once(
 }
 
 /// "Reconnecting since" the first failure of the current run.
-fn reconnecting(gvk: &Gvk, backoff: &mut Backoff) -> KubeEvent {
+fn reconnecting(gvk: &Gvk, backoff: &mut Backoff, why: Option<String>) -> KubeEvent {
     KubeEvent::Watch {
         gvk: gvk.clone(),
         state: WatchState::Reconnecting {
             since_ms: backoff.since_ms(),
+            why,
         },
+    }
+}
+
+/// The server's answer in a few words, when it explains the outage: an expired or revoked token
+/// (401) is not fixed by waiting, a person needs to know (kube asks the kubeconfig's exec plugin
+/// or token file for fresh credentials on the next attempt).
+fn why_failed(code: Option<u16>) -> Option<String> {
+    match code? {
+        401 => Some("credentials rejected (401)".into()),
+        429 => Some("throttled (429)".into()),
+        code @ 500..=599 => Some(format!("server error ({code})")),
+        _ => None,
     }
 }
 
