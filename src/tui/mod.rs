@@ -52,13 +52,32 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
 
     let mut guard = TerminalGuard::enter()?;
     input::spawn_input(driver.sender());
+    frame_loop(&mut driver, &mut guard.terminal, |_| {}).await?;
+    driver.shutdown();
+    guard.leave()?;
+    Ok(())
+}
+
+/// The loop between the driver's batches of messages and frames, on any ratatui backend (the
+/// terminal, or a test's buffer): a frame when something changed, at most one per `FRAME`; ticks
+/// only while something ages. `after_frame` sees the state each frame was drawn from. Returns
+/// when the user quits or every sender is gone.
+pub async fn frame_loop<B: ratatui::backend::Backend>(
+    driver: &mut Driver,
+    terminal: &mut ratatui::Terminal<B>,
+    mut after_frame: impl FnMut(&State),
+) -> Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
     let mut frames = FramePacer::default();
     loop {
         let waiting = driver.state.diff.waiting();
         if frames.draw_now(Instant::now(), waiting) {
-            let size = guard.terminal.size()?;
+            let size = terminal.size()?;
             crate::ui::fit(&mut driver.state, size.into());
-            guard.terminal.draw(|f| crate::ui::draw(f, &driver.state))?;
+            terminal.draw(|f| crate::ui::draw(f, &driver.state))?;
+            after_frame(&driver.state);
         }
         let due = frames.due(waiting);
         let ticking = driver.state.wants_tick();
@@ -82,8 +101,6 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
             break;
         }
     }
-    driver.shutdown();
-    guard.leave()?;
     Ok(())
 }
 

@@ -145,3 +145,45 @@ async fn f2_429_500_and_resets_are_reconnecting_then_live_never_stale_as_current
         .await;
     eprintln!("live again and current after {took:?}");
 }
+
+/// F2, half-open stalls: a watch request (after a blip) and then a list that are accepted and
+/// never answered. Each is given up within its deadline — the watch when its connection has been
+/// silent for `watch_idle`, the list within the request deadline — not after kube's five-minute
+/// idle timeout; the kind says why it is reconnecting, lists again, and is live and current.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f2_stalled_watches_and_lists_are_given_up_within_their_deadlines() {
+    let (tb, _alone) = testbed_alone();
+    // process-wide; no other test runs while this one has the control plane alone
+    kdrift_engine::cluster::set_request_timeout(Duration::from_secs(3));
+    kdrift_engine::cluster::set_watch_idle(Duration::from_secs(6));
+    let (App { dir: _dir, ns, .. }, proxy, mut e) = proxied(&tb, "t-f2-stall").await;
+    proxy.fault(json!({"match": "/configmaps?", "watch": true, "action": "stall", "seconds": 120, "count": 1}));
+    proxy.fault(json!({"match": "/configmaps?", "watch": false, "action": "stall", "seconds": 120, "count": 1}));
+    cut_the_open_watch(&proxy).await;
+    let stalled = e
+        .pump_until(Duration::from_secs(30), |s| {
+            matches!(
+                s.inv.watches.get(&configmaps()),
+                Some(WatchState::Reconnecting { why: Some(why), .. }) if why.contains("no answer to the list in 3s")
+            )
+        })
+        .await;
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"k":"meanwhile"}}"#);
+    let live = e
+        .pump_until(Duration::from_secs(20), |s| {
+            matches!(s.inv.watches.get(&configmaps()), Some(WatchState::Live))
+                && s.inv
+                    .verdicts
+                    .iter()
+                    .any(|(k, r)| k.name == "cfg" && r.status == DriftStatus::Modified)
+        })
+        .await;
+    kdrift_engine::cluster::set_request_timeout(Duration::from_secs(30));
+    kdrift_engine::cluster::set_watch_idle(Duration::from_secs(60));
+    let rules = proxy.hits()["rules"].clone();
+    assert_eq!(rules[0]["hits"], 1, "the watch stall was met: {rules:#}");
+    assert_eq!(rules[1]["hits"], 1, "the list stall was met: {rules:#}");
+    eprintln!(
+        "gave up on the stalled watch and list after {stalled:?}; live and current {live:?} later"
+    );
+}

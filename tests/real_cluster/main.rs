@@ -11,6 +11,8 @@ mod converge;
 mod corpus;
 mod extras;
 mod faults;
+mod load;
+mod many;
 mod mutations;
 mod owners;
 mod remote;

@@ -53,6 +53,8 @@ pub async fn connect(
     let mut config = config;
     // a little past the whole call's deadline, so that the clearer message below is the one seen
     config.connect_timeout = Some(limit + Duration::from_secs(1));
+    // silence on a connection for this long is a stall (watches are ended by the server sooner)
+    config.read_timeout = Some(super::deadline::watch_idle());
     let client = Client::try_from(config).map_err(|e| ConnectError::Client(Box::new(e)))?;
     let unreachable = |source: crate::error::Cause| ConnectError::Unreachable {
         context: name.clone(),

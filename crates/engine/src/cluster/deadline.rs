@@ -1,6 +1,8 @@
 //! Every request to the API server has a deadline (`--request-timeout`, default 30 s): a server
 //! that accepts and never answers turns into an error naming what waited, never a hang. Watches
-//! are not requests: kube-rs keeps them alive (and resumes them) with its own timeouts.
+//! are not requests: the server ends each one after `watch_idle()` less a margin (kube resumes it
+//! from where it was, no new list), and the client gives up on a connection silent for
+//! `watch_idle()`, so a watch that stalls half-open is noticed within a minute, not kube's five.
 
 use super::error::ClusterError;
 use std::future::Future;
@@ -8,6 +10,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 static LIMIT_MS: AtomicU64 = AtomicU64::new(30_000);
+static WATCH_IDLE_MS: AtomicU64 = AtomicU64::new(60_000);
+
+/// How long a connection may stay silent (the client's read timeout), and so how long the server
+/// is asked to keep each watch open (a little less). Tests shorten it.
+pub fn set_watch_idle(limit: Duration) {
+    WATCH_IDLE_MS.store(limit.as_millis().max(2_000) as u64, Ordering::Relaxed);
+}
+
+pub fn watch_idle() -> Duration {
+    Duration::from_millis(WATCH_IDLE_MS.load(Ordering::Relaxed))
+}
+
+/// The `timeoutSeconds` a watch asks for: ended by the server (cleanly) before the client's read
+/// timeout could call a quiet watch stalled.
+pub fn watch_timeout_secs() -> u32 {
+    let idle = watch_idle().as_secs();
+    (idle - (idle / 6).max(1)).max(1) as u32
+}
 
 /// Set once at start-up, from `--request-timeout`.
 pub fn set_request_timeout(limit: Duration) {

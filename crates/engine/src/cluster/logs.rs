@@ -60,8 +60,13 @@ pub fn follow_logs(client: Client, target: LogTarget, out: Outbox<LogEvent>) -> 
         let (line_tx, mut line_rx) = mpsc::channel::<LogLine>(4096);
         let mut streams = JoinSet::new();
         let mut following: HashSet<String> = HashSet::new();
-        let mut events =
-            watcher(pods.clone(), watcher::Config::default().labels(&selector)).boxed();
+        let mut events = watcher(
+            pods.clone(),
+            watcher::Config::default()
+                .labels(&selector)
+                .timeout(super::deadline::watch_timeout_secs()),
+        )
+        .boxed();
         let mut batch = Vec::new();
         // Armed only while a batch is pending, so an idle pane costs no wake-ups.
         let mut deadline = tokio::time::Instant::now();
@@ -109,22 +114,39 @@ pub fn follow_logs(client: Client, target: LogTarget, out: Outbox<LogEvent>) -> 
 }
 
 async fn stream_pod(pods: Api<Pod>, name: String, container: Option<String>, out: Sender<LogLine>) {
-    let params = LogParams {
+    let mut params = LogParams {
         follow: true,
         tail_lines: Some(TAIL_LINES),
         container,
         ..LogParams::default()
     };
+    // A quiet pod's stream ends when the connection has been silent for the client's read
+    // timeout (`watch_idle`); it is opened again for new lines only, until the pod is gone.
+    loop {
+        if !follow_once(&pods, &name, &params, &out).await {
+            return;
+        }
+        params.tail_lines = Some(0);
+    }
+}
+
+/// One log stream of a pod to its end; whether it is worth opening again.
+async fn follow_once(
+    pods: &Api<Pod>,
+    name: &str,
+    params: &LogParams,
+    out: &Sender<LogLine>,
+) -> bool {
     // A pod can report Running before its container's log is readable (the API answers 400
     // "waiting to start"), so opening is retried with backoff; a vanished pod (404) ends it.
     let mut delay = Duration::from_millis(200);
     let reader = loop {
-        match pods.log_stream(&name, &params).await {
+        match pods.log_stream(name, params).await {
             Ok(reader) => break reader,
-            Err(kube::Error::Api(s)) if s.code == 404 => return,
+            Err(kube::Error::Api(s)) if s.code == 404 => return false,
             Err(e) if delay > MAX_OPEN_DELAY => {
                 tracing::warn!(pod = %name, error = %e, "giving up on logs");
-                return;
+                return false;
             }
             Err(_) => {
                 tokio::time::sleep(delay).await;
@@ -132,16 +154,20 @@ async fn stream_pod(pods: Api<Pod>, name: String, container: Option<String>, out
             }
         }
     };
+    let opened = std::time::Instant::now();
     let mut reader = std::pin::pin!(reader);
     while let Some(line) = bounded_line(&mut reader).await {
         let line = LogLine {
-            pod: name.clone(),
+            pod: name.to_string(),
             text: sanitize(&line),
         };
         if out.send(line).await.is_err() {
-            return;
+            return false;
         }
     }
+    // Only a stream that ran into the read timeout is opened again: one that ended sooner is a
+    // container that stopped (following it again would wake every second for nothing).
+    opened.elapsed() >= super::deadline::watch_idle() / 2 && !out.is_closed()
 }
 
 /// Bytes kept of one log line; the rest of it is skipped (a pod printing without newlines must

@@ -25,7 +25,7 @@ pub use confirm::{
     resource_version, spawn_confirmer,
 };
 pub use connect::connect;
-pub use deadline::{request_timeout, set_request_timeout, within};
+pub use deadline::{request_timeout, set_request_timeout, set_watch_idle, watch_idle, within};
 pub use error::{ClusterError, ConnectError};
 pub use events::{KubeEvent, WatchRequest};
 pub use logs::{LogEvent, LogLine, LogTarget, follow_logs};

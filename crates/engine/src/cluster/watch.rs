@@ -115,7 +115,7 @@ async fn watch_scope(
     selector: Option<String>,
     out: Outbox<KubeEvent>,
 ) {
-    let mut config = watcher::Config::default();
+    let mut config = watcher::Config::default().timeout(super::deadline::watch_timeout_secs());
     if let Some(selector) = &selector {
         config = config.labels(selector);
     }
@@ -149,9 +149,32 @@ async fn watch_once(
 ) -> Ended {
     let mut stream = watcher(api.clone(), config.clone()).boxed();
     let mut buffer: Vec<Value> = Vec::new();
-    while let Some(item) = stream.next().await {
+    // While the list is taken, each page is a request and has the request deadline: kube's own
+    // read timeout (~5 min) is made for idle watches, and a server that accepted the list and
+    // went silent would leave the kind "connecting" that long. Once listed, a quiet watch is
+    // normal and kube keeps it (bookmarks, its idle timeout).
+    let mut listing = true;
+    loop {
+        let next = if listing {
+            let limit = super::deadline::request_timeout();
+            match tokio::time::timeout(limit, stream.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    tracing::warn!(%gvk, "no answer to the list; listing again after a backoff");
+                    let why = format!("no answer to the list in {}s", limit.as_secs());
+                    if !out.send(reconnecting(gvk, backoff, Some(why))).await {
+                        return Ended::Stop;
+                    }
+                    return Ended::Failed;
+                }
+            }
+        } else {
+            stream.next().await
+        };
+        let Some(item) = next else { break };
         let msg = match item {
             Ok(Event::Init) => {
+                listing = true;
                 buffer.clear();
                 continue;
             }
@@ -160,6 +183,7 @@ async fn watch_once(
                 continue;
             }
             Ok(Event::InitDone) => {
+                listing = false;
                 backoff.reset();
                 KubeEvent::Listed {
                     gvk: gvk.clone(),
