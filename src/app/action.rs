@@ -49,6 +49,18 @@ pub enum Action {
     Force,
     /// In the plan: ask the Flux / Argo CD objects that own planned objects to reconcile instead.
     AskOwners,
+    /// The lower pane shows the selected workload's logs.
+    ShowLogs,
+    /// The lower pane shows the selected object's Kubernetes events.
+    ShowEvents,
+    /// The lower pane shows kdrift's own work as traces.
+    ShowTraces,
+    /// The lower pane shows the drift timeline (again: every object's, or the selected one's).
+    ShowTimeline,
+    /// Traces pane: the trace before the one shown.
+    OlderTrace,
+    /// Traces pane: the trace after the one shown.
+    NewerTrace,
 }
 
 impl Action {
@@ -85,6 +97,12 @@ impl Action {
             Action::TogglePrune => "plan: prune orphans too / not",
             Action::Force => "take the conflicting fields (after a conflict)",
             Action::AskOwners => "plan: ask Flux / Argo CD to reconcile instead",
+            Action::ShowLogs => "logs of the selected workload",
+            Action::ShowEvents => "events of the selected object",
+            Action::ShowTraces => "traces of kdrift's own work",
+            Action::ShowTimeline => "drift timeline (again: all / one)",
+            Action::OlderTrace => "traces: older trace",
+            Action::NewerTrace => "traces: newer trace",
         }
     }
 

@@ -12,6 +12,7 @@ mod update_diff;
 mod update_engine;
 mod update_ignore;
 mod update_jobs;
+mod update_lower;
 mod update_sync;
 
 pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER, PLAN_FOOTER};
@@ -20,8 +21,8 @@ pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
 pub use mode::{DialogStage, Hints, HistoryView, IgnoreProposal, KeyTable, Mode, PlanDialog};
 pub use msg::{Cmd, JobReply, Msg};
 pub use state::{
-    CommitFiles, Converging, Jobs, LOG_CAPACITY, LogView, Notice, NoticeKind, Pane, State,
-    SyncProgress,
+    CommitFiles, Converging, EventsView, Jobs, LOG_CAPACITY, LogView, Lower, Notice, NoticeKind,
+    Pane, State, SyncProgress, TimelineView, TracesView,
 };
 pub use update::update;
 pub use update_sync::HEALTH_WAIT_MS;

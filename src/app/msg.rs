@@ -3,7 +3,9 @@
 
 use crate::app::diff_view::DiffRequest;
 use crossterm::event::KeyEvent;
-use kdrift_engine::cluster::{ConfirmRequest, KubeEvent, LogEvent, LogTarget, WatchRequest};
+use kdrift_engine::cluster::{
+    ConfirmRequest, EventFeed, EventTarget, KubeEvent, LogEvent, LogTarget, WatchRequest,
+};
 use kdrift_engine::drift::{DiffText, IgnoreRule, IgnoreRules};
 use kdrift_engine::jobs::{JobFailed, Ticket};
 use kdrift_engine::model::{GitOpsOwner, ResourceKey};
@@ -19,6 +21,8 @@ pub enum Msg {
     Repo(RepoEvent),
     Kube(KubeEvent),
     Logs(LogEvent),
+    /// The selected object's Kubernetes events (the events pane).
+    Events(EventFeed),
     Sync(SyncEvent),
     Job(JobReply),
     /// The user's config was written: its rules now, or why it could not be.
@@ -47,6 +51,12 @@ impl From<OwnerEvent> for Msg {
 impl From<KubeEvent> for Msg {
     fn from(e: KubeEvent) -> Self {
         Msg::Kube(e)
+    }
+}
+
+impl From<EventFeed> for Msg {
+    fn from(e: EventFeed) -> Self {
+        Msg::Events(e)
     }
 }
 
@@ -100,6 +110,8 @@ pub enum Cmd {
     Confirm(Vec<ConfirmRequest>),
     /// Follow logs of a workload's pods, replacing the current stream; `None` stops following.
     FollowLogs(Option<LogTarget>),
+    /// Follow an object's Kubernetes events, replacing the current feed; `None` stops.
+    FollowEvents(Option<EventTarget>),
     Sync(SyncPlan),
     /// Fetch a URL repo now.
     Fetch,

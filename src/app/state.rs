@@ -38,6 +38,53 @@ impl Pane {
     }
 }
 
+/// What the lower right pane shows (the commits list, `c`, takes its place when open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lower {
+    #[default]
+    Logs,
+    Events,
+    Traces,
+    Timeline,
+}
+
+impl Lower {
+    pub fn title(self) -> &'static str {
+        match self {
+            Lower::Logs => "logs",
+            Lower::Events => "events",
+            Lower::Traces => "traces",
+            Lower::Timeline => "timeline",
+        }
+    }
+}
+
+/// The events pane: the selected object's Kubernetes events, while the pane is shown.
+#[derive(Debug, Default)]
+pub struct EventsView {
+    pub target: Option<ResourceKey>,
+    pub rows: Vec<kdrift_engine::cluster::EventRow>,
+    pub status: String,
+    /// Rows scrolled down from the top (newest).
+    pub scroll: usize,
+}
+
+/// The traces pane: which trace, which span of it, and whether the list of traces is shown.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TracesView {
+    /// Index from the newest trace (0 = the newest).
+    pub trace: usize,
+    /// The selected span, by position in the trace's tree order.
+    pub span: usize,
+}
+
+/// The timeline pane: the selected object's drift history, or everything since kdrift started.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TimelineView {
+    pub all: bool,
+    pub scroll: usize,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeKind {
     Drift,
@@ -126,6 +173,13 @@ pub struct State {
     /// Files changed by the commit last opened with Enter in the commits pane.
     pub commit_files: Option<CommitFiles>,
     pub logs: LogView,
+    /// What the lower right pane shows.
+    pub lower: Lower,
+    pub events: EventsView,
+    pub traces: TracesView,
+    /// Where the traces pane reads kdrift's own spans (the process's store in the TUI).
+    pub trace_store: Option<kdrift_engine::traces::TraceStore>,
+    pub timeline: TimelineView,
     pub sync: Option<SyncProgress>,
     /// After a sync: its objects, until every one is in sync and healthy (or the time is up).
     pub converging: Option<Converging>,

@@ -3,8 +3,10 @@
 use super::action::Action;
 use super::mode::{HistoryView, Mode};
 use super::msg::{Cmd, Msg};
-use super::state::{NoticeKind, Pane, State};
-use super::{diff_view, update_diff, update_engine, update_ignore, update_jobs, update_sync};
+use super::state::{Lower, NoticeKind, Pane, State};
+use super::{
+    diff_view, update_diff, update_engine, update_ignore, update_jobs, update_lower, update_sync,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift_engine::inventory::Row;
 use kdrift_engine::model::DriftStatus;
@@ -23,6 +25,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Repo(e) => update_engine::on_repo(state, e, &mut cmds),
         Msg::Kube(e) => update_engine::on_kube(state, e, &mut cmds),
         Msg::Logs(e) => update_engine::on_logs(state, e),
+        Msg::Events(e) => update_lower::on_events(state, e),
         Msg::Sync(e) => update_sync::on_sync(state, e, &mut cmds),
         Msg::Job(reply) => update_jobs::on_reply(state, reply, &mut cmds),
         Msg::Rules(result) => update_ignore::on_rules(state, result, &mut cmds),
@@ -32,6 +35,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     clamp_selection(state);
     update_sync::track_health(state, &mut cmds);
     update_sync::follow_selection(state, &mut cmds);
+    update_lower::follow_events(state, &mut cmds);
     diff_view::refresh(state, &mut cmds);
     cmds
 }
@@ -135,6 +139,12 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
             update_sync::open_dialog(state, keys);
         }
         Action::Help => state.mode = Mode::Help,
+        Action::ShowLogs => update_lower::show(state, Lower::Logs, cmds),
+        Action::ShowEvents => update_lower::show(state, Lower::Events, cmds),
+        Action::ShowTraces => update_lower::show(state, Lower::Traces, cmds),
+        Action::ShowTimeline => update_lower::show(state, Lower::Timeline, cmds),
+        Action::OlderTrace => update_lower::other_trace(state, true),
+        Action::NewerTrace => update_lower::other_trace(state, false),
         Action::Commits => {
             state.show_commits = !state.show_commits;
             state.commit_files = None;
@@ -246,13 +256,7 @@ fn scroll(state: &mut State, delta: isize, rows: usize) {
                 .saturating_add(delta)
                 .clamp(0, max) as usize;
         }
-        Pane::Logs => {
-            // Down moves toward the newest line (scroll 0 follows the tail).
-            let max = state.logs.lines.len() as isize;
-            state.logs.scroll = (state.logs.scroll as isize)
-                .saturating_sub(delta)
-                .clamp(0, max) as usize;
-        }
+        Pane::Logs => update_lower::scroll(state, delta),
     }
 }
 

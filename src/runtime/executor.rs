@@ -4,7 +4,7 @@
 use crate::app::{Cmd, DiffRequest, JobReply, Msg};
 use kdrift_engine::Outbox;
 use kdrift_engine::cluster::{
-    Confirmer, Resolver, follow_logs, pod_trouble, spawn_confirmer, spawn_watch,
+    Confirmer, Resolver, follow_events, follow_logs, pod_trouble, spawn_confirmer, spawn_watch,
 };
 use kdrift_engine::drift::{IgnoreRule, IgnoreRules, RuleSource};
 use kdrift_engine::jobs::{JobFailed, LatestJob, Ticket};
@@ -44,6 +44,8 @@ pub struct Executor {
     tx: Sender<Msg>,
     watches: HashMap<Gvk, JoinHandle<()>>,
     logs: Option<JoinHandle<()>>,
+    /// The events pane's feed, while it is shown.
+    events: Option<JoinHandle<()>>,
     sync: Option<JoinHandle<()>>,
     jobs: Jobs,
     /// Stage 2: the server's dry-runs of local drift verdicts.
@@ -108,6 +110,7 @@ impl Executor {
             tx,
             watches: HashMap::new(),
             logs: None,
+            events: None,
             sync: None,
             jobs: Jobs { diff, repo: None },
             fetch_now: None,
@@ -197,6 +200,18 @@ impl Executor {
                     )
                 });
             }
+            Cmd::FollowEvents(target) => {
+                if let Some(old) = self.events.take() {
+                    old.abort();
+                }
+                self.events = target.map(|t| {
+                    follow_events(
+                        self.resolver.client().clone(),
+                        t,
+                        Outbox::new(self.tx.clone()),
+                    )
+                });
+            }
             Cmd::Sync(plan) => {
                 let task = run_sync(self.resolver.clone(), plan, Outbox::new(self.tx.clone()));
                 self.sync = Some(tokio::spawn(task));
@@ -270,6 +285,9 @@ impl Executor {
         }
         if let Some(l) = self.logs.take() {
             l.abort();
+        }
+        if let Some(e) = self.events.take() {
+            e.abort();
         }
         if let Some(s) = self.sync.take() {
             s.abort();

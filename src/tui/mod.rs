@@ -40,6 +40,7 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     state.inv = kdrift_engine::inventory::Inventory::with_server_checks();
     state.inv.set_user_rules(config.rules);
     state.read_only = config.read_only;
+    state.trace_store = Some(kdrift_engine::traces::TraceStore::global().clone());
     let spec = config.repo;
     let mut driver = Driver::new(state, resolver)
         .with_repo(spec.clone())

@@ -21,11 +21,11 @@ const POD_COLORS: [Color; 6] = [
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let focused = is_focused(state.focus, Pane::Logs);
     let logs = &state.logs;
-    let title = match &logs.target {
-        Some(k) => format!(" logs {} {} ", sanitize(&k.name), sanitize(&logs.status)),
-        None => " logs ".to_string(),
+    let detail = match &logs.target {
+        Some(k) => format!("{} {}", sanitize(&k.name), sanitize(&logs.status)),
+        None => String::new(),
     };
-    let block = pane(Line::from(title), focused);
+    let block = pane(super::lower::title(state, detail), focused);
     let height = area.height.saturating_sub(2) as usize;
     let lines: Vec<Line> = if logs.target.is_none() {
         vec![Line::styled(

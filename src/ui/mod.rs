@@ -3,14 +3,18 @@
 pub mod commits;
 pub mod dialog;
 pub mod diff;
+pub mod events;
 pub mod footer;
 pub mod header;
 pub mod help;
 pub mod history;
 pub mod ignore;
 pub mod logs;
+pub mod lower;
 pub mod resources;
 mod style;
+pub mod timeline;
+pub mod traces;
 
 use crate::app::{Mode, State};
 use ratatui::Frame;
@@ -74,7 +78,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     if state.show_commits {
         commits::draw(frame, areas.logs, state);
     } else {
-        logs::draw(frame, areas.logs, state);
+        lower::draw(frame, areas.logs, state);
     }
     footer::draw(frame, areas.footer, state);
     // the mode's overlay, over everything else

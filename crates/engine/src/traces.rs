@@ -68,6 +68,30 @@ impl TraceStore {
         self.lock().traces.iter().cloned().collect()
     }
 
+    /// How many traces are kept.
+    pub fn len(&self) -> usize {
+        self.lock().traces.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A copy of one trace, `n` back from the newest (0 = the newest): what a pane shows,
+    /// without copying the others.
+    pub fn newest(&self, n: usize) -> Option<Trace> {
+        self.lock().traces.iter().rev().nth(n).cloned()
+    }
+
+    /// Keeps `trace` as if it had been recorded (tests and the demo's replays).
+    pub fn insert(&self, trace: Trace) {
+        let mut inner = self.lock();
+        if inner.traces.len() == MAX_TRACES {
+            inner.traces.pop_front();
+        }
+        inner.traces.push_back(trace);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use super::Shared;
 use super::loggen::{Flavor, flavor, next_line, startup_lines};
 use super::ops::WriteOpts;
+use super::recorder::record;
 use super::resources::by_kind;
 use super::util::{now_rfc3339, rand_below, rand_u64};
 
@@ -103,6 +104,22 @@ pub fn start_pod(shared: &Shared, ns: &str, name: &str, uid: &str) -> Option<Pod
     let mut opts = WriteOpts::new("kubelet");
     opts.status = true;
     shared.update(pods, ns, name, body, &opts).ok()?;
+    let containers = pod["spec"]["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for c in containers {
+        let (container, image) = (
+            c["name"].as_str().unwrap_or_default(),
+            c["image"].as_str().unwrap_or_default(),
+        );
+        let pulled = format!("Container image \"{image}\" already present on machine");
+        record(shared, &pod, false, "Pulled", &pulled, "kubelet");
+        let created = format!("Created container: {container}");
+        record(shared, &pod, false, "Created", &created, "kubelet");
+        let started = format!("Started container {container}");
+        record(shared, &pod, false, "Started", &started, "kubelet");
+    }
     Some(PodRun::of(&pod))
 }
 

@@ -23,6 +23,7 @@ mod logs;
 mod managed;
 mod ops;
 mod patch;
+mod recorder;
 mod resources;
 mod selectors;
 mod status;

@@ -119,6 +119,17 @@ pub const RESOURCES: &[ResourceDef] = &[
         has_status: true,
         extra_subresources: &[],
     },
+    ResourceDef {
+        group: "",
+        version: "v1",
+        plural: "events",
+        singular: "event",
+        kind: "Event",
+        namespaced: true,
+        short_names: &["ev"],
+        has_status: false,
+        extra_subresources: &[],
+    },
 ];
 
 /// Index into [`RESOURCES`]; cheap to copy around in events and keys.

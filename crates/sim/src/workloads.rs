@@ -9,6 +9,7 @@ use super::Shared;
 use super::controllers::MANAGER;
 use super::kubelet::{NODE_NAME, is_ready};
 use super::ops::{DeleteOpts, WriteOpts};
+use super::recorder::record;
 use super::resources::{ResId, by_kind, def};
 use super::util::{fnv1a, now_rfc3339, rand_suffix};
 
@@ -60,8 +61,22 @@ pub fn reconcile_workload(shared: &Shared, res: ResId, ns: &str, name: &str) {
         ("pod-template-hash", hash.clone())
     };
     let pods_res = by_kind("Pod");
+    let kind = def(res).kind;
+    let component = if sts {
+        "statefulset-controller"
+    } else {
+        "deployment-controller"
+    };
     let delete = |pod: &Value| {
-        let _ = shared.delete(pods_res, ns, meta_str(pod, "name"), &DeleteOpts::default());
+        let pod_name = meta_str(pod, "name");
+        if shared
+            .delete(pods_res, ns, pod_name, &DeleteOpts::default())
+            .is_ok()
+            && sts
+        {
+            let message = format!("delete Pod {pod_name} in {kind} {name} successful");
+            record(shared, &w, false, "SuccessfulDelete", &message, component);
+        }
     };
 
     // Template changed: replace outdated pods.
@@ -91,16 +106,21 @@ pub fn reconcile_workload(shared: &Shared, res: ResId, ns: &str, name: &str) {
             delete(p);
         }
         for i in (0..replicas).filter(|i| !have.contains(i)) {
-            create_pod(
-                shared,
-                &w,
-                &format!("{name}-{i}"),
-                hash_label,
-                &want,
-                Some(i),
-            );
+            let pod_name = format!("{name}-{i}");
+            if create_pod(shared, &w, &pod_name, hash_label, &want, Some(i)) {
+                let message = format!("create Pod {pod_name} in {kind} {name} successful");
+                record(shared, &w, false, "SuccessfulCreate", &message, component);
+            }
         }
-    } else if pods.len() > replicas {
+    } else if pods.len() != replicas {
+        let message = format!(
+            "Scaled {} replica set {name}-{hash} from {} to {replicas}",
+            if pods.len() > replicas { "down" } else { "up" },
+            pods.len()
+        );
+        record(shared, &w, false, "ScalingReplicaSet", &message, component);
+    }
+    if !sts && pods.len() > replicas {
         // Scale down removes the newest pods first.
         pods.sort_by(|a, b| {
             (meta_str(b, "creationTimestamp"), meta_str(b, "name"))
@@ -109,7 +129,7 @@ pub fn reconcile_workload(shared: &Shared, res: ResId, ns: &str, name: &str) {
         for p in &pods[..pods.len() - replicas] {
             delete(p);
         }
-    } else {
+    } else if !sts {
         for _ in pods.len()..replicas {
             let pod_name = format!("{name}-{hash}-{}", rand_suffix(5));
             create_pod(shared, &w, &pod_name, hash_label, &want, None);
@@ -139,7 +159,7 @@ fn create_pod(
     hash_label: &str,
     hash: &str,
     ordinal: Option<usize>,
-) {
+) -> bool {
     let template = &w["spec"]["template"];
     let mut labels = template["metadata"]["labels"]
         .as_object()
@@ -169,8 +189,23 @@ fn create_pod(
     }
     let body = json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec});
     let ns = meta_str(w, "namespace");
-    if let Err(e) = shared.create(by_kind("Pod"), ns, body, &WriteOpts::new(MANAGER)) {
-        tracing::debug!(pod = pod_name, error = %e.message, "sim: pod creation failed");
+    match shared.create(by_kind("Pod"), ns, body, &WriteOpts::new(MANAGER)) {
+        Ok(pod) => {
+            let message = format!("Successfully assigned {ns}/{pod_name} to {NODE_NAME}");
+            record(
+                shared,
+                &pod,
+                false,
+                "Scheduled",
+                &message,
+                "default-scheduler",
+            );
+            true
+        }
+        Err(e) => {
+            tracing::debug!(pod = pod_name, error = %e.message, "sim: pod creation failed");
+            false
+        }
     }
 }
 

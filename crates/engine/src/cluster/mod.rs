@@ -8,6 +8,7 @@ mod deadline;
 mod error;
 mod events;
 mod logs;
+mod object_events;
 mod refusal;
 mod resolve;
 mod schema;
@@ -29,6 +30,7 @@ pub use deadline::{request_timeout, set_request_timeout, set_watch_idle, watch_i
 pub use error::{ClusterError, ConnectError};
 pub use events::{KubeEvent, WatchRequest};
 pub use logs::{LogEvent, LogLine, LogTarget, follow_logs};
+pub use object_events::{EventFeed, EventRow, EventTarget, follow_events};
 pub use refusal::Conflict;
 pub use resolve::Resolver;
 pub use scope::{Prepared, prepare};

@@ -1,6 +1,7 @@
 //! Folding the repo's events: a new commit becomes the desired state (unless the user is
 //! looking at an older one on purpose), failures keep the last good state.
 
+use super::timeline::Trigger;
 use super::{Fact, Inventory, RepoTrouble, RepoView};
 use crate::cluster::WatchRequest;
 use crate::error::chain;
@@ -63,6 +64,8 @@ impl Inventory {
 
     /// Makes `snap` the desired state: rows are judged again and watchers asked for its kinds.
     fn apply_snapshot(&mut self, snap: Snapshot) {
+        // what converges while this commit is folded in converged by the commit
+        self.trigger = Trigger::Commit(snap.commit.id.clone());
         self.repo = Some(RepoView {
             name: snap.repo.clone(),
             branch: snap.branch.clone(),
@@ -118,6 +121,7 @@ impl Inventory {
         // its first list: watches that keep running send no new state, so this must not wait.
         self.settled = self.watches_settled();
         self.track_convergence(false);
+        self.trigger = Trigger::Live;
     }
 
     /// Which objects a commit changed, for asking the server about them even where the local

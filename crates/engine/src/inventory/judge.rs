@@ -30,6 +30,7 @@ impl Inventory {
             .filter(|r| r.status != DriftStatus::Orphan || self.applied_here(key)),
         };
         let Some(local) = report else {
+            self.note_timeline(key, None);
             self.verdicts.remove(key);
             self.forget_confirmation(key);
             self.forget_writers(key);
@@ -45,6 +46,7 @@ impl Inventory {
         self.note_first_seen(key, &report);
         let news = self.is_news(key, before, &report);
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
+        self.note_timeline(key, Some(&report));
         self.verdicts.insert(key.clone(), report);
         if news {
             self.raise(Fact::DriftDetected {

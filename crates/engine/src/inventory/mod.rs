@@ -15,6 +15,7 @@ mod rows;
 mod seen;
 #[cfg(test)]
 mod tests;
+mod timeline;
 
 pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 
@@ -31,6 +32,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
+pub use timeline::{Converged, MAX_ENTRIES as TIMELINE_ENTRIES, Timeline, TimelineEntry};
 
 /// The commit the desired state comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,6 +169,10 @@ pub struct Inventory {
     writers: BTreeMap<ResourceKey, fights::Writers>,
     /// Facts raised by the event being folded, handed out when it is done.
     facts: Vec<Fact>,
+    /// Drift as it started and ended, per object, since kdrift started.
+    timeline: Timeline,
+    /// What the event being folded changed (the cluster, or git's commit).
+    trigger: timeline::Trigger,
 }
 
 impl Inventory {

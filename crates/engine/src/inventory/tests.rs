@@ -831,3 +831,69 @@ mod fights {
         assert!(fights_of(&inv).is_empty());
     }
 }
+
+fn managed(mut obj: Value, manager: &str, time: &str) -> Value {
+    obj["metadata"]["managedFields"] = json!([{
+        "manager": manager, "operation": "Apply", "apiVersion": "v1", "time": time,
+        "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:v": {}}},
+    }]);
+    obj
+}
+
+#[test]
+fn the_timeline_dates_each_drift_and_says_how_it_ended() {
+    let mut inv = Inventory::default();
+    inv.set_clock(1_800_000_000_000);
+    let one = configmap("a", "one", "1");
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", std::slice::from_ref(&one)))));
+    inv.on_kube(listed(&[managed(
+        one.clone(),
+        "kdrift",
+        "2027-01-15T08:00:00Z",
+    )]));
+    assert!(inv.timeline().is_empty(), "in sync: nothing to tell");
+
+    // someone edits it: drift starts, by that manager
+    inv.set_clock(1_800_000_060_000);
+    let edited = managed(
+        configmap("a", "one", "9"),
+        "kubectl-edit",
+        "2027-01-15T08:01:00Z",
+    );
+    inv.on_kube(KubeEvent::Applied(edited));
+    let key = ResourceKey::from_object(&one).unwrap();
+    let entries: Vec<_> = inv.timeline().of(&key).cloned().collect();
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    assert_eq!(entries[0].manager.as_deref(), Some("kubectl-edit"));
+    assert_eq!(entries[0].fields, ["/data/v"]);
+    assert_eq!(entries[0].ended, None);
+
+    // kdrift's sync puts it back
+    inv.set_clock(1_800_000_090_000);
+    inv.on_kube(KubeEvent::Applied(managed(
+        one.clone(),
+        "kdrift",
+        "2027-01-15T08:01:30Z",
+    )));
+    let entry = inv.timeline().of(&key).next().unwrap().clone();
+    assert_eq!(entry.ended, Some((1_800_000_090_000, Converged::Sync)));
+
+    // drift again, and this time a commit makes git agree with the cluster
+    inv.on_kube(KubeEvent::Applied(managed(
+        configmap("a", "one", "7"),
+        "helm",
+        "2027-01-15T08:02:00Z",
+    )));
+    inv.set_clock(1_800_000_200_000);
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot(
+        "b",
+        &[configmap("a", "one", "7")],
+    ))));
+    let entries: Vec<_> = inv.timeline().of(&key).cloned().collect();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].manager.as_deref(), Some("helm"));
+    assert_eq!(
+        entries[1].ended,
+        Some((1_800_000_200_000, Converged::Commit("b".repeat(40))))
+    );
+}

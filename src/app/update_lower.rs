@@ -1,0 +1,99 @@
+//! The lower right pane: which view it shows (logs, events, traces, timeline), what each follows,
+//! and how each scrolls. Events are followed only while their pane is shown.
+
+use super::msg::Cmd;
+use super::state::{EventsView, Lower, Pane, State};
+use kdrift_engine::cluster::{EventFeed, EventTarget};
+
+/// `l`, `e`, `t`, `w`: show `lower` there (and focus it); `w` again switches the timeline
+/// between the selected object's and everything's.
+pub fn show(state: &mut State, lower: Lower, cmds: &mut Vec<Cmd>) {
+    if lower == Lower::Timeline && state.lower == Lower::Timeline && !state.show_commits {
+        state.timeline.all = !state.timeline.all;
+        state.timeline.scroll = 0;
+    }
+    state.lower = lower;
+    state.show_commits = false;
+    state.focus = Pane::Logs;
+    follow_events(state, cmds);
+}
+
+/// Emits `FollowEvents` when what the events pane should follow changed: the selected object
+/// while the pane is shown, nothing otherwise.
+pub fn follow_events(state: &mut State, cmds: &mut Vec<Cmd>) {
+    let shown = state.lower == Lower::Events && !state.show_commits;
+    let target = shown
+        .then(|| state.selected_key().and_then(EventTarget::of))
+        .flatten();
+    if target.as_ref().map(|t| &t.key) == state.events.target.as_ref() {
+        return;
+    }
+    state.events = EventsView {
+        target: target.as_ref().map(|t| t.key.clone()),
+        status: if target.is_some() {
+            "connecting…".into()
+        } else {
+            String::new()
+        },
+        ..EventsView::default()
+    };
+    cmds.push(Cmd::FollowEvents(target));
+}
+
+pub fn on_events(state: &mut State, feed: EventFeed) {
+    match feed {
+        EventFeed::Rows { target, mut rows } if state.events.target.as_ref() == Some(&target) => {
+            // an event can quote what a pod printed, or a Secret's value in a failed mount
+            let values = state.inv.secret_values();
+            if !values.is_empty() {
+                for row in &mut rows {
+                    row.message = kdrift_engine::drift::scrub_values(&row.message, &values);
+                }
+            }
+            state.events.scroll = state.events.scroll.min(rows.len().saturating_sub(1));
+            state.events.rows = rows;
+            state.events.status = "live".into();
+        }
+        EventFeed::Status { target, text } if state.events.target.as_ref() == Some(&target) => {
+            state.events.status = text;
+        }
+        _ => {}
+    }
+}
+
+/// Up / down in the lower pane (not the commits list).
+pub fn scroll(state: &mut State, delta: isize) {
+    let step =
+        |at: usize, max: usize| (at as isize).saturating_add(delta).clamp(0, max as isize) as usize;
+    match state.lower {
+        Lower::Logs => {
+            // Down moves toward the newest line (scroll 0 follows the tail).
+            let max = state.logs.lines.len() as isize;
+            state.logs.scroll = (state.logs.scroll as isize)
+                .saturating_sub(delta)
+                .clamp(0, max) as usize;
+        }
+        Lower::Events => {
+            let max = state.events.rows.len().saturating_sub(1);
+            state.events.scroll = step(state.events.scroll, max);
+        }
+        Lower::Traces => {
+            let max = usize::MAX / 2;
+            state.traces.span = step(state.traces.span, max);
+        }
+        Lower::Timeline => {
+            let max = state.inv.timeline().len();
+            state.timeline.scroll = step(state.timeline.scroll, max);
+        }
+    }
+}
+
+/// `[` and `]` in the traces pane: an older or a newer trace.
+pub fn other_trace(state: &mut State, older: bool) {
+    state.traces.trace = if older {
+        state.traces.trace.saturating_add(1)
+    } else {
+        state.traces.trace.saturating_sub(1)
+    };
+    state.traces.span = 0;
+}

@@ -1,0 +1,203 @@
+//! Traces pane: kdrift's own work (each sync: its steps and objects) as a waterfall, like
+//! otel-tui's: the span tree with durations on the left, bars on a time ruler on the right, and
+//! the selected span's attributes and error below. `[` / `]` go to an older / newer trace.
+
+use super::style::{bold, dim, is_focused, pane};
+use crate::app::{Pane, State};
+use kdrift_engine::text::sanitize;
+use kdrift_engine::traces::{SpanRecord, Trace};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Lines under the waterfall for the selected span.
+const DETAIL_LINES: usize = 2;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let store = state.trace_store.as_ref();
+    let count = store.map_or(0, |s| s.len());
+    let index = state.traces.trace.min(count.saturating_sub(1));
+    let trace = store.and_then(|s| s.newest(index));
+    let detail = match &trace {
+        Some(_) => format!("{} of {count}", index + 1),
+        None => String::new(),
+    };
+    let block = pane(
+        super::lower::title(state, detail),
+        is_focused(state.focus, Pane::Logs),
+    );
+    let inner = block.inner(area);
+    let Some(trace) = trace else {
+        let text = "no traces yet: each sync (s, S) is recorded as one";
+        frame.render_widget(Paragraph::new(Line::styled(text, dim())).block(block), area);
+        return;
+    };
+    let rows = tree_order(&trace);
+    let selected = state.traces.span.min(rows.len().saturating_sub(1));
+    let height = (inner.height as usize)
+        .saturating_sub(DETAIL_LINES + 1)
+        .max(1);
+    // keep the selected span in view
+    let first = selected.saturating_sub(height.saturating_sub(1));
+    let (t0, t1) = bounds(&trace, state.now_ms);
+    let left = (inner.width as usize * 2 / 5).clamp(16, 48);
+    let bar_width = (inner.width as usize).saturating_sub(left + 1).max(4);
+    let mut lines = vec![ruler(left, bar_width, t1 - t0)];
+    for (i, (depth, span)) in rows.iter().enumerate().skip(first).take(height) {
+        lines.push(row(
+            *depth,
+            span,
+            i == selected,
+            left,
+            bar_width,
+            t0,
+            t1,
+            state.now_ms,
+        ));
+    }
+    if let Some((_, span)) = rows.get(selected) {
+        lines.extend(details(span, trace.dropped));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The spans depth-first from the root, each with its depth. A span id can be reused once its
+/// span closed, so a parent is the latest span with that id that started before the child.
+pub fn tree_order(trace: &Trace) -> Vec<(usize, &SpanRecord)> {
+    let spans = &trace.spans;
+    let parent_of = |i: usize| -> Option<usize> {
+        let p = spans[i].parent?;
+        (0..i).rev().find(|&j| spans[j].id == p)
+    };
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); spans.len()];
+    let mut roots = Vec::new();
+    for i in 0..spans.len() {
+        match parent_of(i) {
+            Some(p) => children[p].push(i),
+            None => roots.push(i),
+        }
+    }
+    let mut out = Vec::with_capacity(spans.len());
+    let mut stack: Vec<(usize, usize)> = roots.into_iter().rev().map(|r| (r, 0)).collect();
+    while let Some((i, depth)) = stack.pop() {
+        out.push((depth, &spans[i]));
+        for &c in children[i].iter().rev() {
+            stack.push((c, depth + 1));
+        }
+    }
+    out
+}
+
+/// The trace's start and end (an open span ends now), never an empty range.
+fn bounds(trace: &Trace, now_ms: u64) -> (u64, u64) {
+    let start = trace.spans.iter().map(|s| s.start_ms).min().unwrap_or(0);
+    let end = trace
+        .spans
+        .iter()
+        .map(|s| s.end_ms.unwrap_or(now_ms.max(s.start_ms)))
+        .max()
+        .unwrap_or(start);
+    (start, end.max(start + 1))
+}
+
+fn millis(ms: u64) -> String {
+    if ms >= 10_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+fn ruler(left: usize, width: usize, total: u64) -> Line<'static> {
+    let end = millis(total);
+    let gap = width.saturating_sub(end.len() + 1);
+    Line::from(vec![
+        Span::styled(format!("{:<left$} ", "span"), dim()),
+        Span::styled(format!("0{}{end}", " ".repeat(gap)), dim()),
+    ])
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    depth: usize,
+    span: &SpanRecord,
+    selected: bool,
+    left: usize,
+    width: usize,
+    t0: u64,
+    t1: u64,
+    now_ms: u64,
+) -> Line<'static> {
+    let end = span.end_ms.unwrap_or(now_ms.max(span.start_ms));
+    let took = end.saturating_sub(span.start_ms);
+    let label = label(span);
+    let duration = if span.end_ms.is_some() {
+        millis(took)
+    } else {
+        format!("{}…", millis(took))
+    };
+    let indent = "  ".repeat(depth.min(6));
+    let room = left.saturating_sub(indent.chars().count() + duration.len() + 1);
+    let name: String = label.chars().take(room).collect();
+    let pad = left.saturating_sub(indent.chars().count() + name.chars().count() + duration.len());
+    let total = (t1 - t0) as f64;
+    let from = ((span.start_ms.saturating_sub(t0)) as f64 / total * width as f64) as usize;
+    let to = ((end.saturating_sub(t0)) as f64 / total * width as f64).ceil() as usize;
+    let from = from.min(width.saturating_sub(1));
+    let len = to.saturating_sub(from).max(1).min(width - from);
+    let color = if span.error.is_some() {
+        Color::Red
+    } else {
+        Color::Cyan
+    };
+    let mut style = Style::new();
+    if selected {
+        style = style.add_modifier(Modifier::REVERSED);
+    }
+    Line::from(vec![
+        Span::styled(
+            format!("{indent}{name}{}{duration} ", " ".repeat(pad)),
+            style,
+        ),
+        Span::raw(" ".repeat(from)),
+        Span::styled("█".repeat(len), Style::new().fg(color)),
+    ])
+}
+
+/// A span's name, with the field that says what it worked on (the object, the wave).
+fn label(span: &SpanRecord) -> String {
+    let what = span
+        .fields
+        .iter()
+        .find(|(k, _)| matches!(*k, "object" | "step" | "wave" | "kind"))
+        .map(|(_, v)| format!(" {}", sanitize(v.trim_matches('"'))))
+        .unwrap_or_default();
+    format!("{}{what}", span.name)
+}
+
+fn details(span: &SpanRecord, dropped: usize) -> Vec<Line<'static>> {
+    let attrs = span
+        .fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", sanitize(v.trim_matches('"'))))
+        .collect::<Vec<_>>()
+        .join("  ");
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!("{} ", span.name), bold()),
+        Span::styled(attrs, dim()),
+    ])];
+    match (&span.error, dropped) {
+        (Some(e), _) => out.push(Line::styled(
+            format!("error: {}", sanitize(e)),
+            Style::new().fg(Color::Red),
+        )),
+        (None, n) if n > 0 => out.push(Line::styled(
+            format!("{n} more spans not kept (a trace keeps its first 5,000)"),
+            dim(),
+        )),
+        _ => {}
+    }
+    out
+}
