@@ -59,7 +59,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
     let controllers = sim.spawn_controllers();
     let resolver = Resolver::new(sim.client());
     let snap = read_snapshot(&repo, None, None, None)?;
-    seed_drift(&resolver, &snap)
+    seed_drift(&resolver, &snap, true)
         .await
         .context("seeding the demo cluster")?;
     // test hook: a task that panics a moment after start (the TUI must restore the terminal

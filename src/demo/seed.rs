@@ -11,8 +11,10 @@ use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
 
 /// Applies git's state as kdrift would have, then drifts it: redis scaled down by hand, a ConfigMap
-/// and a Secret edited by hand, a Service deleted, and an orphan left behind.
-pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
+/// and a Secret edited by hand, a Service deleted, and an orphan left behind. With the simulated
+/// controllers running, redis first gets its four pods, so that scaling it down deletes one and
+/// the events say so, as they would on a real cluster.
+pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot, controllers: bool) -> Result<()> {
     let stamp = Stamp {
         commit: Some(snap.commit.id.as_str()),
         source: Some(snap.source.as_str()),
@@ -52,6 +54,9 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
         .await
         .map_err(|e| anyhow!("seeding {}: {e}", o.key))?;
     }
+    if controllers {
+        redis_rolled_out(resolver).await;
+    }
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     edit(
         resolver,
@@ -81,6 +86,25 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// Waits (at most two seconds) until git's redis has created its four pods.
+async fn redis_rolled_out(resolver: &Resolver) {
+    let key = ResourceKey {
+        namespace: Some("shop".into()),
+        kind: "StatefulSet".into(),
+        name: "redis".into(),
+        group: "apps".into(),
+        version: "v1".into(),
+    };
+    for _ in 0..100 {
+        if let Ok(Some(obj)) = kdrift_engine::cluster::get_object(resolver, &key).await
+            && obj.pointer("/status/replicas").and_then(Value::as_u64) >= Some(4)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// A merge patch as `kubectl edit`/`kubectl scale` would send it, under that tool's field manager.

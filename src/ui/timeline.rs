@@ -69,10 +69,7 @@ fn line(e: &TimelineEntry, with_object: bool, now_ms: u64) -> Line<'static> {
         .unwrap_or_default();
     spans.push(Span::raw(format!("{fields}{by}")));
     match &e.ended {
-        None => spans.push(Span::styled(
-            format!("  drifted for {}", ago(e.started_ms)),
-            Style::new().fg(Color::Yellow),
-        )),
+        None => spans.push(Span::styled(" · drifting", Style::new().fg(Color::Yellow))),
         Some((at, how)) => {
             let how = match how {
                 Converged::Sync => "kdrift sync".to_string(),
@@ -82,7 +79,7 @@ fn line(e: &TimelineEntry, with_object: bool, now_ms: u64) -> Line<'static> {
             };
             let lasted = age(*at, (e.started_ms / 1000) as i64);
             spans.push(Span::styled(
-                format!("  → converged {} ago by {how} (after {lasted})", ago(*at)),
+                format!(" → {how} {} ago, after {lasted}", ago(*at)),
                 Style::new().fg(Color::Green),
             ));
         }

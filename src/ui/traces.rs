@@ -36,13 +36,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     };
     let rows = tree_order(&trace);
     let selected = state.traces.span.min(rows.len().saturating_sub(1));
+    // a short pane keeps one line of detail (the error, if the span has one)
+    let detail_lines = if inner.height >= 8 { DETAIL_LINES } else { 1 };
     let height = (inner.height as usize)
-        .saturating_sub(DETAIL_LINES + 1)
+        .saturating_sub(detail_lines + 1)
         .max(1);
     // keep the selected span in view
     let first = selected.saturating_sub(height.saturating_sub(1));
     let (t0, t1) = bounds(&trace, state.now_ms);
-    let left = (inner.width as usize * 2 / 5).clamp(16, 48);
+    // the tree as wide as its widest row needs, up to half the pane
+    let widest = rows
+        .iter()
+        .map(|(depth, span)| 2 * (*depth).min(6) + label(span).chars().count() + 8)
+        .max()
+        .unwrap_or(16);
+    let left = widest.clamp(16, (inner.width as usize / 2).max(16));
     let bar_width = (inner.width as usize).saturating_sub(left + 1).max(4);
     let mut lines = vec![ruler(left, bar_width, t1 - t0)];
     for (i, (depth, span)) in rows.iter().enumerate().skip(first).take(height) {
@@ -58,7 +66,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         ));
     }
     if let Some((_, span)) = rows.get(selected) {
-        lines.extend(details(span, trace.dropped));
+        let mut detail = details(span, trace.dropped);
+        if detail_lines == 1 && detail.len() > 1 {
+            detail.remove(0);
+        }
+        lines.extend(detail.into_iter().take(detail_lines));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
@@ -166,15 +178,23 @@ fn row(
     ])
 }
 
-/// A span's name, with the field that says what it worked on (the object, the wave).
+/// A span's name, with the fields that say what it worked on (an object's op and key, a step).
 fn label(span: &SpanRecord) -> String {
-    let what = span
-        .fields
-        .iter()
-        .find(|(k, _)| matches!(*k, "object" | "step" | "wave" | "kind"))
-        .map(|(_, v)| format!(" {}", sanitize(v.trim_matches('"'))))
-        .unwrap_or_default();
-    format!("{}{what}", span.name)
+    let field = |name: &str| {
+        span.fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| sanitize(v.trim_matches('"')))
+    };
+    let mut label = span.name.to_string();
+    for part in [field("op"), field("key").or_else(|| field("name"))]
+        .into_iter()
+        .flatten()
+    {
+        label.push(' ');
+        label.push_str(&part);
+    }
+    label
 }
 
 fn details(span: &SpanRecord, dropped: usize) -> Vec<Line<'static>> {

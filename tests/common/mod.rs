@@ -45,13 +45,27 @@ fn spec(repo: &Path) -> RepoSpec {
 
 /// Builds the demo repo and a seeded simulated cluster (controllers not running).
 pub async fn demo() -> Demo {
+    demo_seeded(None).await
+}
+
+/// The demo as `kdrift demo` starts it: the controllers run while it is seeded (so redis has
+/// rolled out its four pods and lost one to the hand scale, and the events say so).
+pub async fn demo_running() -> (Demo, tokio::task::JoinHandle<()>) {
+    let sim = SimCluster::new();
+    let controllers = sim.spawn_controllers();
+    let demo = demo_seeded(Some(sim)).await;
+    (demo, controllers)
+}
+
+async fn demo_seeded(sim: Option<SimCluster>) -> Demo {
+    let running = sim.is_some();
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("shop-gitops");
     build_demo_repo(&repo).unwrap();
     let snapshot = read_snapshot(&repo, None, None, None).unwrap();
-    let sim = SimCluster::new();
+    let sim = sim.unwrap_or_default();
     let resolver = Resolver::new(sim.client());
-    seed_drift(&resolver, &snapshot).await.unwrap();
+    seed_drift(&resolver, &snapshot, running).await.unwrap();
     Demo {
         sim,
         resolver,

@@ -9,6 +9,7 @@ mod check_sim;
 mod cli_errors;
 mod converge_engine;
 mod e2e_tmux;
+mod panes;
 mod time_travel;
 mod ui_snapshots;
 mod update;

@@ -208,3 +208,192 @@ fn reconnecting_watch_marks_rows_stale_and_header_says_so() {
     assert!(!text.contains("stale"), "{text}");
     assert!(text.contains("watch: live"), "{text}");
 }
+
+/// Events as the simulated controllers write them for redis: the replica scaled away, the pods'
+/// start, and a warning, at fixed ages.
+fn redis_events(state: &mut State) {
+    use kdrift_engine::cluster::{EventFeed, EventRow};
+    let target = state
+        .events
+        .target
+        .clone()
+        .expect("the events pane follows redis");
+    let row = |warning: bool, reason: &str, object: &str, message: &str, count: u32, ago_s: u64| {
+        EventRow {
+            warning,
+            reason: reason.into(),
+            object: object.into(),
+            message: message.into(),
+            count,
+            last_ms: NOW_MS - ago_s * 1000,
+        }
+    };
+    let rows = vec![
+        row(
+            true,
+            "Unhealthy",
+            "Pod/redis-2",
+            "Readiness probe failed: connection refused",
+            4,
+            20,
+        ),
+        row(
+            false,
+            "SuccessfulDelete",
+            "StatefulSet/redis",
+            "delete Pod redis-3 in StatefulSet redis successful",
+            1,
+            180,
+        ),
+        row(
+            false,
+            "Started",
+            "Pod/redis-2",
+            "Started container redis",
+            1,
+            190,
+        ),
+        row(
+            false,
+            "Pulled",
+            "Pod/redis-2",
+            "Container image \"redis:7.4-alpine\" already present on machine",
+            1,
+            191,
+        ),
+        row(
+            false,
+            "Scheduled",
+            "Pod/redis-2",
+            "Successfully assigned shop/redis-2 to sim-node-1",
+            1,
+            192,
+        ),
+    ];
+    press_msg(state, Msg::Events(EventFeed::Rows { target, rows }));
+}
+
+#[test]
+fn events_pane_80x24_and_120x40() {
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    key(&mut state, 'e');
+    redis_events(&mut state);
+    insta::assert_snapshot!("events_80x24", screen(&mut state, 80, 24).backend());
+    insta::assert_snapshot!("events_120x40", screen(&mut state, 120, 40).backend());
+}
+
+#[test]
+fn timeline_pane_80x24_and_120x40() {
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    key(&mut state, 'w');
+    insta::assert_snapshot!("timeline_one_120x40", screen(&mut state, 120, 40).backend());
+    key(&mut state, 'w');
+    assert!(state.timeline.all);
+    insta::assert_snapshot!("timeline_all_80x24", screen(&mut state, 80, 24).backend());
+    insta::assert_snapshot!("timeline_all_120x40", screen(&mut state, 120, 40).backend());
+}
+
+/// A sync of two steps as the trace layer records one: the namespace first, then redis and a
+/// ConfigMap, the ConfigMap refused.
+fn sync_trace() -> kdrift_engine::traces::TraceStore {
+    use kdrift_engine::traces::{SpanRecord, Trace, TraceStore};
+    let t0 = NOW_MS - 5_000;
+    let span = |id: u64,
+                parent: Option<u64>,
+                name: &'static str,
+                fields: &[(&'static str, &str)],
+                from: u64,
+                to: u64,
+                error: Option<&str>| SpanRecord {
+        id,
+        parent,
+        name,
+        fields: fields.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        start_ms: t0 + from,
+        end_ms: Some(t0 + to),
+        error: error.map(str::to_string),
+    };
+    let store = TraceStore::default();
+    store.insert(Trace {
+        root: 1,
+        spans: vec![
+            span(
+                1,
+                None,
+                "sync",
+                &[("objects", "3"), ("commit", "bbd4997")],
+                0,
+                420,
+                None,
+            ),
+            span(
+                2,
+                Some(1),
+                "step",
+                &[("name", "wave 0 · namespaces and CRDs"), ("objects", "1")],
+                2,
+                60,
+                None,
+            ),
+            span(
+                3,
+                Some(2),
+                "object",
+                &[("key", "Namespace/shop"), ("op", "patch")],
+                5,
+                58,
+                None,
+            ),
+            span(
+                4,
+                Some(1),
+                "step",
+                &[("name", "wave 0"), ("objects", "2")],
+                62,
+                418,
+                None,
+            ),
+            span(
+                5,
+                Some(4),
+                "object",
+                &[("key", "shop/StatefulSet/redis"), ("op", "patch")],
+                70,
+                240,
+                None,
+            ),
+            span(
+                6,
+                Some(4),
+                "object",
+                &[("key", "shop/ConfigMap/frontend-config"), ("op", "patch")],
+                242,
+                415,
+                Some("conflict with \"kubectl-edit\": .data.CACHE_TTL_SECONDS"),
+            ),
+        ],
+        dropped: 0,
+    });
+    store
+}
+
+#[test]
+fn traces_pane_80x24_and_120x40() {
+    let mut state = demo_state();
+    state.trace_store = Some(sync_trace());
+    key(&mut state, 't');
+    insta::assert_snapshot!("traces_80x24", screen(&mut state, 80, 24).backend());
+    for _ in 0..5 {
+        key(&mut state, 'j');
+    }
+    insta::assert_snapshot!(
+        "traces_120x40_error_selected",
+        screen(&mut state, 120, 40).backend()
+    );
+    // with no store (or no trace yet) the pane says how one comes
+    state.trace_store = None;
+    let text = screen(&mut state, 120, 40).backend().to_string();
+    assert!(text.contains("no traces yet"), "{text}");
+}

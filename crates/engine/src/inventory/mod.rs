@@ -257,9 +257,18 @@ impl Inventory {
             .iter()
             .filter(|(k, _)| k.is_secret())
             .map(|(_, v)| &**v);
+        // A value that is also a name git gives (a namespace, an object) is on screen as that
+        // name anyway; masking it would garble every message naming it ("assigned *** (hidden)/
+        // redis-0") and tell nothing it does not.
+        let is_name = |v: &String| {
+            self.desired
+                .keys()
+                .any(|k| k.name == *v || k.namespace.as_deref() == Some(v.as_str()))
+        };
         let mut values: Vec<String> = desired
             .chain(live)
             .flat_map(crate::drift::secret_values)
+            .filter(|v| !is_name(v))
             .collect();
         values.sort();
         values.dedup();

@@ -845,7 +845,10 @@ fn the_timeline_dates_each_drift_and_says_how_it_ended() {
     let mut inv = Inventory::default();
     inv.set_clock(1_800_000_000_000);
     let one = configmap("a", "one", "1");
-    inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", std::slice::from_ref(&one)))));
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot(
+        "a",
+        std::slice::from_ref(&one),
+    ))));
     inv.on_kube(listed(&[managed(
         one.clone(),
         "kdrift",

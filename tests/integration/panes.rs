@@ -1,0 +1,177 @@
+//! The lower pane's views on the demo, driven as the TUI drives them: the events that explain
+//! redis's missing replica, the drift timeline from the hand edit to kdrift's sync, and the trace
+//! of that sync in the traces pane.
+
+use crate::common::{Demo, demo_running};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::app::{DialogStage, Keymap, Lower, Msg, State};
+use kdrift::runtime::Driver;
+use kdrift_engine::inventory::Converged;
+use kdrift_engine::traces::TraceStore;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The process's trace store, recording syncs as the binary's logging does.
+fn traces() -> &'static TraceStore {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        let subscriber = tracing_subscriber::registry().with(TraceStore::global().layer(&["sync"]));
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+    });
+    TraceStore::global()
+}
+
+struct Engine {
+    driver: Driver,
+    _demo: Demo,
+    _controllers: tokio::task::JoinHandle<()>,
+}
+
+impl Engine {
+    async fn start() -> Self {
+        let (demo, controllers) = demo_running().await;
+        let spec = demo.repo_spec();
+        let mut state = State::new("test", Keymap::defaults());
+        state.trace_store = Some(traces().clone());
+        let driver = Driver::new(state, demo.resolver.clone())
+            .with_repo(spec.clone())
+            .follow(&spec, Duration::MAX);
+        let mut e = Engine {
+            driver,
+            _demo: demo,
+            _controllers: controllers,
+        };
+        e.until(|s| s.inv.settled).await;
+        e
+    }
+
+    fn key(&mut self, c: char) {
+        let code = KeyCode::Char(c);
+        self.driver
+            .handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    async fn until(&mut self, done: impl Fn(&State) -> bool) {
+        if let Err(e) = self.driver.run_until(Duration::from_secs(10), done).await {
+            let s = &self.driver.state;
+            panic!(
+                "{e}; events {} {:#?}; timeline {:#?}; notices {:?}",
+                s.events.status,
+                s.events.rows,
+                s.inv.timeline().entries().collect::<Vec<_>>(),
+                s.notices
+            );
+        }
+    }
+
+    fn screen(&mut self, w: u16, h: u16) -> String {
+        let state = &mut self.driver.state;
+        kdrift::ui::fit(state, ratatui::layout::Rect::new(0, 0, w, h));
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        t.draw(|f| kdrift::ui::draw(f, state)).unwrap();
+        t.backend().to_string()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_drift_its_events_its_timeline_and_the_trace_of_its_sync() {
+    let mut e = Engine::start().await;
+    while e
+        .driver
+        .state
+        .selected_key()
+        .map(|k| k.to_string())
+        .as_deref()
+        != Some("shop/StatefulSet/redis")
+    {
+        e.key('j');
+    }
+
+    // the events that explain the missing replica: the controller deleted redis-3
+    e.key('e');
+    assert_eq!(e.driver.state.lower, Lower::Events);
+    e.until(|s| {
+        s.events.rows.iter().any(|r| {
+            r.reason == "SuccessfulDelete"
+                && r.object == "StatefulSet/redis"
+                && r.message.contains("redis-3")
+        })
+    })
+    .await;
+    let screen = e.screen(120, 40);
+    assert!(screen.contains("events redis live"), "{screen}");
+    assert!(
+        screen.contains("SuccessfulDelete StatefulSet/redis delete Pod"),
+        "{screen}"
+    );
+
+    // the timeline: drifted by kubectl-scale, still open
+    e.key('w');
+    let key = e.driver.state.selected_key().cloned().unwrap();
+    let open: Vec<_> = e.driver.state.inv.timeline().of(&key).cloned().collect();
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0].manager.as_deref(), Some("kubectl-scale"));
+    assert_eq!(open[0].fields, ["/spec/replicas"]);
+    let screen = e.screen(160, 48);
+    assert!(
+        screen.contains("/spec/replicas by kubectl-scale · drifting"),
+        "{screen}"
+    );
+
+    // converge it: the hand edit owns the field, so the second confirmation takes it
+    e.key('s');
+    e.driver
+        .handle(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    e.until(|s| {
+        matches!(
+            s.mode.plan_dialog().map(|d| &d.stage),
+            Some(DialogStage::Force { .. })
+        )
+    })
+    .await;
+    e.key('F');
+    e.until(|s| {
+        s.inv
+            .timeline()
+            .of(&key)
+            .any(|t| matches!(t.ended, Some((_, Converged::Sync))))
+    })
+    .await;
+    let screen = e.screen(160, 48);
+    assert!(
+        screen.contains("by kubectl-scale → kdrift sync"),
+        "{screen}"
+    );
+
+    // the new replica's events, and the sync as a trace
+    e.key('e');
+    e.until(|s| {
+        s.events
+            .rows
+            .iter()
+            .any(|r| r.reason == "SuccessfulCreate" && r.message.contains("redis-3"))
+    })
+    .await;
+    e.key('t');
+    let trace = traces()
+        .traces()
+        .into_iter()
+        .rev()
+        .find(|t| {
+            t.spans.iter().any(|s| {
+                s.fields
+                    .iter()
+                    .any(|(k, v)| *k == "key" && v.contains("redis"))
+            })
+        })
+        .expect("the sync of redis was recorded");
+    assert!(trace.spans.iter().all(|s| s.end_ms.is_some()), "{trace:#?}");
+    let screen = e.screen(120, 40);
+    assert!(screen.contains("traces"), "{screen}");
+    assert!(screen.contains("sync") && screen.contains("█"), "{screen}");
+
+    // hidden again, the events feed stops
+    e.key('l');
+    assert!(e.driver.state.events.target.is_none());
+}
