@@ -53,7 +53,11 @@ fn line(e: &TimelineEntry, with_object: bool, now_ms: u64) -> Line<'static> {
     let ago = |ms: u64| age(now_ms, (ms / 1000) as i64);
     let mut spans = vec![
         Span::styled(format!("{:>4} ", ago(e.started_ms)), dim()),
-        Span::styled(format!("{} ", badge(e.status)), status_style(e.status)),
+        // the badge's symbol only: the line is about when, who and how
+        Span::styled(
+            format!("{} ", badge(e.status).split(' ').next().unwrap_or("")),
+            status_style(e.status),
+        ),
     ];
     if with_object {
         spans.push(Span::styled(
@@ -61,13 +65,23 @@ fn line(e: &TimelineEntry, with_object: bool, now_ms: u64) -> Line<'static> {
             Style::new().fg(Color::Cyan),
         ));
     }
-    let fields = e.fields.join(", ");
+    // everything's view names the object instead of its fields (the line stays short)
+    let fields = if with_object {
+        String::new()
+    } else {
+        e.fields.join(", ")
+    };
     let by = e
         .manager
         .as_deref()
-        .map(|m| format!(" by {}", sanitize(m)))
+        .map(|m| format!("by {}", sanitize(m)))
         .unwrap_or_default();
-    spans.push(Span::raw(format!("{fields}{by}")));
+    let what = [fields, by]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    spans.push(Span::raw(what));
     match &e.ended {
         None => spans.push(Span::styled(" · drifting", Style::new().fg(Color::Yellow))),
         Some((at, how)) => {

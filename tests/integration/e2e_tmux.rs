@@ -51,6 +51,22 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
     assert!(redis.contains("logs redis"), "{redis}");
     tmux.wait_for(&["logs redis following"], Duration::from_secs(10));
 
+    // The lower pane: the events that explain the missing replica, then the drift's timeline;
+    // back to the logs and the resources.
+    tmux.keys("e");
+    let events = tmux.wait_for(
+        &["events redis live", "SuccessfulDelete", "StatefulSet/redis"],
+        Duration::from_secs(10),
+    );
+    tmux.keys("w");
+    let timeline = tmux.wait_for(
+        &["timeline redis", "by kubectl-scale · drifting"],
+        Duration::from_secs(5),
+    );
+    tmux.keys("l");
+    tmux.keys("Tab");
+    tmux.wait_for(&["logs redis following"], Duration::from_secs(5));
+
     // Side by side: live's line and git's on one screen line; then every line, then back.
     tmux.keys("v");
     let split = tmux.wait_for(&["v unified"], Duration::from_secs(5));
@@ -122,6 +138,20 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
     );
     eprintln!("converged on screen {:?} after confirming", start.elapsed());
 
+    // the sync as a trace, and every drift of this run in the timeline, each ended by it
+    tmux.keys("t");
+    let trace = tmux.wait_for(&["traces 1 of", "step wave", "█"], Duration::from_secs(5));
+    tmux.keys("w");
+    tmux.keys("w");
+    let history = tmux.wait_for(
+        &["timeline all objects", "→ kdrift sync"],
+        Duration::from_secs(5),
+    );
+    assert!(
+        !history.contains("· drifting"),
+        "every drift ended:\n{history}"
+    );
+
     tmux.keys("q");
     let after = tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
     assert!(
@@ -132,7 +162,8 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
     let log =
         std::fs::read_to_string(state_dir.path().join("kdrift/kdrift.log")).unwrap_or_default();
     for screen in [
-        &first, &redis, &split, &all, &at_change, &secret, &plan, &conflicts, &done, &log,
+        &first, &redis, &split, &all, &at_change, &secret, &plan, &conflicts, &done, &log, &events,
+        &timeline, &trace, &history,
     ] {
         for value in SECRET_VALUES {
             assert!(

@@ -226,6 +226,7 @@ fn redis_events(state: &mut State) {
             message: message.into(),
             count,
             last_ms: NOW_MS - ago_s * 1000,
+            seq: 0,
         }
     };
     let rows = vec![

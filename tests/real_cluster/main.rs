@@ -9,6 +9,7 @@ mod bad_input;
 mod cluster;
 mod converge;
 mod corpus;
+mod events;
 mod extras;
 mod faults;
 mod load;

@@ -35,6 +35,8 @@ pub struct EventRow {
     pub count: u32,
     /// When it was last seen, millis since the epoch (0 when the server gave no time).
     pub last_ms: u64,
+    /// Order of arrival (list order, then each update): ties within a second go newest first.
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +110,7 @@ pub fn follow_events(
         let mut kept: BTreeMap<String, EventRow> = BTreeMap::new();
         let mut listing: BTreeMap<String, EventRow> = BTreeMap::new();
         let mut dirty = false;
+        let mut seq = 0u64;
         let key = target.key.clone();
         let status = |text: String| EventFeed::Status {
             target: key.clone(),
@@ -137,7 +140,8 @@ pub fn follow_events(
             match item {
                 Ok(Event::Init) => listing.clear(),
                 Ok(Event::InitApply(e)) => {
-                    if let Some((uid, row)) = row_of(&target, &e) {
+                    seq += 1;
+                    if let Some((uid, row)) = row_of(&target, &e, seq) {
                         listing.insert(uid, row);
                     }
                 }
@@ -150,7 +154,8 @@ pub fn follow_events(
                     }
                 }
                 Ok(Event::Apply(e)) => {
-                    if let Some((uid, row)) = row_of(&target, &e) {
+                    seq += 1;
+                    if let Some((uid, row)) = row_of(&target, &e, seq) {
                         kept.insert(uid, row);
                         bound(&mut kept);
                         dirty = true;
@@ -170,7 +175,7 @@ pub fn follow_events(
     })
 }
 
-fn row_of(target: &EventTarget, e: &KubeEvent) -> Option<(String, EventRow)> {
+fn row_of(target: &EventTarget, e: &KubeEvent, seq: u64) -> Option<(String, EventRow)> {
     let involved = &e.involved_object;
     let (kind, name) = (involved.kind.as_deref()?, involved.name.as_deref()?);
     if !target.owns(kind, name) {
@@ -211,6 +216,7 @@ fn row_of(target: &EventTarget, e: &KubeEvent) -> Option<(String, EventRow)> {
         message,
         count,
         last_ms,
+        seq,
     };
     Some((uid, row))
 }
@@ -220,7 +226,7 @@ fn bound(kept: &mut BTreeMap<String, EventRow>) {
     while kept.len() > MAX_EVENTS {
         let victim = kept
             .iter()
-            .min_by_key(|(_, r)| (r.warning, r.last_ms))
+            .min_by_key(|(_, r)| (r.warning, r.last_ms, r.seq))
             .map(|(uid, _)| uid.clone());
         match victim {
             Some(uid) => kept.remove(&uid),
@@ -229,14 +235,14 @@ fn bound(kept: &mut BTreeMap<String, EventRow>) {
     }
 }
 
-/// Warnings first, newest on top.
+/// Warnings first, newest on top (by time, then by arrival).
 pub fn display_order(kept: &BTreeMap<String, EventRow>) -> Vec<EventRow> {
     let mut rows: Vec<EventRow> = kept.values().cloned().collect();
     rows.sort_by(|a, b| {
         b.warning
             .cmp(&a.warning)
             .then(b.last_ms.cmp(&a.last_ms))
-            .then(a.object.cmp(&b.object))
+            .then(b.seq.cmp(&a.seq))
     });
     rows
 }
@@ -288,6 +294,7 @@ mod tests {
                     message: String::new(),
                     count: 1,
                     last_ms: i,
+                    seq: i,
                 },
             );
         }

@@ -58,10 +58,21 @@ impl Inventory {
                     }
                 }
                 if !self.orphan_kinds.contains(&gvk) {
-                    self.watches.insert(gvk, WatchState::Live);
+                    self.watches.insert(gvk.clone(), WatchState::Live);
                 }
+                // what git declares and the list lacks is drift from the moment the kind listed
+                let absent: Vec<ResourceKey> = self
+                    .desired
+                    .keys()
+                    .filter(|k| k.gvk() == gvk && !touched.contains(*k))
+                    .cloned()
+                    .collect();
                 for key in touched {
                     self.recompute(&key);
+                }
+                for key in absent {
+                    let report = self.verdicts.get(&key).cloned();
+                    self.note_timeline(&key, report.as_ref());
                 }
                 let was_settled = self.settled;
                 self.settled = self.watches_settled();
