@@ -118,6 +118,13 @@ pub struct TargetArgs {
     /// are kept alive by their own timeouts) and connecting at start-up.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub request_timeout: u64,
+    /// A Prometheus-compatible query API for the metrics pane (`m`), e.g. http://localhost:9090.
+    #[arg(long, value_name = "URL", conflicts_with = "prometheus_service")]
+    pub prometheus_url: Option<String>,
+    /// Prometheus as a Service of the cluster, reached through the API server's service proxy
+    /// (no port-forward): `namespace/name:port`, e.g. monitoring/prometheus-k8s:9090.
+    #[arg(long, value_name = "NS/NAME:PORT")]
+    pub prometheus_service: Option<String>,
     /// Kubeconfig context (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,

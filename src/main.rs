@@ -5,7 +5,7 @@ use kdrift::check::run_check;
 use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, DiffArgs, SyncArgs, TargetArgs};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::diff::run_diff;
-use kdrift::tui::{TuiConfig, run};
+use kdrift::tui::{Prometheus, TuiConfig, run};
 use kdrift_engine::cluster::{Resolver, connect};
 use kdrift_engine::drift::{IgnoreRules, RuleSource};
 use kdrift_engine::repo::{
@@ -88,6 +88,10 @@ async fn demo(args: DemoArgs) -> Result<()> {
         keymap: load_keymap()?,
         rules: load_rules()?,
         config_file: config_file(),
+        // the simulated cluster serves a Prometheus-compatible API as a Service, as a real
+        // cluster's monitoring stack would
+        prometheus: Some(Prometheus::Service(kdrift_sim::PROMETHEUS_SERVICE.into())),
+        metric_queries: load_metric_queries()?,
     };
     let result = run(config, resolver).await;
     if let Some(c) = chaos {
@@ -158,6 +162,12 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
         keymap,
         rules,
         config_file: config_file(),
+        prometheus: match (&target.prometheus_url, &target.prometheus_service) {
+            (Some(url), _) => Some(Prometheus::Url(url.clone())),
+            (None, Some(spec)) => Some(Prometheus::Service(spec.clone())),
+            (None, None) => None,
+        },
+        metric_queries: load_metric_queries()?,
     };
     run(config, resolver).await
 }
@@ -220,6 +230,20 @@ fn load_keymap() -> Result<Keymap> {
             Ok(Keymap::from_toml(base, Some((&name, &text)))?)
         }
         None => Ok(Keymap::from_toml(base, None)?),
+    }
+}
+
+/// The metrics pane's queries: the defaults, with the user's metrics.toml over them.
+fn load_metric_queries() -> Result<kdrift_engine::metrics::Queries> {
+    let path = config_dir().map(|d| d.join("kdrift/metrics.toml"));
+    match path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
+        Some(text) => {
+            let name = path.map(|p| p.display().to_string()).unwrap_or_default();
+            Ok(kdrift_engine::metrics::Queries::from_toml(Some((
+                &name, &text,
+            )))?)
+        }
+        None => Ok(kdrift_engine::metrics::Queries::default()),
     }
 }
 

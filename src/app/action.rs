@@ -55,6 +55,8 @@ pub enum Action {
     ShowEvents,
     /// The lower pane shows kdrift's own work as traces.
     ShowTraces,
+    /// The lower pane shows the selected workload's metrics.
+    ShowMetrics,
     /// The lower pane shows the drift timeline (again: every object's, or the selected one's).
     ShowTimeline,
     /// Traces pane: the trace before the one shown.
@@ -100,6 +102,7 @@ impl Action {
             Action::ShowLogs => "logs of the selected workload",
             Action::ShowEvents => "events of the selected object",
             Action::ShowTraces => "traces of kdrift's own work",
+            Action::ShowMetrics => "metrics of the selected workload",
             Action::ShowTimeline => "drift timeline (again: all / one)",
             Action::OlderTrace => "traces: older trace",
             Action::NewerTrace => "traces: newer trace",

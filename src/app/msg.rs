@@ -23,6 +23,8 @@ pub enum Msg {
     Logs(LogEvent),
     /// The selected object's Kubernetes events (the events pane).
     Events(EventFeed),
+    /// The selected workload's metrics (the metrics pane).
+    Metrics(kdrift_engine::metrics::MetricsFeed),
     Sync(SyncEvent),
     Job(JobReply),
     /// The user's config was written: its rules now, or why it could not be.
@@ -51,6 +53,12 @@ impl From<OwnerEvent> for Msg {
 impl From<KubeEvent> for Msg {
     fn from(e: KubeEvent) -> Self {
         Msg::Kube(e)
+    }
+}
+
+impl From<kdrift_engine::metrics::MetricsFeed> for Msg {
+    fn from(e: kdrift_engine::metrics::MetricsFeed) -> Self {
+        Msg::Metrics(e)
     }
 }
 
@@ -101,6 +109,21 @@ pub enum JobReply {
     },
 }
 
+/// What the metrics feed asks, and where.
+#[derive(Debug, Clone)]
+pub struct MetricsRequest {
+    pub source: kdrift_engine::metrics::MetricsSource,
+    pub target: kdrift_engine::metrics::MetricsTarget,
+    pub panels: Vec<kdrift_engine::metrics::Panel>,
+    pub columns: u16,
+}
+
+impl PartialEq for MetricsRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.target == other.target && self.panels == other.panels && self.columns == other.columns
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
     Quit,
@@ -112,6 +135,9 @@ pub enum Cmd {
     FollowLogs(Option<LogTarget>),
     /// Follow an object's Kubernetes events, replacing the current feed; `None` stops.
     FollowEvents(Option<EventTarget>),
+    /// Ask these panels' queries for a workload, again every refresh, replacing the current
+    /// feed; `None` stops.
+    FollowMetrics(Option<MetricsRequest>),
     Sync(SyncPlan),
     /// Fetch a URL repo now.
     Fetch,

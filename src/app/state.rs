@@ -45,6 +45,7 @@ pub enum Lower {
     Logs,
     Events,
     Traces,
+    Metrics,
     Timeline,
 }
 
@@ -54,6 +55,7 @@ impl Lower {
             Lower::Logs => "logs",
             Lower::Events => "events",
             Lower::Traces => "traces",
+            Lower::Metrics => "metrics",
             Lower::Timeline => "timeline",
         }
     }
@@ -66,6 +68,20 @@ pub struct EventsView {
     pub rows: Vec<kdrift_engine::cluster::EventRow>,
     pub status: String,
     /// Rows scrolled down from the top (newest).
+    pub scroll: usize,
+}
+
+/// The metrics pane: the selected workload's charts, while the pane is shown.
+#[derive(Debug, Default)]
+pub struct MetricsView {
+    pub target: Option<ResourceKey>,
+    pub panels: Vec<kdrift_engine::metrics::PanelData>,
+    /// The charts' window end, seconds since the epoch.
+    pub end: f64,
+    pub status: String,
+    /// The chart width the feed was asked for (a much wider pane asks again).
+    pub columns: u16,
+    /// Panels scrolled past.
     pub scroll: usize,
 }
 
@@ -177,6 +193,12 @@ pub struct State {
     pub lower: Lower,
     pub events: EventsView,
     pub traces: TracesView,
+    pub metrics: MetricsView,
+    /// Where the metrics pane asks (`--prometheus-url`, `--prometheus-service`), and what.
+    pub metrics_source: Option<kdrift_engine::metrics::MetricsSource>,
+    pub metric_queries: kdrift_engine::metrics::Queries,
+    /// The lower pane's inner width at the last draw (charts are sized to it).
+    pub lower_columns: u16,
     /// Where the traces pane reads kdrift's own spans (the process's store in the TUI).
     pub trace_store: Option<kdrift_engine::traces::TraceStore>,
     pub timeline: TimelineView,

@@ -26,6 +26,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Kube(e) => update_engine::on_kube(state, e, &mut cmds),
         Msg::Logs(e) => update_engine::on_logs(state, e),
         Msg::Events(e) => update_lower::on_events(state, e),
+        Msg::Metrics(e) => update_lower::on_metrics(state, e),
         Msg::Sync(e) => update_sync::on_sync(state, e, &mut cmds),
         Msg::Job(reply) => update_jobs::on_reply(state, reply, &mut cmds),
         Msg::Rules(result) => update_ignore::on_rules(state, result, &mut cmds),
@@ -36,6 +37,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     update_sync::track_health(state, &mut cmds);
     update_sync::follow_selection(state, &mut cmds);
     update_lower::follow_events(state, &mut cmds);
+    update_lower::follow_metrics(state, &mut cmds);
     diff_view::refresh(state, &mut cmds);
     cmds
 }
@@ -142,6 +144,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         Action::ShowLogs => update_lower::show(state, Lower::Logs, cmds),
         Action::ShowEvents => update_lower::show(state, Lower::Events, cmds),
         Action::ShowTraces => update_lower::show(state, Lower::Traces, cmds),
+        Action::ShowMetrics => update_lower::show(state, Lower::Metrics, cmds),
         Action::ShowTimeline => update_lower::show(state, Lower::Timeline, cmds),
         Action::OlderTrace => update_lower::other_trace(state, true),
         Action::NewerTrace => update_lower::other_trace(state, false),

@@ -1,9 +1,10 @@
 //! The lower right pane: which view it shows (logs, events, traces, timeline), what each follows,
 //! and how each scrolls. Events are followed only while their pane is shown.
 
-use super::msg::Cmd;
-use super::state::{EventsView, Lower, Pane, State};
+use super::msg::{Cmd, MetricsRequest};
+use super::state::{EventsView, Lower, MetricsView, Pane, State};
 use kdrift_engine::cluster::{EventFeed, EventTarget};
+use kdrift_engine::metrics::{MetricsFeed, MetricsTarget};
 
 /// `l`, `e`, `t`, `w`: show `lower` there (and focus it); `w` again switches the timeline
 /// between the selected object's and everything's.
@@ -16,6 +17,7 @@ pub fn show(state: &mut State, lower: Lower, cmds: &mut Vec<Cmd>) {
     state.show_commits = false;
     state.focus = Pane::Logs;
     follow_events(state, cmds);
+    follow_metrics(state, cmds);
 }
 
 /// Emits `FollowEvents` when what the events pane should follow changed: the selected object
@@ -38,6 +40,59 @@ pub fn follow_events(state: &mut State, cmds: &mut Vec<Cmd>) {
         ..EventsView::default()
     };
     cmds.push(Cmd::FollowEvents(target));
+}
+
+/// Emits `FollowMetrics` when what the metrics pane should ask for changed: the selected
+/// workload while the pane is shown and a source is configured (again when the pane got much
+/// wider, for more samples), nothing otherwise.
+pub fn follow_metrics(state: &mut State, cmds: &mut Vec<Cmd>) {
+    let shown = state.lower == Lower::Metrics && !state.show_commits;
+    let target = if shown && state.metrics_source.is_some() {
+        state
+            .selected_key()
+            .and_then(|k| MetricsTarget::of(k, state.inv.live_object(k)))
+    } else {
+        None
+    };
+    let columns = state.lower_columns.max(20);
+    let same_target = target.as_ref().map(|t| &t.key) == state.metrics.target.as_ref();
+    let grown = target.is_some() && columns > state.metrics.columns.saturating_mul(3) / 2;
+    if same_target && !grown {
+        return;
+    }
+    let request = match (target, &state.metrics_source) {
+        (Some(target), Some(source)) => Some(MetricsRequest {
+            source: source.clone(),
+            panels: state.metric_queries.for_target(&target),
+            target,
+            columns,
+        }),
+        _ => None,
+    };
+    state.metrics = MetricsView {
+        target: request.as_ref().map(|r| r.target.key.clone()),
+        status: if request.is_some() {
+            "asking…".into()
+        } else {
+            String::new()
+        },
+        columns,
+        ..MetricsView::default()
+    };
+    cmds.push(Cmd::FollowMetrics(request));
+}
+
+pub fn on_metrics(state: &mut State, feed: MetricsFeed) {
+    let MetricsFeed::Panels {
+        target,
+        end,
+        panels,
+    } = feed;
+    if state.metrics.target.as_ref() == Some(&target) {
+        state.metrics.panels = panels;
+        state.metrics.end = end;
+        state.metrics.status = "live".into();
+    }
 }
 
 pub fn on_events(state: &mut State, feed: EventFeed) {
@@ -80,6 +135,10 @@ pub fn scroll(state: &mut State, delta: isize) {
         Lower::Traces => {
             let max = usize::MAX / 2;
             state.traces.span = step(state.traces.span, max);
+        }
+        Lower::Metrics => {
+            let max = state.metrics.panels.len().saturating_sub(1);
+            state.metrics.scroll = step(state.metrics.scroll, max);
         }
         Lower::Timeline => {
             let max = state.inv.timeline().len();

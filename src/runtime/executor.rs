@@ -46,6 +46,8 @@ pub struct Executor {
     logs: Option<JoinHandle<()>>,
     /// The events pane's feed, while it is shown.
     events: Option<JoinHandle<()>>,
+    /// The metrics pane's feed, while it is shown.
+    metrics: Option<JoinHandle<()>>,
     sync: Option<JoinHandle<()>>,
     jobs: Jobs,
     /// Stage 2: the server's dry-runs of local drift verdicts.
@@ -111,6 +113,7 @@ impl Executor {
             watches: HashMap::new(),
             logs: None,
             events: None,
+            metrics: None,
             sync: None,
             jobs: Jobs { diff, repo: None },
             fetch_now: None,
@@ -212,6 +215,20 @@ impl Executor {
                     )
                 });
             }
+            Cmd::FollowMetrics(request) => {
+                if let Some(old) = self.metrics.take() {
+                    old.abort();
+                }
+                self.metrics = request.map(|r| {
+                    kdrift_engine::metrics::follow_metrics(
+                        r.source,
+                        r.target,
+                        r.panels,
+                        r.columns,
+                        Outbox::new(self.tx.clone()),
+                    )
+                });
+            }
             Cmd::Sync(plan) => {
                 let task = run_sync(self.resolver.clone(), plan, Outbox::new(self.tx.clone()));
                 self.sync = Some(tokio::spawn(task));
@@ -288,6 +305,9 @@ impl Executor {
         }
         if let Some(e) = self.events.take() {
             e.abort();
+        }
+        if let Some(m) = self.metrics.take() {
+            m.abort();
         }
         if let Some(s) = self.sync.take() {
             s.abort();

@@ -11,6 +11,7 @@ use crate::runtime::{Driver, FramePacer};
 use anyhow::Result;
 use kdrift_engine::cluster::Resolver;
 use kdrift_engine::drift::IgnoreRules;
+use kdrift_engine::metrics::MetricsSource;
 use kdrift_engine::repo::{RepoError, RepoEvent, RepoSpec};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -31,6 +32,15 @@ pub struct TuiConfig {
     /// The user's ignore rules, and the file they come from (where `i` writes new ones).
     pub rules: IgnoreRules,
     pub config_file: Option<PathBuf>,
+    /// `--prometheus-url`, or `--prometheus-service` (`namespace/name:port`) through the API server.
+    pub prometheus: Option<Prometheus>,
+    pub metric_queries: kdrift_engine::metrics::Queries,
+}
+
+/// Where the metrics pane asks.
+pub enum Prometheus {
+    Url(String),
+    Service(String),
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on every exit path.
@@ -41,6 +51,14 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     state.inv.set_user_rules(config.rules);
     state.read_only = config.read_only;
     state.trace_store = Some(kdrift_engine::traces::TraceStore::global().clone());
+    state.metric_queries = config.metric_queries;
+    state.metrics_source = match config.prometheus {
+        Some(Prometheus::Url(url)) => Some(MetricsSource::http(&url).map_err(anyhow::Error::msg)?),
+        Some(Prometheus::Service(spec)) => Some(
+            MetricsSource::service(resolver.client().clone(), &spec).map_err(anyhow::Error::msg)?,
+        ),
+        None => None,
+    };
     let spec = config.repo;
     let mut driver = Driver::new(state, resolver)
         .with_repo(spec.clone())

@@ -13,6 +13,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Lower::Logs => super::logs::draw(frame, area, state),
         Lower::Events => super::events::draw(frame, area, state),
         Lower::Traces => super::traces::draw(frame, area, state),
+        Lower::Metrics => super::metrics::draw(frame, area, state),
         Lower::Timeline => super::timeline::draw(frame, area, state),
     }
 }
@@ -24,6 +25,7 @@ pub fn title(state: &State, detail: String) -> Line<'static> {
         (Lower::Logs, Action::ShowLogs),
         (Lower::Events, Action::ShowEvents),
         (Lower::Traces, Action::ShowTraces),
+        (Lower::Metrics, Action::ShowMetrics),
         (Lower::Timeline, Action::ShowTimeline),
     ];
     let mut spans = vec![

@@ -11,6 +11,7 @@ pub mod history;
 pub mod ignore;
 pub mod logs;
 pub mod lower;
+pub mod metrics;
 pub mod resources;
 mod style;
 pub mod timeline;
@@ -68,6 +69,7 @@ pub fn fit(state: &mut State, area: Rect) {
     let areas = layout(area);
     state.page_rows = areas.resources.height.saturating_sub(3) as usize;
     state.diff.fit(areas.diff.height);
+    state.lower_columns = areas.logs.width.saturating_sub(2);
 }
 
 pub fn draw(frame: &mut Frame, state: &State) {

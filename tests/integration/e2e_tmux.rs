@@ -63,6 +63,16 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
         &["timeline redis", "by kubectl-scale · drifting"],
         Duration::from_secs(5),
     );
+    tmux.keys("m");
+    let metrics = tmux.wait_for(
+        &[
+            "metrics redis live",
+            "monitoring/prometheus:9090",
+            "replicas",
+            "ready 3",
+        ],
+        Duration::from_secs(10),
+    );
     tmux.keys("l");
     tmux.keys("Tab");
     tmux.wait_for(&["logs redis following"], Duration::from_secs(5));
@@ -163,7 +173,7 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
         std::fs::read_to_string(state_dir.path().join("kdrift/kdrift.log")).unwrap_or_default();
     for screen in [
         &first, &redis, &split, &all, &at_change, &secret, &plan, &conflicts, &done, &log, &events,
-        &timeline, &trace, &history,
+        &timeline, &metrics, &trace, &history,
     ] {
         for value in SECRET_VALUES {
             assert!(

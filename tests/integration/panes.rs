@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{DialogStage, Keymap, Lower, Msg, State};
 use kdrift::runtime::Driver;
 use kdrift_engine::inventory::Converged;
+use kdrift_engine::metrics::MetricsSource;
 use kdrift_engine::traces::TraceStore;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -34,6 +35,13 @@ impl Engine {
         let spec = demo.repo_spec();
         let mut state = State::new("test", Keymap::defaults());
         state.trace_store = Some(traces().clone());
+        state.metrics_source = Some(
+            MetricsSource::service(
+                demo.resolver.client().clone(),
+                kdrift_sim::PROMETHEUS_SERVICE,
+            )
+            .unwrap(),
+        );
         let driver = Driver::new(state, demo.resolver.clone())
             .with_repo(spec.clone())
             .follow(&spec, Duration::MAX);
@@ -56,7 +64,9 @@ impl Engine {
         if let Err(e) = self.driver.run_until(Duration::from_secs(10), done).await {
             let s = &self.driver.state;
             panic!(
-                "{e}; events {} {:#?}; timeline {:#?}; notices {:?}",
+                "{e}; metrics {} {:?}; events {} {:#?}; timeline {:#?}; notices {:?}",
+                s.metrics.status,
+                s.metrics.panels.first(),
                 s.events.status,
                 s.events.rows,
                 s.inv.timeline().entries().collect::<Vec<_>>(),
@@ -72,6 +82,13 @@ impl Engine {
         t.draw(|f| kdrift::ui::draw(f, state)).unwrap();
         t.backend().to_string()
     }
+}
+
+/// The latest value of one series of one metrics panel.
+fn last(s: &State, panel: &str, series: &str) -> Option<f64> {
+    let p = s.metrics.panels.iter().find(|p| p.name == panel)?;
+    let (_, answer) = p.series.iter().find(|(l, _)| l == series)?;
+    answer.as_ref().ok()?.first()?.points.last().map(|p| p.1)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,6 +136,27 @@ async fn redis_drift_its_events_its_timeline_and_the_trace_of_its_sync() {
         "{screen}"
     );
 
+    // its replicas as charts: 3 ready while git says 4
+    e.until(|s| s.inv.health(&key).is_some_and(|h| h.is_healthy()))
+        .await;
+    e.key('m');
+    e.until(|s| {
+        last(s, "replicas", "ready") == Some(3.0) && last(s, "replicas", "desired") == Some(3.0)
+    })
+    .await;
+    let screen = e.screen(160, 48);
+    assert!(
+        screen.contains("metrics redis live · monitoring/prometheus:9090"),
+        "{screen}"
+    );
+    let braille = screen
+        .chars()
+        .any(|c| ('\u{2801}'..='\u{28ff}').contains(&c));
+    assert!(
+        screen.contains("ready 3  desired 3") && braille,
+        "a chart: {screen}"
+    );
+
     // converge it: the hand edit owns the field, so the second confirmation takes it
     e.key('s');
     e.driver
@@ -138,11 +176,23 @@ async fn redis_drift_its_events_its_timeline_and_the_trace_of_its_sync() {
             .any(|t| matches!(t.ended, Some((_, Converged::Sync))))
     })
     .await;
+    e.key('w');
     let screen = e.screen(160, 48);
     assert!(
         screen.contains("by kubectl-scale → kdrift sync"),
         "{screen}"
     );
+
+    // the chart follows: 4 of 4 once the new pod runs (asked again on coming back to redis)
+    e.key('m');
+    e.until(|s| s.inv.health(&key).is_some_and(|h| h.is_healthy()))
+        .await;
+    e.key('k');
+    e.key('j');
+    e.until(|s| {
+        last(s, "replicas", "ready") == Some(4.0) && last(s, "replicas", "desired") == Some(4.0)
+    })
+    .await;
 
     // the new replica's events, and the sync as a trace
     e.key('e');

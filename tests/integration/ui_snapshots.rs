@@ -398,3 +398,91 @@ fn traces_pane_80x24_and_120x40() {
     let text = screen(&mut state, 120, 40).backend().to_string();
     assert!(text.contains("no traces yet"), "{text}");
 }
+
+/// Charts of redis as the simulated Prometheus answers them: 3 ready of 3 wanted for ten
+/// minutes, then 4 of 4 after the sync; CPU and memory following the pods; no restarts.
+fn redis_metrics(state: &mut State) {
+    use kdrift_engine::metrics::{MetricsFeed, PanelData, Series};
+    let target = state
+        .metrics
+        .target
+        .clone()
+        .expect("the metrics pane follows redis");
+    let end = (NOW_MS / 1000) as f64;
+    let series = |f: &dyn Fn(f64) -> f64| {
+        Ok(vec![Series {
+            labels: String::new(),
+            points: (0..=60)
+                .map(|i| {
+                    let t = end - 900.0 + f64::from(i) * 15.0;
+                    (t, f(end - t))
+                })
+                .collect(),
+        }])
+    };
+    let pods = |ago: f64| if ago > 300.0 { 3.0 } else { 4.0 };
+    let panels = vec![
+        PanelData {
+            name: "replicas".into(),
+            unit: String::new(),
+            series: vec![
+                ("ready".into(), series(&pods)),
+                ("desired".into(), series(&pods)),
+            ],
+        },
+        PanelData {
+            name: "restarts (5m)".into(),
+            unit: String::new(),
+            series: vec![("restarts".into(), series(&|_| 0.0))],
+        },
+        PanelData {
+            name: "cpu".into(),
+            unit: "cores".into(),
+            series: vec![(
+                "used".into(),
+                series(&|a| pods(a) * (0.04 + 0.015 * (a / 90.0).sin())),
+            )],
+        },
+        PanelData {
+            name: "requests".into(),
+            unit: "req/s".into(),
+            series: vec![(
+                "all".into(),
+                Err("bad_data: 1:14: parse error: unexpected identifier".into()),
+            )],
+        },
+    ];
+    press_msg(
+        state,
+        Msg::Metrics(MetricsFeed::Panels {
+            target,
+            end,
+            panels,
+        }),
+    );
+}
+
+#[test]
+fn metrics_pane_80x24_and_120x40() {
+    let mut state = demo_state();
+    select(&mut state, "shop/StatefulSet/redis");
+    key(&mut state, 'm');
+    let text = screen(&mut state, 120, 40).backend().to_string();
+    assert!(
+        text.contains("no metrics source: --prometheus-url"),
+        "{text}"
+    );
+    state.metrics_source = Some(
+        kdrift_engine::metrics::MetricsSource::http("http://prometheus.example:9090").unwrap(),
+    );
+    key(&mut state, 'j');
+    key(&mut state, 'k');
+    assert!(
+        state.metrics.target.is_some(),
+        "followed once a source is there"
+    );
+    redis_metrics(&mut state);
+    insta::assert_snapshot!("metrics_80x24", screen(&mut state, 80, 24).backend());
+    insta::assert_snapshot!("metrics_120x40", screen(&mut state, 120, 40).backend());
+    insta::assert_snapshot!("metrics_160x48", screen(&mut state, 160, 48).backend());
+}

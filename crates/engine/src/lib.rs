@@ -16,6 +16,7 @@ pub mod headless;
 pub mod health;
 pub mod inventory;
 pub mod jobs;
+pub mod metrics;
 pub mod model;
 pub mod outbox;
 pub mod repo;

@@ -179,6 +179,19 @@ fn route(shared: &Arc<Shared>, ctx: &Ctx) -> ApiResult<Response<SimBody>> {
     };
     let aggregated = ctx.accept.contains("as=APIGroupDiscoveryList");
     match segs.as_slice() {
+        // the simulated Prometheus, as a Service behind the API server's service proxy
+        [
+            "api",
+            "v1",
+            "namespaces",
+            "monitoring",
+            "services",
+            "prometheus:9090",
+            "proxy",
+            "api",
+            "v1",
+            "query_range",
+        ] if ctx.method == Method::GET => Ok(super::prom::query_range(shared, ctx)),
         ["version"] => discovery(Some(resources::version_info())),
         ["api"] if aggregated => discovery(Some(resources::aggregated(true)))
             .map(|r| with_content_type(r, AGGREGATED_CT)),

@@ -23,6 +23,7 @@ mod logs;
 mod managed;
 mod ops;
 mod patch;
+mod prom;
 mod recorder;
 mod resources;
 mod selectors;
@@ -33,10 +34,14 @@ mod validate;
 mod watch;
 mod workloads;
 
+pub use prom::PROMETHEUS_SERVICE;
+
 /// State shared by the HTTP service, the controllers and every handle.
 pub(crate) struct Shared {
     store: Mutex<store::Store>,
     logs: logs::LogStore,
+    /// Replica counts of the workloads over time, for the simulated Prometheus.
+    history: prom::History,
     requests: AtomicU64,
     /// Only one controller loop may run (two would race creating pods).
     controllers_running: AtomicBool,
@@ -56,6 +61,7 @@ impl SimCluster {
         let shared = Arc::new(Shared {
             store: Mutex::new(store::Store::new(store::HISTORY_LIMIT)),
             logs: logs::LogStore::default(),
+            history: prom::History::default(),
             requests: AtomicU64::new(0),
             controllers_running: AtomicBool::new(false),
         });

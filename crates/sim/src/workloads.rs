@@ -142,6 +142,16 @@ pub fn reconcile_workload(shared: &Shared, res: ResId, ns: &str, name: &str) {
     } else {
         deployment_status(&w, &pods, replicas, &format!("{name}-{hash}"))
     };
+    let ready = status["readyReplicas"].as_f64().unwrap_or(0.0);
+    shared.history.record(super::prom::Sample {
+        t: super::prom::now(),
+        ns: ns.to_string(),
+        kind: kind.to_string(),
+        name: name.to_string(),
+        labels: w["metadata"]["labels"].clone(),
+        ready,
+        desired: replicas as f64,
+    });
     if w.get("status") != Some(&status) {
         let mut body = (*w).clone();
         body["status"] = status;
