@@ -16,6 +16,7 @@ mod load;
 mod many;
 mod mutations;
 mod owners;
+mod prometheus;
 mod remote;
 mod render;
 mod restart;
