@@ -125,6 +125,13 @@ pub struct TargetArgs {
     /// (no port-forward): `namespace/name:port`, e.g. monitoring/prometheus-k8s:9090.
     #[arg(long, value_name = "NS/NAME:PORT")]
     pub prometheus_service: Option<String>,
+    /// A Jaeger-compatible query API for the selected workload's traces (`t` twice), e.g.
+    /// http://localhost:16686; the service is named from the workload's labels.
+    #[arg(long, value_name = "URL", conflicts_with = "traces_service")]
+    pub traces_url: Option<String>,
+    /// Jaeger's query Service through the API server's service proxy: `namespace/name:port`.
+    #[arg(long, value_name = "NS/NAME:PORT")]
+    pub traces_service: Option<String>,
     /// Kubeconfig context (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,

@@ -5,7 +5,7 @@ use kdrift::check::run_check;
 use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, DiffArgs, SyncArgs, TargetArgs};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::diff::run_diff;
-use kdrift::tui::{Prometheus, TuiConfig, run};
+use kdrift::tui::{Endpoint, TuiConfig, run};
 use kdrift_engine::cluster::{Resolver, connect};
 use kdrift_engine::drift::{IgnoreRules, RuleSource};
 use kdrift_engine::repo::{
@@ -90,8 +90,9 @@ async fn demo(args: DemoArgs) -> Result<()> {
         config_file: config_file(),
         // the simulated cluster serves a Prometheus-compatible API as a Service, as a real
         // cluster's monitoring stack would
-        prometheus: Some(Prometheus::Service(kdrift_sim::PROMETHEUS_SERVICE.into())),
+        prometheus: Some(Endpoint::Service(kdrift_sim::PROMETHEUS_SERVICE.into())),
         metric_queries: load_metric_queries()?,
+        traces: Some(Endpoint::Service(kdrift_sim::JAEGER_SERVICE.into())),
     };
     let result = run(config, resolver).await;
     if let Some(c) = chaos {
@@ -162,12 +163,9 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
         keymap,
         rules,
         config_file: config_file(),
-        prometheus: match (&target.prometheus_url, &target.prometheus_service) {
-            (Some(url), _) => Some(Prometheus::Url(url.clone())),
-            (None, Some(spec)) => Some(Prometheus::Service(spec.clone())),
-            (None, None) => None,
-        },
+        prometheus: endpoint(&target.prometheus_url, &target.prometheus_service),
         metric_queries: load_metric_queries()?,
+        traces: endpoint(&target.traces_url, &target.traces_service),
     };
     run(config, resolver).await
 }
@@ -230,6 +228,15 @@ fn load_keymap() -> Result<Keymap> {
             Ok(Keymap::from_toml(base, Some((&name, &text)))?)
         }
         None => Ok(Keymap::from_toml(base, None)?),
+    }
+}
+
+/// `--…-url` or `--…-service`, whichever was given (clap lets only one through).
+fn endpoint(url: &Option<String>, service: &Option<String>) -> Option<Endpoint> {
+    match (url, service) {
+        (Some(url), _) => Some(Endpoint::Url(url.clone())),
+        (None, Some(spec)) => Some(Endpoint::Service(spec.clone())),
+        (None, None) => None,
     }
 }
 

@@ -19,10 +19,10 @@ pub use action::{Action, DIALOG_FOOTER, NORMAL_FOOTER, PLAN_FOOTER};
 pub use diff_view::{BodyLine, DiffRequest, DiffView, Preamble, layout, preamble, shows_diff};
 pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
 pub use mode::{DialogStage, Hints, HistoryView, IgnoreProposal, KeyTable, Mode, PlanDialog};
-pub use msg::{Cmd, JobReply, MetricsRequest, Msg};
+pub use msg::{Cmd, JobReply, MetricsRequest, Msg, TracesRequest};
 pub use state::{
     CommitFiles, Converging, EventsView, Jobs, LOG_CAPACITY, LogView, Lower, MetricsView, Notice,
-    NoticeKind, Pane, State, SyncProgress, TimelineView, TracesView,
+    NoticeKind, Pane, State, SyncProgress, TimelineView, TracesView, WorkloadTraces,
 };
 pub use update::update;
 pub use update_sync::HEALTH_WAIT_MS;

@@ -25,6 +25,8 @@ pub enum Msg {
     Events(EventFeed),
     /// The selected workload's metrics (the metrics pane).
     Metrics(kdrift_engine::metrics::MetricsFeed),
+    /// The selected workload's recent traces (the traces pane).
+    Traces(kdrift_engine::workload_traces::TracesFeed),
     Sync(SyncEvent),
     Job(JobReply),
     /// The user's config was written: its rules now, or why it could not be.
@@ -59,6 +61,12 @@ impl From<KubeEvent> for Msg {
 impl From<kdrift_engine::metrics::MetricsFeed> for Msg {
     fn from(e: kdrift_engine::metrics::MetricsFeed) -> Self {
         Msg::Metrics(e)
+    }
+}
+
+impl From<kdrift_engine::workload_traces::TracesFeed> for Msg {
+    fn from(e: kdrift_engine::workload_traces::TracesFeed) -> Self {
+        Msg::Traces(e)
     }
 }
 
@@ -124,6 +132,20 @@ impl PartialEq for MetricsRequest {
     }
 }
 
+/// Whose traces the traces feed asks for, and where.
+#[derive(Debug, Clone)]
+pub struct TracesRequest {
+    pub source: kdrift_engine::backend::Backend,
+    pub target: ResourceKey,
+    pub service: String,
+}
+
+impl PartialEq for TracesRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.target == other.target && self.service == other.service
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cmd {
     Quit,
@@ -138,6 +160,8 @@ pub enum Cmd {
     /// Ask these panels' queries for a workload, again every refresh, replacing the current
     /// feed; `None` stops.
     FollowMetrics(Option<MetricsRequest>),
+    /// Ask for a workload's service's recent traces, again every refresh; `None` stops.
+    FollowTraces(Option<TracesRequest>),
     Sync(SyncPlan),
     /// Fetch a URL repo now.
     Fetch,

@@ -88,10 +88,21 @@ pub struct MetricsView {
 /// The traces pane: which trace, which span of it, and whether the list of traces is shown.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TracesView {
+    /// The selected workload's traces (from `--traces-url` / `--traces-service`), not kdrift's own.
+    pub workload: bool,
     /// Index from the newest trace (0 = the newest).
     pub trace: usize,
     /// The selected span, by position in the trace's tree order.
     pub span: usize,
+}
+
+/// The selected workload's recent traces, while the traces pane shows them.
+#[derive(Debug, Default)]
+pub struct WorkloadTraces {
+    pub target: Option<ResourceKey>,
+    pub service: String,
+    pub traces: Vec<kdrift_engine::traces::Trace>,
+    pub status: String,
 }
 
 /// The timeline pane: the selected object's drift history, or everything since kdrift started.
@@ -194,6 +205,9 @@ pub struct State {
     pub events: EventsView,
     pub traces: TracesView,
     pub metrics: MetricsView,
+    pub workload_traces: WorkloadTraces,
+    /// Where the traces pane asks for the workload's traces (a Jaeger-compatible query API).
+    pub traces_source: Option<kdrift_engine::backend::Backend>,
     /// Where the metrics pane asks (`--prometheus-url`, `--prometheus-service`), and what.
     pub metrics_source: Option<kdrift_engine::metrics::MetricsSource>,
     pub metric_queries: kdrift_engine::metrics::Queries,

@@ -27,6 +27,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Logs(e) => update_engine::on_logs(state, e),
         Msg::Events(e) => update_lower::on_events(state, e),
         Msg::Metrics(e) => update_lower::on_metrics(state, e),
+        Msg::Traces(e) => update_lower::on_traces(state, e),
         Msg::Sync(e) => update_sync::on_sync(state, e, &mut cmds),
         Msg::Job(reply) => update_jobs::on_reply(state, reply, &mut cmds),
         Msg::Rules(result) => update_ignore::on_rules(state, result, &mut cmds),
@@ -38,6 +39,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
     update_sync::follow_selection(state, &mut cmds);
     update_lower::follow_events(state, &mut cmds);
     update_lower::follow_metrics(state, &mut cmds);
+    update_lower::follow_traces(state, &mut cmds);
     diff_view::refresh(state, &mut cmds);
     cmds
 }

@@ -1,10 +1,11 @@
 //! The lower right pane: which view it shows (logs, events, traces, timeline), what each follows,
 //! and how each scrolls. Events are followed only while their pane is shown.
 
-use super::msg::{Cmd, MetricsRequest};
-use super::state::{EventsView, Lower, MetricsView, Pane, State};
+use super::msg::{Cmd, MetricsRequest, TracesRequest};
+use super::state::{EventsView, Lower, MetricsView, Pane, State, WorkloadTraces};
 use kdrift_engine::cluster::{EventFeed, EventTarget};
 use kdrift_engine::metrics::{MetricsFeed, MetricsTarget};
+use kdrift_engine::workload_traces::TracesFeed;
 
 /// `l`, `e`, `t`, `w`: show `lower` there (and focus it); `w` again switches the timeline
 /// between the selected object's and everything's.
@@ -13,11 +14,68 @@ pub fn show(state: &mut State, lower: Lower, cmds: &mut Vec<Cmd>) {
         state.timeline.all = !state.timeline.all;
         state.timeline.scroll = 0;
     }
+    // `t` again: the selected workload's traces, or kdrift's own (when a source is configured)
+    if lower == Lower::Traces && state.lower == Lower::Traces && !state.show_commits {
+        state.traces.workload = !state.traces.workload && state.traces_source.is_some();
+        state.traces.trace = 0;
+        state.traces.span = 0;
+    }
     state.lower = lower;
     state.show_commits = false;
     state.focus = Pane::Logs;
     follow_events(state, cmds);
     follow_metrics(state, cmds);
+    follow_traces(state, cmds);
+}
+
+/// Emits `FollowTraces` when whose traces the pane should show changed: the selected workload's
+/// service while the pane shows workload traces, nothing otherwise.
+pub fn follow_traces(state: &mut State, cmds: &mut Vec<Cmd>) {
+    let shown = state.lower == Lower::Traces && state.traces.workload && !state.show_commits;
+    let request = match (&state.traces_source, shown) {
+        (Some(source), true) => state
+            .selected_key()
+            .and_then(|k| MetricsTarget::of(k, state.inv.live_object(k)))
+            .map(|t| TracesRequest {
+                source: source.clone(),
+                service: t.app,
+                target: t.key,
+            }),
+        _ => None,
+    };
+    if request.as_ref().map(|r| &r.target) == state.workload_traces.target.as_ref() {
+        return;
+    }
+    state.workload_traces = WorkloadTraces {
+        target: request.as_ref().map(|r| r.target.clone()),
+        service: request
+            .as_ref()
+            .map(|r| r.service.clone())
+            .unwrap_or_default(),
+        status: if request.is_some() {
+            "asking…".into()
+        } else {
+            String::new()
+        },
+        ..WorkloadTraces::default()
+    };
+    state.traces.trace = 0;
+    state.traces.span = 0;
+    cmds.push(Cmd::FollowTraces(request));
+}
+
+pub fn on_traces(state: &mut State, feed: TracesFeed) {
+    let TracesFeed::Traces { target, result, .. } = feed;
+    if state.workload_traces.target.as_ref() != Some(&target) {
+        return;
+    }
+    match result {
+        Ok(traces) => {
+            state.workload_traces.status = format!("{} recent", traces.len());
+            state.workload_traces.traces = traces;
+        }
+        Err(e) => state.workload_traces.status = e,
+    }
 }
 
 /// Emits `FollowEvents` when what the events pane should follow changed: the selected object

@@ -48,6 +48,8 @@ pub struct Executor {
     events: Option<JoinHandle<()>>,
     /// The metrics pane's feed, while it is shown.
     metrics: Option<JoinHandle<()>>,
+    /// The traces pane's feed of a workload's traces, while it is shown.
+    traces: Option<JoinHandle<()>>,
     sync: Option<JoinHandle<()>>,
     jobs: Jobs,
     /// Stage 2: the server's dry-runs of local drift verdicts.
@@ -114,6 +116,7 @@ impl Executor {
             logs: None,
             events: None,
             metrics: None,
+            traces: None,
             sync: None,
             jobs: Jobs { diff, repo: None },
             fetch_now: None,
@@ -229,6 +232,19 @@ impl Executor {
                     )
                 });
             }
+            Cmd::FollowTraces(request) => {
+                if let Some(old) = self.traces.take() {
+                    old.abort();
+                }
+                self.traces = request.map(|r| {
+                    kdrift_engine::workload_traces::follow_traces(
+                        r.source,
+                        r.target,
+                        r.service,
+                        Outbox::new(self.tx.clone()),
+                    )
+                });
+            }
             Cmd::Sync(plan) => {
                 let task = run_sync(self.resolver.clone(), plan, Outbox::new(self.tx.clone()));
                 self.sync = Some(tokio::spawn(task));
@@ -308,6 +324,9 @@ impl Executor {
         }
         if let Some(m) = self.metrics.take() {
             m.abort();
+        }
+        if let Some(t) = self.traces.take() {
+            t.abort();
         }
         if let Some(s) = self.sync.take() {
             s.abort();

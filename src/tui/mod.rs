@@ -9,9 +9,9 @@ pub use terminal::TerminalGuard;
 use crate::app::{Keymap, Msg, State};
 use crate::runtime::{Driver, FramePacer};
 use anyhow::Result;
+use kdrift_engine::backend::Backend;
 use kdrift_engine::cluster::Resolver;
 use kdrift_engine::drift::IgnoreRules;
-use kdrift_engine::metrics::MetricsSource;
 use kdrift_engine::repo::{RepoError, RepoEvent, RepoSpec};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -33,14 +33,26 @@ pub struct TuiConfig {
     pub rules: IgnoreRules,
     pub config_file: Option<PathBuf>,
     /// `--prometheus-url`, or `--prometheus-service` (`namespace/name:port`) through the API server.
-    pub prometheus: Option<Prometheus>,
+    pub prometheus: Option<Endpoint>,
     pub metric_queries: kdrift_engine::metrics::Queries,
+    /// `--traces-url` / `--traces-service`: a Jaeger-compatible query API for workload traces.
+    pub traces: Option<Endpoint>,
 }
 
-/// Where the metrics pane asks.
-pub enum Prometheus {
+/// Where a pane asks: a URL, or a Service (`namespace/name:port`) through the API server's proxy.
+pub enum Endpoint {
     Url(String),
     Service(String),
+}
+
+impl Endpoint {
+    fn backend(self, flags: (&str, &str), resolver: &Resolver) -> Result<Backend> {
+        match self {
+            Endpoint::Url(url) => Backend::http(flags.0, &url).map_err(anyhow::Error::msg),
+            Endpoint::Service(spec) => Backend::service(flags.1, resolver.client().clone(), &spec)
+                .map_err(anyhow::Error::msg),
+        }
+    }
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on every exit path.
@@ -52,13 +64,16 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     state.read_only = config.read_only;
     state.trace_store = Some(kdrift_engine::traces::TraceStore::global().clone());
     state.metric_queries = config.metric_queries;
-    state.metrics_source = match config.prometheus {
-        Some(Prometheus::Url(url)) => Some(MetricsSource::http(&url).map_err(anyhow::Error::msg)?),
-        Some(Prometheus::Service(spec)) => Some(
-            MetricsSource::service(resolver.client().clone(), &spec).map_err(anyhow::Error::msg)?,
-        ),
-        None => None,
-    };
+    let prometheus_flags = ("--prometheus-url", "--prometheus-service");
+    state.metrics_source = config
+        .prometheus
+        .map(|e| e.backend(prometheus_flags, &resolver))
+        .transpose()?;
+    let traces_flags = ("--traces-url", "--traces-service");
+    state.traces_source = config
+        .traces
+        .map(|e| e.backend(traces_flags, &resolver))
+        .transpose()?;
     let spec = config.repo;
     let mut driver = Driver::new(state, resolver)
         .with_repo(spec.clone())

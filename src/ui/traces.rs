@@ -16,13 +16,43 @@ use ratatui::widgets::Paragraph;
 const DETAIL_LINES: usize = 2;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
-    let store = state.trace_store.as_ref();
-    let count = store.map_or(0, |s| s.len());
-    let index = state.traces.trace.min(count.saturating_sub(1));
-    let trace = store.and_then(|s| s.newest(index));
-    let detail = match &trace {
-        Some(_) => format!("{} of {count}", index + 1),
-        None => String::new(),
+    // kdrift's own work, or (`t` again) the selected workload's service from the traces source
+    let (trace, detail, empty) = if state.traces.workload {
+        let w = &state.workload_traces;
+        let count = w.traces.len();
+        let index = state.traces.trace.min(count.saturating_sub(1));
+        let source = state
+            .traces_source
+            .as_ref()
+            .map(|s| s.describe())
+            .unwrap_or_default();
+        let detail = match &w.target {
+            Some(_) if count > 0 => format!(
+                "service {} · {} of {count} · {}",
+                sanitize(&w.service),
+                index + 1,
+                sanitize(&source)
+            ),
+            Some(_) => format!("service {} {}", sanitize(&w.service), sanitize(&w.status)),
+            None => String::new(),
+        };
+        let empty = if w.target.is_some() {
+            "no traces of this service in the last hour (t again: kdrift's own)"
+        } else {
+            "select a workload to see its service's traces (t again: kdrift's own)"
+        };
+        (w.traces.get(index).cloned(), detail, empty)
+    } else {
+        let store = state.trace_store.as_ref();
+        let count = store.map_or(0, |s| s.len());
+        let index = state.traces.trace.min(count.saturating_sub(1));
+        let trace = store.and_then(|s| s.newest(index));
+        let detail = match &trace {
+            Some(_) => format!("kdrift · {} of {count}", index + 1),
+            None => String::new(),
+        };
+        let empty = "no traces yet: each sync (s, S) is recorded as one";
+        (trace, detail, empty)
     };
     let block = pane(
         super::lower::title(state, detail),
@@ -30,8 +60,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     );
     let inner = block.inner(area);
     let Some(trace) = trace else {
-        let text = "no traces yet: each sync (s, S) is recorded as one";
-        frame.render_widget(Paragraph::new(Line::styled(text, dim())).block(block), area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(empty, dim())).block(block),
+            area,
+        );
         return;
     };
     let rows = tree_order(&trace);

@@ -35,8 +35,17 @@ impl Engine {
         let spec = demo.repo_spec();
         let mut state = State::new("test", Keymap::defaults());
         state.trace_store = Some(traces().clone());
+        state.traces_source = Some(
+            kdrift_engine::backend::Backend::service(
+                "--traces-service",
+                demo.resolver.client().clone(),
+                kdrift_sim::JAEGER_SERVICE,
+            )
+            .unwrap(),
+        );
         state.metrics_source = Some(
             MetricsSource::service(
+                "--prometheus-service",
                 demo.resolver.client().clone(),
                 kdrift_sim::PROMETHEUS_SERVICE,
             )
@@ -220,6 +229,14 @@ async fn redis_drift_its_events_its_timeline_and_the_trace_of_its_sync() {
     let screen = e.screen(120, 40);
     assert!(screen.contains("traces"), "{screen}");
     assert!(screen.contains("sync") && screen.contains("█"), "{screen}");
+
+    // t again: redis's own traces from the (simulated) Jaeger query API
+    e.key('t');
+    assert!(e.driver.state.traces.workload);
+    e.until(|s| !s.workload_traces.traces.is_empty()).await;
+    let screen = e.screen(160, 48);
+    assert!(screen.contains("traces service redis · 1 of"), "{screen}");
+    assert!(screen.contains("HGETALL cart"), "{screen}");
 
     // hidden again, the events feed stops
     e.key('l');

@@ -310,8 +310,11 @@ fn sync_trace() -> kdrift_engine::traces::TraceStore {
                 error: Option<&str>| SpanRecord {
         id,
         parent,
-        name,
-        fields: fields.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        name: name.to_string(),
+        fields: fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         start_ms: t0 + from,
         end_ms: Some(t0 + to),
         error: error.map(str::to_string),
@@ -473,7 +476,11 @@ fn metrics_pane_80x24_and_120x40() {
         "{text}"
     );
     state.metrics_source = Some(
-        kdrift_engine::metrics::MetricsSource::http("http://prometheus.example:9090").unwrap(),
+        kdrift_engine::metrics::MetricsSource::http(
+            "--prometheus-url",
+            "http://prometheus.example:9090",
+        )
+        .unwrap(),
     );
     key(&mut state, 'j');
     key(&mut state, 'k');

@@ -12,6 +12,7 @@ mod corpus;
 mod events;
 mod extras;
 mod faults;
+mod jaeger;
 mod load;
 mod many;
 mod mutations;

@@ -137,7 +137,8 @@ async fn the_metrics_pane_reads_a_real_prometheus_and_shows_a_refused_query_as_a
     let prometheus = start_prometheus(exporter(body.clone()));
 
     let mut e = Engine::start(&tb.admin, &repo).await;
-    e.driver.state.metrics_source = Some(MetricsSource::http(&prometheus.url).unwrap());
+    e.driver.state.metrics_source =
+        Some(MetricsSource::http("--prometheus-url", &prometheus.url).unwrap());
     let broken =
         "[[panel]]\nname = \"broken\"\nseries = [{ label = \"oops\", query = 'sum(rate(' }]\n";
     e.driver.state.metric_queries = Queries::from_toml(Some(("metrics.toml", broken))).unwrap();

@@ -117,9 +117,10 @@ if (( ${#todo_kube[@]} > 0 || todo_etcd || todo_kwok )) || ! stages_ok; then tod
 # The GitOps tools' CRDs: cheap, so always checked (a warm run only looks at the files).
 crds=$("$here/gitops-crds.sh")
 log "GitOps CRDs (Flux, Argo CD) in $crds"
-# Prometheus for the metrics pane's tests: its own cache dir, checked every run (seconds warm).
-prometheus=$("$here/observability.sh")
-log "prometheus at $prometheus"
+# Prometheus and Jaeger for the metrics and traces panes' tests: their own cache dirs, checked
+# every run (seconds warm).
+observability=$("$here/observability.sh" | tr '\n' ' ')
+log "observability components: $observability"
 
 if (( todo_plane == 0 && todo_helm == 0 )); then
   log "all binaries present with the pinned versions (k8s $k8s, etcd $etcd, kwok $kwok, helm $helm); nothing to build"

@@ -20,3 +20,5 @@ KDRIFT_GITOPS_CRDS=${KDRIFT_GITOPS_CRDS:-$KDRIFT_TESTBED_CACHE/gitops-crds-$KDRI
 # Observability components the metrics tests run (observability.sh); own cache dir, by version.
 KDRIFT_PROMETHEUS_VERSION=${KDRIFT_PROMETHEUS_VERSION:-v0.316.0}  # github.com/prometheus/prometheus (Prometheus 3.16)
 KDRIFT_PROMETHEUS_BIN=${KDRIFT_PROMETHEUS_BIN:-$KDRIFT_TESTBED_CACHE/prometheus-$KDRIFT_PROMETHEUS_VERSION/bin}
+KDRIFT_JAEGER_VERSION=${KDRIFT_JAEGER_VERSION:-v1.76.0}  # github.com/jaegertracing/jaeger (cmd/jaeger: Jaeger v2)
+KDRIFT_JAEGER_BIN=${KDRIFT_JAEGER_BIN:-$KDRIFT_TESTBED_CACHE/jaeger-$KDRIFT_JAEGER_VERSION/bin}

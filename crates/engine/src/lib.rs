@@ -8,6 +8,7 @@
 //! happened as [`inventory::Fact`]s.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod backend;
 pub mod clock;
 pub mod cluster;
 pub mod drift;
@@ -23,5 +24,6 @@ pub mod repo;
 pub mod sync;
 pub mod text;
 pub mod traces;
+pub mod workload_traces;
 
 pub use outbox::Outbox;

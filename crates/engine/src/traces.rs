@@ -19,8 +19,8 @@ pub const MAX_SPANS: usize = 5_000;
 pub struct SpanRecord {
     pub id: u64,
     pub parent: Option<u64>,
-    pub name: &'static str,
-    pub fields: Vec<(&'static str, String)>,
+    pub name: String,
+    pub fields: Vec<(String, String)>,
     pub start_ms: u64,
     /// None while the span is open.
     pub end_ms: Option<u64>,
@@ -116,15 +116,16 @@ fn now_ms() -> u64 {
 }
 
 #[derive(Default)]
-struct Fields(Vec<(&'static str, String)>);
+struct Fields(Vec<(String, String)>);
 
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.push((field.name(), format!("{value:?}")));
+        self.0
+            .push((field.name().to_string(), format!("{value:?}")));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.push((field.name(), value.to_string()));
+        self.0.push((field.name().to_string(), value.to_string()));
     }
 }
 
@@ -149,7 +150,7 @@ where
         let record = SpanRecord {
             id: id.into_u64(),
             parent: parent.map(|p| p.id().into_u64()),
-            name,
+            name: name.to_string(),
             fields: fields.0,
             start_ms: now_ms(),
             end_ms: None,
@@ -253,9 +254,9 @@ mod tests {
         let traces = store.traces();
         assert_eq!(traces.len(), 1, "only the sync is kept");
         let spans = &traces[0].spans;
-        let names: Vec<_> = spans.iter().map(|s| s.name).collect();
+        let names: Vec<_> = spans.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["sync", "step", "object", "object"]);
-        assert_eq!(spans[0].fields, [("objects", "2".to_string())]);
+        assert_eq!(spans[0].fields, [("objects".to_string(), "2".to_string())]);
         assert_eq!(spans[2].parent, Some(spans[1].id));
         assert!(spans.iter().all(|s| s.end_ms.is_some()), "closed");
         assert!(spans[3].error.as_deref().unwrap().contains("conflict"));

@@ -192,6 +192,18 @@ fn route(shared: &Arc<Shared>, ctx: &Ctx) -> ApiResult<Response<SimBody>> {
             "v1",
             "query_range",
         ] if ctx.method == Method::GET => Ok(super::prom::query_range(shared, ctx)),
+        // the simulated Jaeger query API, the same way
+        [
+            "api",
+            "v1",
+            "namespaces",
+            "monitoring",
+            "services",
+            "jaeger-query:16686",
+            "proxy",
+            "api",
+            "traces",
+        ] if ctx.method == Method::GET => Ok(super::jaeger::traces(shared, ctx)),
         ["version"] => discovery(Some(resources::version_info())),
         ["api"] if aggregated => discovery(Some(resources::aggregated(true)))
             .map(|r| with_content_type(r, AGGREGATED_CT)),

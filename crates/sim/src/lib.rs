@@ -17,6 +17,7 @@ mod controllers;
 mod crud;
 mod fields;
 mod http;
+mod jaeger;
 mod kubelet;
 mod loggen;
 mod logs;
@@ -34,6 +35,7 @@ mod validate;
 mod watch;
 mod workloads;
 
+pub use jaeger::JAEGER_SERVICE;
 pub use prom::PROMETHEUS_SERVICE;
 
 /// State shared by the HTTP service, the controllers and every handle.

@@ -54,6 +54,11 @@ impl History {
         }
     }
 
+    /// Every sample kept, oldest first.
+    pub fn all(&self) -> Vec<Sample> {
+        self.of(|_| true)
+    }
+
     fn of(&self, pick: impl Fn(&Sample) -> bool) -> Vec<Sample> {
         let h = self.0.lock().expect("history lock");
         h.iter().filter(|s| pick(s)).cloned().collect()

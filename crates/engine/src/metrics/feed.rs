@@ -2,7 +2,7 @@
 //! the last `WINDOW`, about two samples per column of the chart, again every `REFRESH`. Stops when
 //! the pane is hidden (the task is aborted), so a hidden pane asks nothing.
 
-use super::prom::{MetricsSource, Series};
+use super::prom::{MetricsSource, Series, query_range};
 use super::queries::{MetricsTarget, Panel};
 use crate::model::ResourceKey;
 use crate::outbox::Outbox;
@@ -57,7 +57,7 @@ pub fn follow_metrics(
             for panel in &panels {
                 let mut series = Vec::with_capacity(panel.series.len());
                 for s in &panel.series {
-                    let answer = source.query_range(&s.query, start, end, step).await;
+                    let answer = query_range(&source, &s.query, start, end, step).await;
                     series.push((s.label.clone(), answer));
                 }
                 answers.push(PanelData {

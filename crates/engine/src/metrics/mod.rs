@@ -6,5 +6,5 @@ mod prom;
 mod queries;
 
 pub use feed::{MetricsFeed, PanelData, REFRESH, WINDOW, follow_metrics};
-pub use prom::{MAX_SERIES, MetricsSource, QUERY_LIMIT, Series, parse_matrix};
+pub use prom::{MAX_SERIES, MetricsSource, Series, parse_matrix, query_range};
 pub use queries::{MetricsTarget, Panel, Queries, QueriesError, SeriesQuery};

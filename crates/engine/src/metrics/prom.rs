@@ -1,155 +1,39 @@
-//! A Prometheus-compatible query API (`/api/v1/query_range`), reached directly over HTTP
-//! (`--prometheus-url`) or as a Service through the API server's proxy (`--prometheus-service
-//! namespace/name:port`, no port-forward needed). Every call has a deadline; answers are bounded.
+//! A Prometheus-compatible query API (`/api/v1/query_range`) over a `Backend`: the answer's
+//! series, bounded, or the API's error in its words.
 
+use crate::backend::Backend;
 use serde_json::Value;
-use std::time::Duration;
 
-/// How long one query may take.
-pub const QUERY_LIMIT: Duration = Duration::from_secs(5);
 /// Series kept of one query's answer (a query that forgot its `sum` can return hundreds).
 pub const MAX_SERIES: usize = 8;
-/// Bytes read of one answer.
-const MAX_ANSWER: usize = 4 << 20;
 
-#[derive(Clone)]
-pub enum MetricsSource {
-    Http {
-        base: String,
-        client: reqwest::Client,
-    },
-    ServiceProxy {
-        client: kube::Client,
-        /// `/api/v1/namespaces/NS/services/NAME:PORT/proxy`
-        prefix: String,
-    },
-}
+/// Where the metrics pane asks: a Prometheus-compatible API (`--prometheus-url`, or
+/// `--prometheus-service` through the API server's service proxy).
+pub type MetricsSource = Backend;
 
-impl std::fmt::Debug for MetricsSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
-
-/// One series of an answer: its labels (as `{a="b"}`) and its points (seconds, value).
+/// One series of an answer: its labels (as `a=b,c=d`) and its points (seconds, value).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub labels: String,
     pub points: Vec<(f64, f64)>,
 }
 
-impl MetricsSource {
-    /// `--prometheus-url`: the API's base (`http://prometheus:9090`, a path prefix allowed).
-    pub fn http(base: &str) -> Result<Self, String> {
-        let parsed =
-            reqwest::Url::parse(base).map_err(|e| format!("--prometheus-url {base}: {e}"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(format!("--prometheus-url {base}: not an http(s) URL"));
-        }
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(QUERY_LIMIT)
-            .connect_timeout(QUERY_LIMIT)
-            .build()
-            .map_err(|e| format!("--prometheus-url: {e}"))?;
-        Ok(Self::Http {
-            base: base.trim_end_matches('/').to_string(),
-            client,
-        })
-    }
-
-    /// `--prometheus-service namespace/name:port`, through the cluster's API server.
-    pub fn service(client: kube::Client, spec: &str) -> Result<Self, String> {
-        let bad = || format!("--prometheus-service {spec}: expected namespace/name:port");
-        let (ns, rest) = spec.split_once('/').ok_or_else(bad)?;
-        let (name, port) = rest.split_once(':').ok_or_else(bad)?;
-        let dns = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        };
-        if !dns(ns) || !dns(name) || !(dns(port)) {
-            return Err(bad());
-        }
-        Ok(Self::ServiceProxy {
-            client,
-            prefix: format!("/api/v1/namespaces/{ns}/services/{name}:{port}/proxy"),
-        })
-    }
-
-    /// Where it is, for titles and errors (never credentials: URLs with userinfo are redacted).
-    pub fn describe(&self) -> String {
-        match self {
-            MetricsSource::Http { base, .. } => match reqwest::Url::parse(base) {
-                Ok(mut u) => {
-                    let _ = u.set_username("");
-                    let _ = u.set_password(None);
-                    u.to_string().trim_end_matches('/').to_string()
-                }
-                Err(_) => "prometheus".into(),
-            },
-            MetricsSource::ServiceProxy { prefix, .. } => prefix
-                .strip_prefix("/api/v1/namespaces/")
-                .and_then(|p| p.strip_suffix("/proxy"))
-                .map(|p| p.replacen("/services/", "/", 1))
-                .unwrap_or_else(|| prefix.clone()),
-        }
-    }
-
-    /// `query` over `[start, end]` (seconds) every `step` seconds.
-    pub async fn query_range(
-        &self,
-        query: &str,
-        start: f64,
-        end: f64,
-        step: f64,
-    ) -> Result<Vec<Series>, String> {
-        let params = [
-            ("query", query.to_string()),
-            ("start", format!("{start:.3}")),
-            ("end", format!("{end:.3}")),
-            ("step", format!("{:.3}", step.max(1.0))),
-        ];
-        let mut url = reqwest::Url::parse("http://q/api/v1/query_range").expect("a valid URL");
-        url.query_pairs_mut().extend_pairs(params.iter());
-        let query_string = url.query().unwrap_or_default().to_string();
-        let call = async {
-            match self {
-                MetricsSource::Http { base, client } => {
-                    let full = format!("{base}/api/v1/query_range?{query_string}");
-                    let answer = client
-                        .get(&full)
-                        .send()
-                        .await
-                        .map_err(|e| e.without_url().to_string())?;
-                    let status = answer.status();
-                    let bytes = answer
-                        .bytes()
-                        .await
-                        .map_err(|e| e.without_url().to_string())?;
-                    Ok::<_, String>((status.as_u16(), bytes.to_vec()))
-                }
-                MetricsSource::ServiceProxy { client, prefix } => {
-                    let path = format!("{prefix}/api/v1/query_range?{query_string}");
-                    let request = http::Request::get(path)
-                        .body(Vec::new())
-                        .map_err(|e| e.to_string())?;
-                    let text = client
-                        .request_text(request)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    Ok((200, text.into_bytes()))
-                }
-            }
-        };
-        let (status, body) = tokio::time::timeout(QUERY_LIMIT, call)
-            .await
-            .map_err(|_| format!("no answer in {}s", QUERY_LIMIT.as_secs()))??;
-        if body.len() > MAX_ANSWER {
-            return Err(format!("answer over {} MiB", MAX_ANSWER >> 20));
-        }
-        parse_matrix(status, &body)
-    }
+/// `query` over `[start, end]` (seconds) every `step` seconds, from `/api/v1/query_range`.
+pub async fn query_range(
+    source: &Backend,
+    query: &str,
+    start: f64,
+    end: f64,
+    step: f64,
+) -> Result<Vec<Series>, String> {
+    let params = [
+        ("query", query.to_string()),
+        ("start", format!("{start:.3}")),
+        ("end", format!("{end:.3}")),
+        ("step", format!("{:.3}", step.max(1.0))),
+    ];
+    let (status, body) = source.get("/api/v1/query_range", &params).await?;
+    parse_matrix(status, &body)
 }
 
 /// A `query_range` answer: the series of a matrix, or the API's error in its words.
@@ -224,12 +108,12 @@ mod tests {
     }
 
     #[test]
-    fn a_service_is_named_namespace_name_port() {
-        let Err(e) = MetricsSource::http("ftp://x") else {
+    fn a_backend_is_an_http_url_or_a_service() {
+        let Err(e) = Backend::http("--prometheus-url", "ftp://x") else {
             panic!()
         };
         assert!(e.contains("not an http(s) URL"));
-        let s = MetricsSource::http("http://alice:pw@prom.example:9090/").unwrap();
+        let s = Backend::http("--prometheus-url", "http://alice:pw@prom.example:9090/").unwrap();
         assert_eq!(s.describe(), "http://prom.example:9090");
     }
 }

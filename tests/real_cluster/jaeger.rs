@@ -1,0 +1,157 @@
+//! The traces pane against a real Jaeger (v2, all-in-one with memory storage, built from its Go
+//! module by `tests/testbed/observability.sh`): a trace of the service `web` sent over OTLP/HTTP
+//! as an instrumented app would, read back for the selected Deployment through Jaeger's query API,
+//! its parent, times and error intact. Jaeger listens on its default ports (4318 OTLP, 16686 query):
+//! this is the one test that runs it.
+
+use crate::common::testbed::{Engine, commit, testbed, unique};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kdrift::app::Msg;
+use kdrift_engine::backend::Backend;
+use kdrift_engine::model::ResourceKey;
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Jaeger(Child);
+
+impl Drop for Jaeger {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 request on loopback; the status line and the body.
+fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(String, String)> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, rest) = text.split_once("\r\n\r\n")?;
+    Some((head.lines().next()?.to_string(), rest.to_string()))
+}
+
+fn start_jaeger(dir: &std::path::Path) -> Jaeger {
+    let bin = std::env::var("KDRIFT_JAEGER").expect(
+        "KDRIFT_JAEGER is not set: source the test control plane's env (bash scripts/test.sh does)",
+    );
+    let log = dir.join("jaeger.log");
+    let child = Command::new(bin)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("jaeger starts");
+    let jaeger = Jaeger(child);
+    let started = Instant::now();
+    while !http(16686, "GET", "/api/services", "")
+        .is_some_and(|(status, _)| status.contains(" 200 "))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "jaeger not ready: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    jaeger
+}
+
+/// A request to `web` that calls redis, which fails: OTLP/JSON, as an SDK would send it.
+fn otlp_trace(now_ns: u128) -> String {
+    let (t0, t1, t2, t3) = (
+        now_ns - 300_000_000,
+        now_ns - 50_000_000,
+        now_ns - 250_000_000,
+        now_ns - 100_000_000,
+    );
+    format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"web"}}}}]}},
+"scopeSpans":[{{"scope":{{"name":"test"}},"spans":[
+{{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"GET /cart","kind":2,
+  "startTimeUnixNano":"{t0}","endTimeUnixNano":"{t1}","attributes":[{{"key":"http.response.status_code","value":{{"intValue":"500"}}}}]}},
+{{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175","parentSpanId":"eee19b7ec3c1b174","name":"redis HGETALL","kind":3,
+  "startTimeUnixNano":"{t2}","endTimeUnixNano":"{t3}","status":{{"code":2,"message":"connection reset by peer"}}}}
+]}}]}}]}}"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_traces_pane_reads_a_workloads_traces_from_a_real_jaeger() {
+    let (tb, _shared) = testbed();
+    let dir = tempfile::tempdir().unwrap();
+    let jaeger = start_jaeger(dir.path());
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let (status, body) =
+        http(4318, "POST", "/v1/traces", &otlp_trace(now_ns)).expect("OTLP/HTTP answers");
+    assert!(status.contains(" 200 "), "{status} {body}");
+
+    let ns = unique("t-jaeger");
+    let repo = dir.path().join("repo");
+    commit(
+        &repo,
+        "web",
+        &[(
+            "web.yaml",
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\n  labels:\n    app.kubernetes.io/name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: app\n          image: registry.example/web:1\n"
+            ),
+        )],
+    );
+    let mut e = Engine::start(&tb.admin, &repo).await;
+    e.driver.state.traces_source =
+        Some(Backend::http("--traces-url", "http://127.0.0.1:16686").unwrap());
+    let key = ResourceKey {
+        namespace: Some(ns.clone()),
+        kind: "Deployment".into(),
+        name: "web".into(),
+        group: "apps".into(),
+        version: "v1".into(),
+    };
+    e.state_mut_select(&key);
+    for _ in 0..2 {
+        e.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('t'),
+            KeyModifiers::NONE,
+        )));
+    }
+    assert!(e.state().traces.workload);
+    // Jaeger writes what it received a moment later; the pane asks again every 10 s
+    e.pump_until(Duration::from_secs(30), |s| {
+        !s.workload_traces.traces.is_empty()
+    })
+    .await;
+    let trace = &e.state().workload_traces.traces[0];
+    let names: Vec<&str> = trace.spans.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["GET /cart", "redis HGETALL"], "{trace:#?}");
+    assert_eq!(trace.spans[1].parent, Some(trace.spans[0].id));
+    assert_eq!(
+        trace.spans[0].end_ms.unwrap() - trace.spans[0].start_ms,
+        250
+    );
+    assert!(
+        trace.spans[1]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("connection reset by peer")),
+        "{trace:#?}"
+    );
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    t.draw(|f| kdrift::ui::draw(f, e.state())).unwrap();
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("service web · 1 of 1 · http://127.0.0.1:16686"),
+        "{screen}"
+    );
+    assert!(screen.contains("redis HGETALL"), "{screen}");
+    drop(jaeger);
+}
