@@ -167,6 +167,14 @@ impl Executor {
         self.config_file = Some(path);
     }
 
+    /// Messages of type `E` into the core's channel.
+    fn outbox<E: Send + 'static>(&self) -> Outbox<E>
+    where
+        Msg: From<E>,
+    {
+        Outbox::new(self.tx.clone())
+    }
+
     /// `Cmd::Fetch` asks through `now` (a URL repo's fetcher).
     pub fn add_fetcher(&mut self, now: Sender<()>) {
         self.fetch_now = Some(now);
@@ -194,56 +202,35 @@ impl Executor {
                     });
                 }
             }
+            // each pane's feed replaces the one before it (aborted), or stops with `None`
             Cmd::FollowLogs(target) => {
-                if let Some(old) = self.logs.take() {
-                    old.abort();
-                }
-                self.logs = target.map(|t| {
-                    follow_logs(
-                        self.resolver.client().clone(),
-                        t,
-                        Outbox::new(self.tx.clone()),
-                    )
-                });
+                let (client, out) = (self.resolver.client().clone(), self.outbox());
+                replace(&mut self.logs, target.map(|t| follow_logs(client, t, out)));
             }
             Cmd::FollowEvents(target) => {
-                if let Some(old) = self.events.take() {
-                    old.abort();
-                }
-                self.events = target.map(|t| {
-                    follow_events(
-                        self.resolver.client().clone(),
-                        t,
-                        Outbox::new(self.tx.clone()),
-                    )
-                });
+                let (client, out) = (self.resolver.client().clone(), self.outbox());
+                replace(
+                    &mut self.events,
+                    target.map(|t| follow_events(client, t, out)),
+                );
             }
             Cmd::FollowMetrics(request) => {
-                if let Some(old) = self.metrics.take() {
-                    old.abort();
-                }
-                self.metrics = request.map(|r| {
+                let out = self.outbox();
+                let feed = request.map(|r| {
                     kdrift_engine::metrics::follow_metrics(
-                        r.source,
-                        r.target,
-                        r.panels,
-                        r.columns,
-                        Outbox::new(self.tx.clone()),
+                        r.source, r.target, r.panels, r.columns, out,
                     )
                 });
+                replace(&mut self.metrics, feed);
             }
             Cmd::FollowTraces(request) => {
-                if let Some(old) = self.traces.take() {
-                    old.abort();
-                }
-                self.traces = request.map(|r| {
+                let out = self.outbox();
+                let feed = request.map(|r| {
                     kdrift_engine::workload_traces::follow_traces(
-                        r.source,
-                        r.target,
-                        r.service,
-                        Outbox::new(self.tx.clone()),
+                        r.source, r.target, r.service, out,
                     )
                 });
+                replace(&mut self.traces, feed);
             }
             Cmd::Sync(plan) => {
                 let task = run_sync(self.resolver.clone(), plan, Outbox::new(self.tx.clone()));
@@ -316,20 +303,23 @@ impl Executor {
         for (_, w) in self.watches.drain() {
             w.abort();
         }
-        if let Some(l) = self.logs.take() {
-            l.abort();
-        }
-        if let Some(e) = self.events.take() {
-            e.abort();
-        }
-        if let Some(m) = self.metrics.take() {
-            m.abort();
-        }
-        if let Some(t) = self.traces.take() {
-            t.abort();
+        for feed in [
+            &mut self.logs,
+            &mut self.events,
+            &mut self.metrics,
+            &mut self.traces,
+        ] {
+            replace(feed, None);
         }
         if let Some(s) = self.sync.take() {
             s.abort();
         }
+    }
+}
+
+/// Puts `new` in `slot`, aborting the task that was there.
+fn replace(slot: &mut Option<JoinHandle<()>>, new: Option<JoinHandle<()>>) {
+    if let Some(old) = std::mem::replace(slot, new) {
+        old.abort();
     }
 }

@@ -363,3 +363,32 @@ impl Engine {
             .map(|(_, r)| r.status)
     }
 }
+
+/// The files of a repo also on disk under `dir`, applied as a person would: the namespace
+/// (`ns.yaml`) first, then everything server-side.
+pub fn apply_files(tb: &Testbed, dir: &Path, files: &[(String, String)]) {
+    for (path, contents) in files {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, contents).unwrap();
+    }
+    tb.kubectl(&["apply", "-f", &dir.join("ns.yaml").display().to_string()]);
+    tb.kubectl(&[
+        "apply",
+        "--server-side",
+        "-R",
+        "-f",
+        &dir.display().to_string(),
+    ]);
+}
+
+/// The key of the Deployment `name` in `ns`.
+pub fn deployment_key(ns: &str, name: &str) -> kdrift_engine::model::ResourceKey {
+    kdrift_engine::model::ResourceKey {
+        namespace: Some(ns.to_string()),
+        kind: "Deployment".into(),
+        name: name.into(),
+        group: "apps".into(),
+        version: "v1".into(),
+    }
+}

@@ -2,10 +2,9 @@
 //! the scheduler's warning about its pod, first, beside the controllers' events about its
 //! ReplicaSet and itself.
 
-use crate::common::testbed::{Engine, commit, testbed, unique};
+use crate::common::testbed::{Engine, commit, deployment_key, testbed, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::Msg;
-use kdrift_engine::model::ResourceKey;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,13 +33,7 @@ async fn a_deployment_whose_pods_cannot_start_shows_why_in_the_events_pane() {
     tb.kubectl(&["apply", "-f", &on_disk.display().to_string()]);
 
     let mut e = Engine::start(&tb.admin, &repo).await;
-    let key = ResourceKey {
-        namespace: Some(ns.clone()),
-        kind: "Deployment".into(),
-        name: "stuck".into(),
-        group: "apps".into(),
-        version: "v1".into(),
-    };
+    let key = deployment_key(&ns, "stuck");
     e.state_mut_select(&key);
     e.send(Msg::Key(KeyEvent::new(
         KeyCode::Char('e'),

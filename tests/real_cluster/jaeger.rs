@@ -4,11 +4,10 @@
 //! its parent, times and error intact. Jaeger listens on its default ports (4318 OTLP, 16686 query):
 //! this is the one test that runs it.
 
-use crate::common::testbed::{Engine, commit, testbed, unique};
+use crate::common::testbed::{Engine, commit, deployment_key, testbed, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::Msg;
 use kdrift_engine::backend::Backend;
-use kdrift_engine::model::ResourceKey;
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -110,13 +109,7 @@ async fn the_traces_pane_reads_a_workloads_traces_from_a_real_jaeger() {
     let mut e = Engine::start(&tb.admin, &repo).await;
     e.driver.state.traces_source =
         Some(Backend::http("--traces-url", "http://127.0.0.1:16686").unwrap());
-    let key = ResourceKey {
-        namespace: Some(ns.clone()),
-        kind: "Deployment".into(),
-        name: "web".into(),
-        group: "apps".into(),
-        version: "v1".into(),
-    };
+    let key = deployment_key(&ns, "web");
     e.state_mut_select(&key);
     for _ in 0..2 {
         e.send(Msg::Key(KeyEvent::new(

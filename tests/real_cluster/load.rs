@@ -4,7 +4,7 @@
 //! key is on screen within 50 ms (p99; the worst is reported), frames stay capped, memory stays
 //! flat, and when the load stops the rows show the last value written (nothing dropped or stale).
 
-use crate::common::testbed::{Engine, commit, testbed, unique};
+use crate::common::testbed::{Engine, apply_files, commit, testbed, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::Msg;
 use kdrift_engine::model::DriftStatus;
@@ -52,22 +52,7 @@ async fn l3_a_hundred_events_a_second_never_hold_a_key_press_back() {
     let repo = dir.path().join("repo");
     let refs: Vec<(&str, String)> = files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect();
     commit(&repo, "many configmaps", &refs);
-    let on_disk = dir.path().join("files");
-    std::fs::create_dir_all(&on_disk).unwrap();
-    for (path, contents) in &files {
-        std::fs::write(on_disk.join(path), contents).unwrap();
-    }
-    tb.kubectl(&[
-        "apply",
-        "-f",
-        &on_disk.join("ns.yaml").display().to_string(),
-    ]);
-    tb.kubectl(&[
-        "apply",
-        "--server-side",
-        "-f",
-        &on_disk.display().to_string(),
-    ]);
+    apply_files(&tb, &dir.path().join("files"), &files);
 
     let mut e = Engine::start(&tb.admin, &repo).await;
     e.pump_until(Duration::from_secs(30), |s| {

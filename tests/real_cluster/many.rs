@@ -3,7 +3,7 @@
 //! is slimmed: no `status`, no last-applied copy, no managedFields entry for status alone.
 
 use crate::common::fault_proxy::FaultProxy;
-use crate::common::testbed::{Engine, commit, testbed, unique};
+use crate::common::testbed::{Engine, apply_files, commit, testbed, unique};
 use kdrift_engine::model::DriftStatus;
 use std::time::{Duration, Instant};
 
@@ -53,24 +53,7 @@ async fn l1_thousands_of_objects_list_in_pages_and_are_cached_slim() {
     let repo = dir.path().join("repo");
     let refs: Vec<(&str, String)> = files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect();
     commit(&repo, "twelve hundred objects", &refs);
-    let on_disk = dir.path().join("files");
-    for (path, contents) in &files {
-        let file = on_disk.join(path);
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(file, contents).unwrap();
-    }
-    tb.kubectl(&[
-        "apply",
-        "-f",
-        &on_disk.join("ns.yaml").display().to_string(),
-    ]);
-    tb.kubectl(&[
-        "apply",
-        "--server-side",
-        "-R",
-        "-f",
-        &on_disk.display().to_string(),
-    ]);
+    apply_files(&tb, &dir.path().join("files"), &files);
 
     let proxy = FaultProxy::start(&tb);
     let started = Instant::now();

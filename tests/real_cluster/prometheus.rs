@@ -3,11 +3,10 @@
 //! kube-state-metrics' series for a Deployment on the real control plane. The pane's own queries
 //! come back through Prometheus' HTTP API; one that Prometheus refuses is an error line.
 
-use crate::common::testbed::{Engine, commit, testbed, unique};
+use crate::common::testbed::{Engine, commit, deployment_key, testbed, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Msg, State};
 use kdrift_engine::metrics::{MetricsSource, Queries};
-use kdrift_engine::model::ResourceKey;
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -142,13 +141,7 @@ async fn the_metrics_pane_reads_a_real_prometheus_and_shows_a_refused_query_as_a
     let broken =
         "[[panel]]\nname = \"broken\"\nseries = [{ label = \"oops\", query = 'sum(rate(' }]\n";
     e.driver.state.metric_queries = Queries::from_toml(Some(("metrics.toml", broken))).unwrap();
-    let key = ResourceKey {
-        namespace: Some(ns.clone()),
-        kind: "Deployment".into(),
-        name: "web".into(),
-        group: "apps".into(),
-        version: "v1".into(),
-    };
+    let key = deployment_key(&ns, "web");
     e.state_mut_select(&key);
     e.send(Msg::Key(KeyEvent::new(
         KeyCode::Char('m'),
