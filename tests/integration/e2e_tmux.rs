@@ -165,6 +165,18 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
         "every drift ended:\n{history}"
     );
 
+    // redis's own service, as the (simulated) Jaeger has it: t twice on its row
+    tmux.keys("/");
+    tmux.keys("StatefulSet");
+    tmux.keys("Enter");
+    tmux.keys("t");
+    tmux.keys("t");
+    let service = tmux.wait_for(
+        &["traces service redis · 1 of", "HGETALL cart"],
+        Duration::from_secs(10),
+    );
+    tmux.keys("Escape");
+
     tmux.keys("q");
     let after = tmux.wait_for(&["KDRIFT_EXIT=0"], Duration::from_secs(5));
     assert!(
@@ -176,7 +188,7 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
         std::fs::read_to_string(state_dir.path().join("kdrift/kdrift.log")).unwrap_or_default();
     for screen in [
         &first, &redis, &split, &all, &at_change, &secret, &plan, &conflicts, &done, &log, &events,
-        &timeline, &metrics, &trace, &history,
+        &timeline, &metrics, &trace, &history, &service,
     ] {
         for value in SECRET_VALUES {
             assert!(
