@@ -41,12 +41,14 @@ async fn a_token_that_stops_working_is_named_and_a_fresh_one_is_picked_up() {
     } = applied_app(&tb, "t-token");
     let sa = "kdrift-reader";
     tb.kubectl(&["-n", &ns, "create", "serviceaccount", sa]);
+    // cluster-admin: this test is about credentials, not permissions (and a refused request
+    // here would be counted by the restricted-user test, which checks the server's denials)
     let binding = format!("{ns}-reader");
     tb.kubectl(&[
         "create",
         "clusterrolebinding",
         &binding,
-        "--clusterrole=view",
+        "--clusterrole=cluster-admin",
         &format!("--serviceaccount={ns}:{sa}"),
     ]);
     // each token is bound to a Secret: deleting the Secret revokes the token at once, which is
