@@ -2,7 +2,7 @@
 //! `tests/testbed/up.sh`. `scripts/test.sh` starts it and exports its env; without it these tests fail
 //! (they never skip).
 
-use crate::common::testbed::{App, Engine, applied_app, resource, testbed};
+use crate::common::testbed::{App, Engine, applied_app, resource, testbed, testbed_alone};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{DialogStage, Msg};
 use kdrift_engine::model::DriftStatus;
@@ -195,7 +195,9 @@ async fn a_live_edit_shows_within_two_seconds_and_reverting_returns_to_in_sync()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s6_restricted_user_gets_forbidden_rows_not_a_crash_or_a_retry_loop() {
-    let (tb, _shared) = testbed();
+    // alone: the check below counts the API server's denials, which any other test's refused
+    // request would add to
+    let (tb, _alone) = testbed_alone();
     let dir = tempfile::tempdir().unwrap();
     // alice may get/list/watch ConfigMaps and Deployments in `default`, nothing else.
     let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alice-cfg\n  namespace: default\ndata:\n  a: b\n";
