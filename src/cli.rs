@@ -17,6 +17,19 @@ pub struct Cli {
     pub target: TargetArgs,
 }
 
+impl Cli {
+    /// `--otlp-endpoint` of whichever command runs.
+    pub fn otlp_endpoint(&self) -> Option<&str> {
+        match &self.command {
+            Some(Command::Demo(a)) => a.otlp_endpoint.as_deref(),
+            Some(Command::Check(a)) => a.target.otlp_endpoint.as_deref(),
+            Some(Command::Diff(a)) => a.target.otlp_endpoint.as_deref(),
+            Some(Command::Sync(a)) => a.target.otlp_endpoint.as_deref(),
+            None => self.target.otlp_endpoint.as_deref(),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run on an embedded simulated cluster and a sample git repo, seeded with drift. No setup.
@@ -83,6 +96,10 @@ pub struct DemoArgs {
     /// Disable every action that changes the cluster.
     #[arg(long)]
     pub read_only: bool,
+    /// Export kdrift's own spans (repo reads, judgements, dry-runs, syncs) over OTLP/HTTP to this
+    /// collector, e.g. http://localhost:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT, when set).
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +149,10 @@ pub struct TargetArgs {
     /// Jaeger's query Service through the API server's service proxy: `namespace/name:port`.
     #[arg(long, value_name = "NS/NAME:PORT")]
     pub traces_service: Option<String>,
+    /// Export kdrift's own spans (repo reads, judgements, dry-runs, syncs) over OTLP/HTTP to this
+    /// collector, e.g. http://localhost:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT, when set).
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
     /// Kubeconfig context (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,

@@ -1,15 +1,35 @@
-//! Where kdrift writes about itself: the log file, never the terminal, and the in-memory store
-//! of its traces.
+//! Where kdrift writes about itself: the log file, never the terminal; and its own spans, as
+//! OpenTelemetry traces kept in memory for the traces pane and, when asked, exported over OTLP.
 
+use kdrift_engine::traces::{OtlpTarget, Telemetry, TelemetryError, TraceStore};
 use std::path::PathBuf;
 
+/// What must live until kdrift exits: the log writer's thread and the span pipeline (dropping
+/// it sends the spans still queued, within a bound).
+pub struct Logging {
+    _file: Option<tracing_appender::non_blocking::WorkerGuard>,
+    telemetry: Telemetry,
+}
+
+impl Logging {
+    /// Sends the spans still queued now (before a headless command's exit code is returned).
+    pub fn flush(&self) {
+        if self.telemetry.exporting()
+            && let Err(e) = self.telemetry.shutdown()
+        {
+            eprintln!("kdrift: {}", kdrift_engine::text::sanitize(&e.to_string()));
+        }
+    }
+}
+
 /// Logs go to a file under the XDG state dir, never to the terminal the TUI draws on.
-/// The log file (`$XDG_STATE_HOME/kdrift/kdrift.log`, when it can be made) and the in-memory
-/// store of kdrift's own traces (each sync with its steps and objects), both fed by `tracing`.
-pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+/// The log file (`$XDG_STATE_HOME/kdrift/kdrift.log`, when it can be made) and kdrift's own
+/// traces (the process's store; and `otlp`), both fed by `tracing`. A bad OTLP URL is an error.
+pub fn init(otlp: Option<&str>) -> Result<Logging, TelemetryError> {
+    use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let traces = kdrift_engine::traces::TraceStore::global().layer(&["sync"]);
+    let telemetry = Telemetry::new(TraceStore::global(), OtlpTarget::choose(otlp).as_ref())?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("KDRIFT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (file, guard) = match log_file() {
@@ -22,13 +42,15 @@ pub fn init() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         }
         None => (None, None),
     };
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(file)
-        .with(traces)
-        .try_init()
-        .ok()?;
-    guard
+    // kdrift's spans reach the pipeline whatever KDRIFT_LOG says: the filter is the log file's
+    let _ = tracing_subscriber::registry()
+        .with(telemetry.layer())
+        .with(file.map(|f| f.with_filter(filter)))
+        .try_init();
+    Ok(Logging {
+        _file: guard,
+        telemetry,
+    })
 }
 
 fn log_file() -> Option<tracing_appender::rolling::RollingFileAppender> {

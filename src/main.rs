@@ -18,7 +18,13 @@ use std::time::Duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _log = kdrift::logging::init();
+    let log = match kdrift::logging::init(cli.otlp_endpoint()) {
+        Ok(log) => log,
+        Err(e) => {
+            eprintln!("kdrift: {}", kdrift_engine::text::sanitize(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -37,6 +43,8 @@ fn main() -> ExitCode {
     });
     // Watch and log tasks may still be parked on the network: don't wait for them.
     runtime.shutdown_timeout(Duration::from_millis(200));
+    // the last spans (the sync that just ran) go out before the exit code
+    log.flush();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

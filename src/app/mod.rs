@@ -22,7 +22,7 @@ pub use mode::{DialogStage, Hints, HistoryView, IgnoreProposal, KeyTable, Mode, 
 pub use msg::{Cmd, JobReply, MetricsRequest, Msg, TracesRequest};
 pub use state::{
     CommitFiles, Converging, EventsView, Jobs, LOG_CAPACITY, LogView, Lower, MetricsView, Notice,
-    NoticeKind, Pane, State, SyncProgress, TimelineView, TracesView, WorkloadTraces,
+    NoticeKind, Pane, State, SyncProgress, TimelineView, TracesOf, TracesView, WorkloadTraces,
 };
 pub use update::update;
 pub use update_sync::HEALTH_WAIT_MS;

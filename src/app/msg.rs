@@ -136,13 +136,12 @@ impl PartialEq for MetricsRequest {
 #[derive(Debug, Clone)]
 pub struct TracesRequest {
     pub source: kdrift_engine::backend::Backend,
-    pub target: ResourceKey,
     pub service: String,
 }
 
 impl PartialEq for TracesRequest {
     fn eq(&self, other: &Self) -> bool {
-        self.target == other.target && self.service == other.service
+        self.service == other.service
     }
 }
 

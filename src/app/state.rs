@@ -85,22 +85,37 @@ pub struct MetricsView {
     pub scroll: usize,
 }
 
-/// The traces pane: which trace, which span of it, and whether the list of traces is shown.
+/// The traces pane: whose traces, which trace, which span of it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TracesView {
-    /// The selected workload's traces (from `--traces-url` / `--traces-service`), not kdrift's own.
-    pub workload: bool,
-    /// Index from the newest trace (0 = the newest).
+    pub of: TracesOf,
+    /// kdrift's own: the trace shown, by its root span (`None`: the newest, followed as new
+    /// ones arrive). A sync pins its own trace.
+    pub pinned: Option<u64>,
+    /// From a trace backend: index from the newest trace (0 = the newest).
     pub trace: usize,
     /// The selected span, by position in the trace's tree order.
     pub span: usize,
 }
 
-/// The selected workload's recent traces, while the traces pane shows them.
+/// Whose traces the pane shows; `t` again goes to the next (the last two need `--traces-url`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum TracesOf {
+    /// kdrift's own spans in this process: repo reads, judgements, dry-runs, syncs.
+    #[default]
+    Kdrift,
+    /// The selected workload's service, from the trace backend.
+    Workload,
+    /// kdrift's spans as the trace backend has them (every kdrift exporting to it with
+    /// `--otlp-endpoint`, e.g. `kdrift watch` in the cluster).
+    Exported,
+}
+
+/// Recent traces of one service from the trace backend, while the traces pane shows them.
 #[derive(Debug, Default)]
 pub struct WorkloadTraces {
-    pub target: Option<ResourceKey>,
-    pub service: String,
+    /// Whose: the service asked for (`None`: nothing is followed).
+    pub service: Option<String>,
     pub traces: Vec<kdrift_engine::traces::Trace>,
     pub status: String,
 }

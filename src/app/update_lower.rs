@@ -2,7 +2,7 @@
 //! and how each scrolls. Events are followed only while their pane is shown.
 
 use super::msg::{Cmd, MetricsRequest, TracesRequest};
-use super::state::{EventsView, Lower, MetricsView, Pane, State, WorkloadTraces};
+use super::state::{EventsView, Lower, MetricsView, Pane, State, TracesOf, WorkloadTraces};
 use kdrift_engine::cluster::{EventFeed, EventTarget};
 use kdrift_engine::metrics::{MetricsFeed, MetricsTarget};
 use kdrift_engine::workload_traces::TracesFeed;
@@ -14,9 +14,14 @@ pub fn show(state: &mut State, lower: Lower, cmds: &mut Vec<Cmd>) {
         state.timeline.all = !state.timeline.all;
         state.timeline.scroll = 0;
     }
-    // `t` again: the selected workload's traces, or kdrift's own (when a source is configured)
+    // `t` again: kdrift's own → the selected workload's → kdrift's as the backend has them
+    // (the last two when a trace backend is configured)
     if lower == Lower::Traces && state.lower == Lower::Traces && !state.show_commits {
-        state.traces.workload = !state.traces.workload && state.traces_source.is_some();
+        state.traces.of = match (state.traces.of, state.traces_source.is_some()) {
+            (_, false) | (TracesOf::Exported, _) => TracesOf::Kdrift,
+            (TracesOf::Kdrift, true) => TracesOf::Workload,
+            (TracesOf::Workload, true) => TracesOf::Exported,
+        };
         state.traces.trace = 0;
         state.traces.span = 0;
     }
@@ -29,34 +34,31 @@ pub fn show(state: &mut State, lower: Lower, cmds: &mut Vec<Cmd>) {
 }
 
 /// Emits `FollowTraces` when whose traces the pane should show changed: the selected workload's
-/// service while the pane shows workload traces, nothing otherwise.
+/// service, or kdrift's own service, while the pane shows them; nothing otherwise.
 pub fn follow_traces(state: &mut State, cmds: &mut Vec<Cmd>) {
-    let shown = state.lower == Lower::Traces && state.traces.workload && !state.show_commits;
-    let request = match (&state.traces_source, shown) {
-        (Some(source), true) => state
+    let shown = state.lower == Lower::Traces && !state.show_commits;
+    let service = match (&state.traces_source, shown, state.traces.of) {
+        (Some(_), true, TracesOf::Workload) => state
             .selected_key()
             .and_then(|k| MetricsTarget::of(k, state.inv.live_object(k)))
-            .map(|t| TracesRequest {
-                source: source.clone(),
-                service: t.app,
-                target: t.key,
-            }),
+            .map(|t| t.app),
+        (Some(_), true, TracesOf::Exported) => Some(kdrift_engine::traces::service_name()),
         _ => None,
     };
-    if request.as_ref().map(|r| &r.target) == state.workload_traces.target.as_ref() {
+    if service == state.workload_traces.service {
         return;
     }
+    let request = service
+        .clone()
+        .zip(state.traces_source.clone())
+        .map(|(service, source)| TracesRequest { source, service });
     state.workload_traces = WorkloadTraces {
-        target: request.as_ref().map(|r| r.target.clone()),
-        service: request
-            .as_ref()
-            .map(|r| r.service.clone())
-            .unwrap_or_default(),
-        status: if request.is_some() {
+        status: if service.is_some() {
             "asking…".into()
         } else {
             String::new()
         },
+        service,
         ..WorkloadTraces::default()
     };
     state.traces.trace = 0;
@@ -65,8 +67,8 @@ pub fn follow_traces(state: &mut State, cmds: &mut Vec<Cmd>) {
 }
 
 pub fn on_traces(state: &mut State, feed: TracesFeed) {
-    let TracesFeed::Traces { target, result, .. } = feed;
-    if state.workload_traces.target.as_ref() != Some(&target) {
+    let TracesFeed::Traces { service, result } = feed;
+    if state.workload_traces.service.as_ref() != Some(&service) {
         return;
     }
     match result {
@@ -205,12 +207,31 @@ pub fn scroll(state: &mut State, delta: isize) {
     }
 }
 
-/// `[` and `]` in the traces pane: an older or a newer trace.
+/// `[` and `]` in the traces pane: an older or a newer trace. kdrift's own are pinned by their
+/// root, so the one shown stays while new ones arrive; `]` back to the newest follows again.
 pub fn other_trace(state: &mut State, older: bool) {
-    state.traces.trace = if older {
-        state.traces.trace.saturating_add(1)
-    } else {
-        state.traces.trace.saturating_sub(1)
+    let step = |at: usize| {
+        if older {
+            at.saturating_add(1)
+        } else {
+            at.saturating_sub(1)
+        }
     };
+    match (state.traces.of, &state.trace_store) {
+        (TracesOf::Kdrift, Some(store)) => {
+            let at = state
+                .traces
+                .pinned
+                .and_then(|root| store.position(root))
+                .unwrap_or(0);
+            let to = step(at).min(store.len().saturating_sub(1));
+            state.traces.pinned = if to == 0 {
+                None
+            } else {
+                store.newest(to).map(|t| t.root)
+            };
+        }
+        _ => state.traces.trace = step(state.traces.trace),
+    }
     state.traces.span = 0;
 }

@@ -151,6 +151,7 @@ pub fn on_sync(state: &mut State, event: SyncEvent, cmds: &mut Vec<Cmd>) {
             if let Some(p) = state.sync.as_mut() {
                 p.step = name;
             }
+            pin_sync_trace(state);
         }
         SyncEvent::ItemDone { key, result } => {
             if let Some(p) = state.sync.as_mut() {
@@ -172,8 +173,20 @@ pub fn on_sync(state: &mut State, event: SyncEvent, cmds: &mut Vec<Cmd>) {
                     cmds.push(Cmd::Watch(requests));
                 }
             }
+            pin_sync_trace(state);
             finished(state, outcome)
         }
+    }
+}
+
+/// The traces pane shows this sync's trace (kdrift's own view), whatever arrives after it.
+fn pin_sync_trace(state: &mut State) {
+    if let Some(root) = state
+        .trace_store
+        .as_ref()
+        .and_then(|s| s.newest_named("sync"))
+    {
+        state.traces.pinned = Some(root);
     }
 }
 

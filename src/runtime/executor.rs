@@ -226,9 +226,7 @@ impl Executor {
             Cmd::FollowTraces(request) => {
                 let out = self.outbox();
                 let feed = request.map(|r| {
-                    kdrift_engine::workload_traces::follow_traces(
-                        r.source, r.target, r.service, out,
-                    )
+                    kdrift_engine::workload_traces::follow_traces(r.source, r.service, out)
                 });
                 replace(&mut self.traces, feed);
             }

@@ -3,7 +3,7 @@
 //! the selected span's attributes and error below. `[` / `]` go to an older / newer trace.
 
 use super::style::{bold, dim, is_focused, pane};
-use crate::app::{Pane, State};
+use crate::app::{Pane, State, TracesOf};
 use kdrift_engine::text::sanitize;
 use kdrift_engine::traces::{SpanRecord, Trace};
 use ratatui::Frame;
@@ -16,8 +16,34 @@ use ratatui::widgets::Paragraph;
 const DETAIL_LINES: usize = 2;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
-    // kdrift's own work, or (`t` again) the selected workload's service from the traces source
-    let (trace, detail, empty) = if state.traces.workload {
+    // kdrift's own work here; or (`t` again) a trace backend's: the selected workload's
+    // service, then kdrift's as exported there
+    let (trace, detail, empty) = if state.traces.of == TracesOf::Kdrift {
+        let store = state.trace_store.as_ref();
+        let count = store.map_or(0, |s| s.len());
+        let index = state
+            .traces
+            .pinned
+            .and_then(|root| store.and_then(|s| s.position(root)))
+            .unwrap_or(0);
+        let trace = store.and_then(|s| s.newest(index));
+        let detail = match &trace {
+            Some(t) => format!(
+                "kdrift · {} · {} of {count}{}",
+                t.spans.first().map_or("", |s| s.name.as_str()),
+                index + 1,
+                if state.traces.pinned.is_some() {
+                    ""
+                } else {
+                    " (newest)"
+                }
+            ),
+            None => String::new(),
+        };
+        let empty =
+            "no traces yet: kdrift's repo reads, judgements, dry-runs and syncs appear here";
+        (trace, detail, empty)
+    } else {
         let w = &state.workload_traces;
         let count = w.traces.len();
         let index = state.traces.trace.min(count.saturating_sub(1));
@@ -26,33 +52,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             .as_ref()
             .map(|s| s.describe())
             .unwrap_or_default();
-        let detail = match &w.target {
+        let service = sanitize(w.service.as_deref().unwrap_or(""));
+        let detail = match &w.service {
             Some(_) if count > 0 => format!(
-                "service {} · {} of {count} · {}",
-                sanitize(&w.service),
+                "service {service} · {} of {count} · {}",
                 index + 1,
                 sanitize(&source)
             ),
-            Some(_) => format!("service {} {}", sanitize(&w.service), sanitize(&w.status)),
+            Some(_) => format!("service {service} {}", sanitize(&w.status)),
             None => String::new(),
         };
-        let empty = if w.target.is_some() {
-            "no traces of this service in the last hour (t again: kdrift's own)"
-        } else {
-            "select a workload to see its service's traces (t again: kdrift's own)"
+        let empty = match (&w.service, state.traces.of) {
+            (Some(_), TracesOf::Exported) => {
+                "no exported kdrift traces in the last hour (kdrift --otlp-endpoint sends them)"
+            }
+            (Some(_), _) => {
+                "no traces of this service in the last hour (t again: kdrift's as exported)"
+            }
+            (None, _) => {
+                "select a workload to see its service's traces (t again: kdrift's as exported)"
+            }
         };
         (w.traces.get(index).cloned(), detail, empty)
-    } else {
-        let store = state.trace_store.as_ref();
-        let count = store.map_or(0, |s| s.len());
-        let index = state.traces.trace.min(count.saturating_sub(1));
-        let trace = store.and_then(|s| s.newest(index));
-        let detail = match &trace {
-            Some(_) => format!("kdrift · {} of {count}", index + 1),
-            None => String::new(),
-        };
-        let empty = "no traces yet: each sync (s, S) is recorded as one";
-        (trace, detail, empty)
     };
     let block = pane(
         super::lower::title(state, detail),
@@ -98,7 +119,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         ));
     }
     if let Some((_, span)) = rows.get(selected) {
-        let mut detail = details(span, trace.dropped);
+        let mut detail = details(span, &trace);
         if detail_lines == 1 && detail.len() > 1 {
             detail.remove(0);
         }
@@ -229,13 +250,18 @@ fn label(span: &SpanRecord) -> String {
     label
 }
 
-fn details(span: &SpanRecord, dropped: usize) -> Vec<Line<'static>> {
-    let attrs = span
+fn details(span: &SpanRecord, trace: &Trace) -> Vec<Line<'static>> {
+    let dropped = trace.dropped;
+    let mut attrs = span
         .fields
         .iter()
         .map(|(k, v)| format!("{k}={}", sanitize(v.trim_matches('"'))))
-        .collect::<Vec<_>>()
-        .join("  ");
+        .collect::<Vec<_>>();
+    // the root says which trace this is, to find it again in the backend it was exported to
+    if span.parent.is_none() && !trace.trace_id.is_empty() {
+        attrs.push(format!("trace={}", sanitize(&trace.trace_id)));
+    }
+    let attrs = attrs.join("  ");
     let mut out = vec![Line::from(vec![
         Span::styled(format!("{} ", span.name), bold()),
         Span::styled(attrs, dim()),

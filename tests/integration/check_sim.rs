@@ -356,9 +356,9 @@ async fn a_sync_is_kept_as_a_trace_of_steps_and_objects() {
     use kdrift_engine::traces::TraceStore;
     use tracing_subscriber::layer::SubscriberExt;
     let store = TraceStore::default();
-    let _guard = tracing::subscriber::set_default(
-        tracing_subscriber::registry().with(store.layer(&["sync"])),
-    );
+    let telemetry = kdrift_engine::traces::Telemetry::new(&store, None).unwrap();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(telemetry.layer()));
     let demo = demo().await;
     let inv = evaluate(&demo.resolver, demo.snapshot.clone()).await;
     let keys = inv.drifted_keys();
@@ -375,8 +375,18 @@ async fn a_sync_is_kept_as_a_trace_of_steps_and_objects() {
     let (tx, _rx) = tokio::sync::mpsc::channel::<SyncEvent>(64);
     run_sync(demo.resolver.clone(), forced, Outbox::new(tx)).await;
 
-    let traces = store.traces();
+    // the lists were judged as batches and traced too: the syncs are the ones named so
+    let traces: Vec<_> = store
+        .traces()
+        .into_iter()
+        .filter(|t| t.spans[0].name == "sync")
+        .collect();
     assert_eq!(traces.len(), 2, "{traces:#?}");
+    assert!(
+        store.traces().iter().any(|t| t.spans[0].name == "judge"),
+        "{:#?}",
+        store.traces()
+    );
     let refused = &traces[0].spans;
     assert_eq!(refused[0].name, "sync");
     let step = refused.iter().find(|s| s.name == "step").unwrap();

@@ -238,3 +238,23 @@ fn sync_refuses_to_apply_when_read_only() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bad_otlp_endpoint_is_named_before_anything_connects() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = repo(&home.path().join("repo"));
+    for args in [
+        vec![
+            "check",
+            "--repo",
+            &repo,
+            "--otlp-endpoint",
+            "ftp://collector",
+        ],
+        vec!["demo", "--otlp-endpoint", "collector:4318"],
+    ] {
+        let (code, out, err) = kdrift(&args, home.path());
+        assert!(out.is_empty(), "{out}");
+        one_line_exit_2((code, out, err), "--otlp-endpoint");
+    }
+}

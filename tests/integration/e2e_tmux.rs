@@ -151,7 +151,7 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
     // the sync as a trace, and every drift of this run in the timeline, each ended by it
     tmux.keys("t");
     let trace = tmux.wait_for(
-        &["traces kdrift · 1 of", "step wave", "█"],
+        &["traces kdrift · sync · ", "step wave", "█"],
         Duration::from_secs(5),
     );
     tmux.keys("w");

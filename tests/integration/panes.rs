@@ -14,11 +14,13 @@ use std::time::Duration;
 
 /// The process's trace store, recording syncs as the binary's logging does.
 fn traces() -> &'static TraceStore {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
+    static INSTALLED: OnceLock<kdrift_engine::traces::Telemetry> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         use tracing_subscriber::layer::SubscriberExt;
-        let subscriber = tracing_subscriber::registry().with(TraceStore::global().layer(&["sync"]));
+        let telemetry = kdrift_engine::traces::Telemetry::new(TraceStore::global(), None).unwrap();
+        let subscriber = tracing_subscriber::registry().with(telemetry.layer());
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        telemetry
     });
     TraceStore::global()
 }
@@ -232,7 +234,7 @@ async fn redis_drift_its_events_its_timeline_and_the_trace_of_its_sync() {
 
     // t again: redis's own traces from the (simulated) Jaeger query API
     e.key('t');
-    assert!(e.driver.state.traces.workload);
+    assert_eq!(e.driver.state.traces.of, kdrift::app::TracesOf::Workload);
     e.until(|s| !s.workload_traces.traces.is_empty()).await;
     let screen = e.screen(160, 48);
     assert!(screen.contains("traces service redis · 1 of"), "{screen}");

@@ -322,6 +322,7 @@ fn sync_trace() -> kdrift_engine::traces::TraceStore {
     let store = TraceStore::default();
     store.insert(Trace {
         root: 1,
+        trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
         spans: vec![
             span(
                 1,

@@ -1,8 +1,9 @@
 //! The traces pane against a real Jaeger (v2, all-in-one with memory storage, built from its Go
 //! module by `tests/testbed/observability.sh`): a trace of the service `web` sent over OTLP/HTTP
 //! as an instrumented app would, read back for the selected Deployment through Jaeger's query API,
-//! its parent, times and error intact. Jaeger listens on its default ports (4318 OTLP, 16686 query):
-//! this is the one test that runs it.
+//! its parent, times and error intact; and kdrift's own spans of a `kdrift sync` exported with
+//! `--otlp-endpoint`, read back by the pane. Jaeger listens on its default ports (4318 OTLP, 16686
+//! query): the tests here take turns with it.
 
 use crate::common::testbed::{Engine, commit, deployment_key, testbed, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -36,6 +37,9 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(String, Stri
     let (head, rest) = text.split_once("\r\n\r\n")?;
     Some((head.lines().next()?.to_string(), rest.to_string()))
 }
+
+/// One Jaeger at a time: they share its ports.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn start_jaeger(dir: &std::path::Path) -> Jaeger {
     let bin = std::env::var("KDRIFT_JAEGER").expect(
@@ -84,6 +88,7 @@ fn otlp_trace(now_ns: u128) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_traces_pane_reads_a_workloads_traces_from_a_real_jaeger() {
     let (tb, _shared) = testbed();
+    let _turn = TURN.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let jaeger = start_jaeger(dir.path());
     let now_ns = std::time::SystemTime::now()
@@ -117,7 +122,7 @@ async fn the_traces_pane_reads_a_workloads_traces_from_a_real_jaeger() {
             KeyModifiers::NONE,
         )));
     }
-    assert!(e.state().traces.workload);
+    assert_eq!(e.state().traces.of, kdrift::app::TracesOf::Workload);
     // Jaeger writes what it received a moment later; the pane asks again every 10 s
     e.pump_until(Duration::from_secs(30), |s| {
         !s.workload_traces.traces.is_empty()
@@ -146,5 +151,131 @@ async fn the_traces_pane_reads_a_workloads_traces_from_a_real_jaeger() {
         "{screen}"
     );
     assert!(screen.contains("redis HGETALL"), "{screen}");
+    drop(jaeger);
+}
+
+/// `kdrift sync --otlp-endpoint` against the real control plane: Jaeger receives the sync's
+/// trace (its steps and objects, and the repo read and judgements before it) as service
+/// `kdrift`, and the traces pane's third view (`t` three times) reads it back from Jaeger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jaeger_receives_kdrifts_own_spans_of_a_sync_and_the_pane_reads_them_back() {
+    let (tb, _shared) = testbed();
+    let _turn = TURN.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let jaeger = start_jaeger(dir.path());
+    let ns = unique("t-otlp");
+    let repo = dir.path().join("repo");
+    commit(
+        &repo,
+        "app",
+        &[(
+            "app.yaml",
+            format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: {ns}\ndata:\n  mode: fast\n"
+            ),
+        )],
+    );
+    let (code, json, stderr) = tb.sync(
+        &repo,
+        &["--yes", "--otlp-endpoint", "http://127.0.0.1:4318"],
+    );
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert!(stderr.is_empty(), "the export said nothing: {stderr}");
+
+    // what Jaeger has, asked the way the pane asks
+    let jaeger_api = Backend::http("--traces-url", "http://127.0.0.1:16686").unwrap();
+    let started = Instant::now();
+    let traces = loop {
+        let traces = kdrift_engine::workload_traces::recent_traces(&jaeger_api, "kdrift")
+            .await
+            .unwrap_or_default();
+        if traces
+            .iter()
+            .any(|t| t.spans.iter().any(|s| s.name == "sync"))
+        {
+            break traces;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no sync trace in Jaeger: {traces:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let sync = traces
+        .iter()
+        .find(|t| t.spans.iter().any(|s| s.name == "sync"))
+        .unwrap();
+    assert_eq!(sync.trace_id.len(), 32, "{sync:#?}");
+    let root = sync.spans.iter().find(|s| s.name == "sync").unwrap();
+    assert_eq!(root.parent, None, "the sync is its trace's root: {sync:#?}");
+    let objects: Vec<String> = sync
+        .spans
+        .iter()
+        .filter(|s| s.name == "object")
+        .flat_map(|s| {
+            s.fields
+                .iter()
+                .filter(|(k, _)| k == "key")
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    assert!(
+        objects
+            .iter()
+            .any(|k| k.contains(&format!("{ns}/ConfigMap/settings"))),
+        "{objects:?}"
+    );
+    let steps: Vec<&kdrift_engine::traces::SpanRecord> =
+        sync.spans.iter().filter(|s| s.name == "step").collect();
+    assert!(!steps.is_empty(), "{sync:#?}");
+    assert!(
+        steps.iter().all(|s| s.parent == Some(root.id)),
+        "steps under the sync: {sync:#?}"
+    );
+    for name in ["repo.read", "judge"] {
+        assert!(
+            traces
+                .iter()
+                .any(|t| t.spans.first().is_some_and(|s| s.name == name)),
+            "no {name} trace exported: {traces:#?}"
+        );
+    }
+
+    // the pane: `t` three times is kdrift's as the backend has them
+    let mut e = Engine::start(&tb.admin, &repo).await;
+    e.driver.state.traces_source = Some(jaeger_api.clone());
+    for _ in 0..3 {
+        e.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('t'),
+            KeyModifiers::NONE,
+        )));
+    }
+    assert_eq!(e.state().traces.of, kdrift::app::TracesOf::Exported);
+    e.pump_until(Duration::from_secs(30), |s| {
+        s.workload_traces
+            .traces
+            .iter()
+            .any(|t| t.trace_id == sync.trace_id)
+    })
+    .await;
+    let at = e
+        .state()
+        .workload_traces
+        .traces
+        .iter()
+        .position(|t| t.trace_id == sync.trace_id)
+        .unwrap();
+    for _ in 0..at {
+        e.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('['),
+            KeyModifiers::NONE,
+        )));
+    }
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    t.draw(|f| kdrift::ui::draw(f, e.state())).unwrap();
+    let screen = t.backend().to_string();
+    assert!(screen.contains("service kdrift · "), "{screen}");
+    assert!(screen.contains("step wave"), "{screen}");
+    assert!(screen.contains("object create"), "{screen}");
     drop(jaeger);
 }

@@ -3,7 +3,6 @@
 //! kdrift's own work from, and followed while the pane shows them.
 
 use crate::backend::Backend;
-use crate::model::ResourceKey;
 use crate::outbox::Outbox;
 use crate::traces::{SpanRecord, Trace};
 use serde_json::Value;
@@ -16,24 +15,17 @@ pub const REFRESH: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, PartialEq)]
 pub enum TracesFeed {
     Traces {
-        target: ResourceKey,
         service: String,
         result: Result<Vec<Trace>, String>,
     },
 }
 
-/// Asks for `service`'s traces now and every `REFRESH`, until aborted.
-pub fn follow_traces(
-    backend: Backend,
-    target: ResourceKey,
-    service: String,
-    out: Outbox<TracesFeed>,
-) -> JoinHandle<()> {
+/// Asks for `service`'s traces (a workload's, or kdrift's own as exported) now and every `REFRESH`, until aborted.
+pub fn follow_traces(backend: Backend, service: String, out: Outbox<TracesFeed>) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let result = recent_traces(&backend, &service).await;
             let msg = TracesFeed::Traces {
-                target: target.clone(),
                 service: service.clone(),
                 result,
             };
@@ -143,6 +135,7 @@ fn trace_of(t: &Value) -> Option<Trace> {
     records.sort_by_key(|s| s.start_ms);
     Some(Trace {
         root: records.first().map(|s| s.id).unwrap_or(0),
+        trace_id: crate::text::sanitize(t["traceID"].as_str().unwrap_or("")),
         dropped: spans.len().saturating_sub(MAX_SPANS),
         spans: records,
     })

@@ -85,6 +85,10 @@ impl Confirmer {
     }
 }
 
+/// Requests taken as one batch at most: what arrived together (a list, a commit) is traced as
+/// one `dry_run.batch`.
+const BATCH: usize = 512;
+
 /// Runs until every `Confirmer` is dropped or the task is aborted.
 pub fn spawn_confirmer(resolver: Resolver, out: Outbox<KubeEvent>) -> (Confirmer, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<ConfirmRequest>();
@@ -93,28 +97,80 @@ pub fn spawn_confirmer(resolver: Resolver, out: Outbox<KubeEvent>) -> (Confirmer
         // the newest request per object: an older one still queued is skipped when its turn comes
         let newest: Arc<Mutex<HashMap<ResourceKey, u64>>> = Arc::default();
         let mut n = 0u64;
-        while let Some(req) = rx.recv().await {
-            n += 1;
-            newest
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(req.key.clone(), n);
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                return;
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < BATCH
+                && let Ok(req) = rx.try_recv()
+            {
+                batch.push(req);
+            }
+            let numbered: Vec<(u64, ConfirmRequest)> = {
+                let mut newest = newest.lock().unwrap_or_else(|p| p.into_inner());
+                batch
+                    .into_iter()
+                    .map(|req| {
+                        n += 1;
+                        newest.insert(req.key.clone(), n);
+                        (n, req)
+                    })
+                    .collect()
             };
-            let (resolver, out, newest) = (resolver.clone(), out.clone(), newest.clone());
-            tokio::spawn(async move {
-                let _permit = permit;
-                let current = newest
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&req.key)
-                    == Some(&n);
-                if current {
-                    let answer = confirm(&resolver, req).await;
-                    out.send(KubeEvent::Confirmed(Box::new(answer))).await;
+            let span = tracing::info_span!("dry_run.batch", objects = numbered.len());
+            let (slots, resolver, out, newest) =
+                (slots.clone(), resolver.clone(), out.clone(), newest.clone());
+            let batch = async move {
+                let mut asked = tokio::task::JoinSet::new();
+                for (n, req) in numbered {
+                    let Ok(permit) = slots.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let (resolver, out, newest) = (resolver.clone(), out.clone(), newest.clone());
+                    let one = tracing::info_span!(
+                        "dry_run",
+                        key = %req.key,
+                        outcome = tracing::field::Empty
+                    );
+                    let ask = async move {
+                        let _permit = permit;
+                        let current = newest
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get(&req.key)
+                            == Some(&n);
+                        if !current {
+                            tracing::Span::current().record("outcome", "superseded");
+                            return;
+                        }
+                        let secret = req.key.is_secret();
+                        let answer = confirm(&resolver, req).await;
+                        let outcome = match &answer.outcome {
+                            Confirmed::Changes { changes, .. } if changes.is_empty() => {
+                                "in sync".to_string()
+                            }
+                            Confirmed::Changes { changes, .. } => {
+                                format!("{} changes", changes.len())
+                            }
+                            Confirmed::Stale => "stale".into(),
+                            // a refusal can quote what was sent: a Secret's never reaches a trace
+                            Confirmed::Failed(_) if secret => {
+                                tracing::warn!(
+                                    "dry-run refused (a Secret: its answer is not kept)"
+                                );
+                                "failed".into()
+                            }
+                            Confirmed::Failed(e) => {
+                                tracing::warn!(error = %e, "dry-run refused");
+                                "failed".into()
+                            }
+                        };
+                        tracing::Span::current().record("outcome", outcome.as_str());
+                        out.send(KubeEvent::Confirmed(Box::new(answer))).await;
+                    };
+                    asked.spawn(tracing::Instrument::instrument(ask, one));
                 }
-            });
+                while asked.join_next().await.is_some() {}
+            };
+            tokio::spawn(tracing::Instrument::instrument(batch, span));
         }
     });
     (Confirmer { tx }, task)

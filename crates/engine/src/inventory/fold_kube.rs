@@ -67,9 +67,7 @@ impl Inventory {
                     .filter(|k| k.gvk() == gvk && !touched.contains(*k))
                     .cloned()
                     .collect();
-                for key in touched {
-                    self.recompute(&key);
-                }
+                self.judge_batch("list", touched.into_iter().collect());
                 for key in absent {
                     let report = self.verdicts.get(&key).cloned();
                     self.note_timeline(&key, report.as_ref());

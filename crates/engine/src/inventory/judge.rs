@@ -11,6 +11,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 impl Inventory {
+    /// Judges `keys` as one batch, traced as one `judge` span (its own trace): why, how many,
+    /// how many of them drifted. Single watch events are judged one by one, untraced.
+    pub(super) fn judge_batch(&mut self, why: &'static str, keys: Vec<ResourceKey>) {
+        let span = tracing::info_span!(
+            "judge",
+            why,
+            objects = keys.len(),
+            drifted = tracing::field::Empty
+        );
+        let _batch = span.enter();
+        let mut drifted = 0usize;
+        for key in keys {
+            self.recompute(&key);
+            drifted += usize::from(self.verdicts.get(&key).is_some_and(|r| r.status.is_drift()));
+        }
+        span.record("drifted", drifted);
+    }
+
     /// Re-judges one object and raises "drift detected" when a settled, in-sync object leaves git.
     pub(super) fn recompute(&mut self, key: &ResourceKey) {
         let before = self
@@ -183,9 +201,7 @@ impl Inventory {
             .chain(self.desired.keys().filter(|k| !old.contains_key(*k)))
             .cloned()
             .collect();
-        for key in changed {
-            self.recompute(&key);
-        }
+        self.judge_batch("commit", changed);
         self.rebuild_manifest_rows();
     }
 
@@ -198,9 +214,7 @@ impl Inventory {
             .chain(self.verdicts.keys())
             .cloned()
             .collect();
-        for key in keys {
-            self.recompute(&key);
-        }
+        self.judge_batch("rules", keys.into_iter().collect());
     }
 
     fn rebuild_all(&mut self) {
@@ -211,9 +225,7 @@ impl Inventory {
             .chain(self.live.keys())
             .cloned()
             .collect();
-        for key in keys {
-            self.recompute(&key);
-        }
+        self.judge_batch("source", keys.into_iter().collect());
         self.rebuild_manifest_rows();
     }
 

@@ -114,6 +114,19 @@ pub fn read_snapshot_with(
     options: &ReadOptions,
     cache: &mut ReadCache,
 ) -> Result<Snapshot> {
+    use tracing::field::Empty;
+    // one trace per read: its renders inside, what it found recorded when it ends
+    let span = tracing::info_span!(
+        "repo.read",
+        rev = rev.unwrap_or("HEAD"),
+        commit = Empty,
+        files = Empty,
+        objects = Empty,
+        errors = Empty,
+        otel.status_code = Empty,
+        otel.status_description = Empty
+    );
+    let _read = span.enter();
     let (repo, id) = open_at(path, rev)?;
     let branch = repo
         .head_name()
@@ -219,6 +232,18 @@ pub fn read_snapshot_with(
         }
     }
     cache.end();
+    span.record("commit", info.short.as_str());
+    span.record("files", files.len());
+    span.record("objects", desired.len());
+    span.record("errors", errors.len());
+    // an unreadable manifest marks the read (the rows say the rest)
+    if let Some(first) = errors.first() {
+        span.record("otel.status_code", "ERROR");
+        span.record(
+            "otel.status_description",
+            format!("{}: {}", first.source, first.message).as_str(),
+        );
+    }
     Ok(Snapshot {
         repo: path.display().to_string(),
         source: source_of(&repo, path, &prefix),
@@ -374,7 +399,15 @@ fn render_all(
     for (root, fp) in keyed {
         let result = match (cache.render(&root.file, &fp), &export_dir) {
             (Some(hit), _) => hit,
-            (None, Some(dir)) => render_root(dir.path(), root, &tools, &options.render, namespace),
+            (None, Some(dir)) => {
+                let _render = tracing::info_span!(
+                    "render",
+                    dir = %root.dir,
+                    renderer = root.renderer.name()
+                )
+                .entered();
+                render_root(dir.path(), root, &tools, &options.render, namespace)
+            }
             (None, None) => unreachable!("an export exists whenever a render is missing"),
         };
         cache.keep_render(&root.file, fp, result.clone());
