@@ -25,6 +25,7 @@ impl Cli {
             Some(Command::Check(a)) => a.target.otlp_endpoint.as_deref(),
             Some(Command::Diff(a)) => a.target.otlp_endpoint.as_deref(),
             Some(Command::Sync(a)) => a.target.otlp_endpoint.as_deref(),
+            Some(Command::Watch(a)) => a.target.otlp_endpoint.as_deref(),
             None => self.target.otlp_endpoint.as_deref(),
         }
     }
@@ -41,6 +42,44 @@ pub enum Command {
     /// Converge without a terminal: print the plan, and apply it only with --yes. Exit 0
     /// converged, 1 not converged (or a conflict left), 2 error.
     Sync(SyncArgs),
+    /// Watch without a terminal, for ever: one line per event (drift, resolved, converged, sync,
+    /// watch health, commit) on stdout, and to webhooks, Alertmanager and /metrics. SIGTERM ends
+    /// it (exit 0) once queued deliveries are out.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Line format on stdout.
+    #[arg(long, value_enum, default_value = "json")]
+    pub output: crate::watch::Lines,
+    /// POST each event as JSON to this URL (repeatable). Deliveries queue and retry with backoff.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Vec<String>,
+    /// Sign webhook deliveries: an HMAC-SHA256 of the body with this file's content, in the
+    /// X-Kdrift-Signature-256 header (`sha256=<hex>`).
+    #[arg(long, value_name = "FILE", requires = "webhook")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Alertmanager's base URL: a firing KdriftDrift alert per drifted object, resolved when it
+    /// converges.
+    #[arg(long, value_name = "URL")]
+    pub alertmanager: Option<String>,
+    /// How often firing alerts are sent again (Alertmanager forgets an alert not re-sent).
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub alertmanager_resend: std::time::Duration,
+    /// Serve /metrics, /healthz and /readyz here, e.g. 0.0.0.0:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
+    /// Converge an object whose drift has lasted this long since kdrift saw it (e.g. 5m), as
+    /// `kdrift sync` would: never forcing another manager's fields, pruning only with --prune.
+    /// Off by default.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub converge_after: Option<std::time::Duration>,
+    /// With --converge-after: also delete orphans this repo applied.
+    #[arg(long, requires = "converge_after")]
+    pub prune: bool,
 }
 
 #[derive(Debug, Args)]

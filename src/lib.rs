@@ -11,3 +11,4 @@ pub mod runtime;
 pub mod sync;
 pub mod tui;
 pub mod ui;
+pub mod watch;

@@ -25,11 +25,18 @@ impl Logging {
 /// Logs go to a file under the XDG state dir, never to the terminal the TUI draws on.
 /// The log file (`$XDG_STATE_HOME/kdrift/kdrift.log`, when it can be made) and kdrift's own
 /// traces (the process's store; and `otlp`), both fed by `tracing`. A bad OTLP URL is an error.
-pub fn init(otlp: Option<&str>) -> Result<Logging, TelemetryError> {
+pub fn init(
+    otlp: Option<&str>,
+    extra: Vec<Box<dyn opentelemetry_sdk::trace::SpanProcessor>>,
+) -> Result<Logging, TelemetryError> {
     use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let telemetry = Telemetry::new(TraceStore::global(), OtlpTarget::choose(otlp).as_ref())?;
+    let telemetry = Telemetry::with(
+        TraceStore::global(),
+        OtlpTarget::choose(otlp).as_ref(),
+        extra,
+    )?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("KDRIFT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (file, guard) = match log_file() {

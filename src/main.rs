@@ -2,7 +2,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use kdrift::app::Keymap;
 use kdrift::check::run_check;
-use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, DiffArgs, SyncArgs, TargetArgs};
+use kdrift::cli::{CheckArgs, Cli, Command, DemoArgs, DiffArgs, SyncArgs, TargetArgs, WatchArgs};
 use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::diff::run_diff;
 use kdrift::tui::{Endpoint, TuiConfig, run};
@@ -18,7 +18,13 @@ use std::time::Duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let log = match kdrift::logging::init(cli.otlp_endpoint()) {
+    // `watch` times kdrift's own spans into its metrics
+    let metrics = std::sync::Arc::new(kdrift_alerts::Metrics::new());
+    let timers: Vec<Box<dyn opentelemetry_sdk::trace::SpanProcessor>> = match cli.command {
+        Some(Command::Watch(_)) => vec![Box::new(kdrift_alerts::SpanTimer(metrics.clone()))],
+        _ => Vec::new(),
+    };
+    let log = match kdrift::logging::init(cli.otlp_endpoint(), timers) {
         Ok(log) => log,
         Err(e) => {
             eprintln!("kdrift: {}", kdrift_engine::text::sanitize(&e.to_string()));
@@ -38,6 +44,7 @@ fn main() -> ExitCode {
             Some(Command::Check(args)) => check(args).await,
             Some(Command::Diff(args)) => diff(args).await,
             Some(Command::Sync(args)) => sync(args).await,
+            Some(Command::Watch(args)) => watch(args, metrics).await,
             None => real_cluster(cli.target).await.map(|()| 0),
         }
     });
@@ -203,6 +210,21 @@ async fn sync(args: SyncArgs) -> Result<u8> {
     }
     let (rules, t) = headless(&args.target).await?;
     Ok(kdrift::sync::run_sync_command(&t.resolver, t.snapshot, &t.context, rules, &args).await)
+}
+
+async fn watch(args: WatchArgs, metrics: std::sync::Arc<kdrift_alerts::Metrics>) -> Result<u8> {
+    let rules = load_rules()?;
+    let Target {
+        resolver, context, ..
+    } = open_target(&args.target, true).await?;
+    let config = kdrift::watch::WatchConfig {
+        context,
+        repo: args.target.repo_spec(),
+        fetch_interval: Duration::from_secs(args.target.fetch_interval.max(1)),
+        rules,
+        read_only: args.target.read_only,
+    };
+    kdrift::watch::run_watch(config, &args, resolver, metrics).await
 }
 
 /// `$XDG_CONFIG_HOME/kdrift/config.toml` (default `~/.config/kdrift/config.toml`).

@@ -199,3 +199,18 @@ pub enum Cmd {
         request: DiffRequest,
     },
 }
+
+impl Cmd {
+    /// Work only a screen needs (the selected object's logs, events, metrics, traces, diff):
+    /// a front end without one (`kdrift watch`) leaves it undone.
+    pub fn for_view(&self) -> bool {
+        matches!(
+            self,
+            Cmd::FollowLogs(_)
+                | Cmd::FollowEvents(_)
+                | Cmd::FollowMetrics(_)
+                | Cmd::FollowTraces(_)
+                | Cmd::Diff { .. }
+        )
+    }
+}

@@ -25,6 +25,8 @@ pub struct Driver {
     executor: Executor,
     /// The repo follower and fetcher, when `follow` started them.
     sources: Vec<JoinHandle<()>>,
+    /// No screen: work only a view needs is not done (`Cmd::for_view`).
+    headless: bool,
 }
 
 impl Driver {
@@ -38,7 +40,15 @@ impl Driver {
             rx,
             executor,
             sources: Vec::new(),
+            headless: false,
         }
+    }
+
+    /// No screen (`kdrift watch`): logs, events, metrics, traces and diffs of the selected
+    /// object are never asked for.
+    pub fn headless(mut self) -> Self {
+        self.headless = true;
+        self
     }
 
     /// Commits of `spec` can be read for time travel, history and changed files.
@@ -93,6 +103,9 @@ impl Driver {
     /// Folds one message and runs the commands it gives.
     pub fn handle(&mut self, msg: Msg) {
         for cmd in update(&mut self.state, msg) {
+            if self.headless && cmd.for_view() {
+                continue;
+            }
             self.executor.run(cmd);
         }
     }

@@ -45,11 +45,15 @@ pub struct TimelineEntry {
     pub fields: Vec<String>,
     /// `None` while the drift lasts.
     pub ended: Option<(u64, Converged)>,
+    /// When the entry last changed (opened, changed status, ended), in the timeline's own
+    /// count: what a watcher has not seen yet is `since` the count it saw last.
+    pub seq: u64,
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct Timeline {
     entries: VecDeque<TimelineEntry>,
+    seq: u64,
 }
 
 impl Timeline {
@@ -71,6 +75,19 @@ impl Timeline {
         self.entries.is_empty()
     }
 
+    /// The count of changes so far (0: none yet).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Entries changed after change `seq`, in the order they changed.
+    pub fn since(&self, seq: u64) -> Vec<&TimelineEntry> {
+        let mut changed: Vec<&TimelineEntry> =
+            self.entries.iter().filter(|e| e.seq > seq).collect();
+        changed.sort_by_key(|e| e.seq);
+        changed
+    }
+
     fn open_mut(&mut self, key: &ResourceKey) -> Option<&mut TimelineEntry> {
         self.entries
             .iter_mut()
@@ -78,7 +95,13 @@ impl Timeline {
             .find(|e| &e.key == key && e.ended.is_none())
     }
 
-    fn push(&mut self, entry: TimelineEntry) {
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn push(&mut self, mut entry: TimelineEntry) {
+        entry.seq = self.next_seq();
         self.entries.push_back(entry);
         while self.entries.len() > MAX_ENTRIES {
             match self.entries.iter().position(|e| e.ended.is_some()) {
@@ -114,8 +137,13 @@ impl Inventory {
         };
         if drifted {
             let report = report.expect("drifted has a report");
+            let seq = self.timeline.seq + 1;
             if let Some(open) = self.timeline.open_mut(key) {
-                open.status = report.status;
+                if open.status != report.status {
+                    open.status = report.status;
+                    open.seq = seq;
+                    self.timeline.seq = seq;
+                }
                 return;
             }
             let entry = TimelineEntry {
@@ -137,6 +165,7 @@ impl Inventory {
                     .map(|c| c.path.clone())
                     .collect(),
                 ended: None,
+                seq: 0,
             };
             self.timeline.push(entry);
         } else if converged {
@@ -149,8 +178,11 @@ impl Inventory {
                     None => Converged::Manager("unknown".into()),
                 },
             };
+            let seq = self.timeline.seq + 1;
             if let Some(open) = self.timeline.open_mut(key) {
                 open.ended = Some((now, how));
+                open.seq = seq;
+                self.timeline.seq = seq;
             }
         }
     }

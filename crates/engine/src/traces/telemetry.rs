@@ -5,7 +5,10 @@
 use super::{OtlpTarget, StoreProcessor, TraceStore, otlp_exporter};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, Span, SpanData, SpanProcessor,
+};
 use std::time::Duration;
 use tracing::Subscriber;
 use tracing_subscriber::Layer;
@@ -43,6 +46,15 @@ pub struct Telemetry {
 impl Telemetry {
     /// Spans kept in `store`; and exported to `otlp` when given.
     pub fn new(store: &TraceStore, otlp: Option<&OtlpTarget>) -> Result<Self, TelemetryError> {
+        Self::with(store, otlp, Vec::new())
+    }
+
+    /// The same, and `extra` processors seeing every span too (e.g. timing them into metrics).
+    pub fn with(
+        store: &TraceStore,
+        otlp: Option<&OtlpTarget>,
+        extra: Vec<Box<dyn SpanProcessor>>,
+    ) -> Result<Self, TelemetryError> {
         let resource = Resource::builder()
             .with_service_name(service_name())
             .with_attribute(opentelemetry::KeyValue::new(
@@ -53,6 +65,9 @@ impl Telemetry {
         let mut builder = SdkTracerProvider::builder()
             .with_resource(resource)
             .with_span_processor(StoreProcessor::new(store, ROOTS));
+        for p in extra {
+            builder = builder.with_span_processor(Boxed(p));
+        }
         if let Some(target) = otlp {
             let exporter = otlp_exporter(target).map_err(TelemetryError)?;
             let config = BatchConfigBuilder::default()
@@ -103,5 +118,27 @@ impl Telemetry {
 impl Drop for Telemetry {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+/// A processor chosen at run time.
+#[derive(Debug)]
+struct Boxed(Box<dyn SpanProcessor>);
+
+impl SpanProcessor for Boxed {
+    fn on_start(&self, span: &mut Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx)
+    }
+
+    fn on_end(&self, span: SpanData) {
+        self.0.on_end(span)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
     }
 }
