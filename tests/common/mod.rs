@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod fault_proxy;
+pub mod observability;
 pub mod testbed;
+pub mod watch;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Cmd, JobReply, Keymap, Msg, State, update};

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod alerts;
 mod auth;
 mod bad_input;
 mod cluster;
@@ -25,3 +26,4 @@ mod schema;
 mod secrets;
 mod stages;
 mod tmux_converge;
+mod watch;

@@ -3,14 +3,14 @@
 //! kube-state-metrics' series for a Deployment on the real control plane. The pane's own queries
 //! come back through Prometheus' HTTP API; one that Prometheus refuses is an error line.
 
+use crate::common::observability::Prometheus;
 use crate::common::testbed::{Engine, commit, deployment_key, testbed, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Msg, State};
 use kdrift_engine::metrics::{MetricsSource, Queries};
 use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Serves `/metrics` (Prometheus text format) with whatever `body` holds at each scrape.
 fn exporter(body: Arc<Mutex<String>>) -> u16 {
@@ -31,73 +31,13 @@ fn exporter(body: Arc<Mutex<String>>) -> u16 {
     port
 }
 
-struct Prometheus {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_prometheus(target_port: u16) -> Prometheus {
-    let bin = std::env::var("KDRIFT_PROMETHEUS")
-        .expect("KDRIFT_PROMETHEUS is not set: source the test control plane's env (bash scripts/test.sh does)");
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
+    Prometheus::start(
+        &format!(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: kube-state-metrics\n    honor_labels: true\n    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n"
         ),
+        &[],
     )
-    .unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = Command::new(bin)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("prometheus.log")).unwrap())
-        .spawn()
-        .expect("prometheus starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    loop {
-        let ready = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok_and(|mut s| {
-            let _ = write!(
-                s,
-                "GET /-/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-            );
-            let mut text = String::new();
-            let _ = s.read_to_string(&mut text);
-            text.starts_with("HTTP/1.1 200")
-        });
-        if ready {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "prometheus not ready: {}",
-            std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    Prometheus {
-        child,
-        url,
-        _dir: dir,
-    }
 }
 
 fn last(s: &State, panel: &str, series: &str) -> Option<f64> {

@@ -2,7 +2,8 @@
 # Builds (or finds in the cache) the observability components the metrics and traces tests run:
 #   prometheus   (github.com/prometheus/prometheus/cmd/prometheus, ./prometheus/go.mod)
 #   jaeger       (github.com/jaegertracing/jaeger/cmd/jaeger, ./jaeger/go.mod: all-in-one, memory)
-# into $KDRIFT_PROMETHEUS_BIN and $KDRIFT_JAEGER_BIN (cache dirs of their own, by version: a new
+#   alertmanager (github.com/prometheus/alertmanager/cmd/alertmanager, ./alertmanager/go.mod)
+# into $KDRIFT_PROMETHEUS_BIN, $KDRIFT_JAEGER_BIN and $KDRIFT_ALERTMANAGER_BIN (cache dirs of their own, by version: a new
 # version does not rebuild the control plane). Cold: ~7 + ~5 min on 2 cores; warm: it only asks
 # each binary its version. Prints the binaries' paths. Usage: observability.sh [--force]
 set -euo pipefail
@@ -23,6 +24,8 @@ reported() {
   case $1 in
     prometheus) out=$("$2" --version 2>/dev/null | head -1) || return 1
                 [[ $out == "prometheus, version $3 "* ]] ;;
+    alertmanager) out=$("$2" --version 2>&1 | head -1) || return 1
+                [[ $out == "alertmanager, version $3 "* ]] ;;
     jaeger)     out=$("$2" version 2>/dev/null | tail -1) || return 1
                 [[ $out == *"\"gitVersion\":\"$3\""* ]] ;;
   esac
@@ -62,3 +65,6 @@ build prometheus prometheus github.com/prometheus/prometheus/cmd/prometheus "$KD
   "-X github.com/prometheus/common/version.Version=$KDRIFT_PROMETHEUS_VERSION -X github.com/prometheus/common/version.Revision=module-zip"
 build jaeger jaeger github.com/jaegertracing/jaeger/cmd/jaeger "$KDRIFT_JAEGER_VERSION" "$KDRIFT_JAEGER_BIN" \
   "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=$KDRIFT_JAEGER_VERSION"
+build alertmanager alertmanager github.com/prometheus/alertmanager/cmd/alertmanager "$KDRIFT_ALERTMANAGER_VERSION" \
+  "$KDRIFT_ALERTMANAGER_BIN" \
+  "-X github.com/prometheus/common/version.Version=$KDRIFT_ALERTMANAGER_VERSION -X github.com/prometheus/common/version.Revision=module-zip"

@@ -37,6 +37,7 @@ tool_env_lines() {
   env_line KDRIFT_GITOPS_CRDS "$KDRIFT_GITOPS_CRDS"
   env_line KDRIFT_PROMETHEUS "$KDRIFT_PROMETHEUS_BIN/prometheus"
   env_line KDRIFT_JAEGER "$KDRIFT_JAEGER_BIN/jaeger"
+  env_line KDRIFT_ALERTMANAGER "$KDRIFT_ALERTMANAGER_BIN/alertmanager"
   # The one line that is not a plain KEY=VALUE: prepend both bin dirs so that `helm` and
   # `kubectl` are found by name after sourcing (a line parser should treat it as a prepend).
   # shellcheck disable=SC2016 # $PATH is meant to expand when the file is sourced
@@ -55,9 +56,9 @@ if [[ -f $DIR/env ]]; then
   for c in "${TESTBED_COMPONENTS[@]}"; do pid_of "$c" >/dev/null || all=0; done
   if ((all)) && apiserver_ready; then
     # An env written before the newest tool line was added lacks it: add the lines, keep the testbed.
-    if ! grep -q '^export KDRIFT_JAEGER=' "$DIR/env"; then
+    if ! grep -q '^export KDRIFT_ALERTMANAGER=' "$DIR/env"; then
       tool_env_lines >> "$DIR/env"
-      say "added the tool lines (KDRIFT_KUBECTL, KDRIFT_HELM, KDRIFT_GITOPS_CRDS, KDRIFT_PROMETHEUS, KDRIFT_JAEGER, PATH) to $DIR/env"
+      say "added the tool lines (KDRIFT_KUBECTL, KDRIFT_HELM, KDRIFT_GITOPS_CRDS, KDRIFT_PROMETHEUS, KDRIFT_JAEGER, KDRIFT_ALERTMANAGER, PATH) to $DIR/env"
     fi
     say "already up in $DIR (run down.sh first for a fresh one)"
     exit 0

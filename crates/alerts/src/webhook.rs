@@ -17,7 +17,7 @@ pub const QUEUE_LIMIT: usize = 10_000;
 pub const DELIVERY_LIMIT: Duration = Duration::from_secs(10);
 /// Backoff between attempts at the same event: doubling from the first to the last.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
-const BACKOFF_LAST: Duration = Duration::from_secs(30);
+const BACKOFF_LAST: Duration = Duration::from_secs(10);
 /// The signature header: `sha256=` and the hex HMAC of the body with the secret.
 pub const SIGNATURE_HEADER: &str = "X-Kdrift-Signature-256";
 
@@ -250,6 +250,31 @@ mod tests {
         assert_eq!(
             signature(b"Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_receiver_that_never_comes_back_holds_at_most_the_bound() {
+        let metrics = Arc::new(Stats::new());
+        let config = WebhookConfig {
+            // nothing listens on the discard port of loopback: every attempt is refused
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: None,
+            queue_limit: 100,
+        };
+        let hook = Webhook::start(config, metrics.clone());
+        for i in 0..1_000 {
+            hook.publish(Bytes::from(format!("{{\"n\":{i}}}")));
+        }
+        assert!(hook.queued() <= 100, "{}", hook.queued());
+        let newest = hook.queue.items.lock().unwrap().back().cloned().unwrap();
+        assert_eq!(newest, Bytes::from("{\"n\":999}"), "the newest are kept");
+        assert!(
+            metrics
+                .encode()
+                .contains("kdrift_webhook_deliveries_total{result=\"dropped\"} 900"),
+            "{}",
+            metrics.encode()
         );
     }
 
