@@ -10,6 +10,7 @@ mod bad_input;
 mod cluster;
 mod converge;
 mod corpus;
+mod deploy;
 mod events;
 mod extras;
 mod faults;
