@@ -80,6 +80,10 @@ pub struct WatchArgs {
     /// With --converge-after: also delete orphans this repo applied.
     #[arg(long, requires = "converge_after")]
     pub prune: bool,
+    /// With --converge-after: an object a Flux or Argo CD object reconciles is not applied; its
+    /// owner is asked to reconcile instead (Flux's requestedAt annotation, an Argo CD sync).
+    #[arg(long, requires = "converge_after")]
+    pub reconcile_owner: bool,
 }
 
 #[derive(Debug, Args)]

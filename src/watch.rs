@@ -13,10 +13,11 @@ use kdrift_alerts::{Alertmanager, Metrics, Observer, Outputs, Webhook, WebhookCo
 use kdrift_engine::clock::{now_ms, rfc3339};
 use kdrift_engine::cluster::Resolver;
 use kdrift_engine::drift::IgnoreRules;
+use kdrift_engine::model::GitOpsOwner;
 use kdrift_engine::model::ResourceKey;
 use kdrift_engine::outbox::Outbox;
 use kdrift_engine::repo::RepoSpec;
-use kdrift_engine::sync::{SyncEvent, SyncOutcome, run_sync};
+use kdrift_engine::sync::{OwnerEvent, SyncEvent, SyncOutcome, ask_owners, run_sync};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -107,6 +108,7 @@ pub async fn run_watch(
     let mut observer = Observer::new(&config.context);
     let mut converger = Converger::default();
     let (synced_tx, mut synced) = mpsc::channel::<(Vec<ResourceKey>, SyncOutcome, Vec<String>)>(4);
+    let (owners_tx, mut owners) = mpsc::channel::<OwnerEvent>(16);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut dirty = true;
     loop {
@@ -132,7 +134,27 @@ pub async fn run_watch(
             }
             _ = sleep_until_ms(converge_due), if converge_due.is_some() => {
                 let after = args.converge_after.unwrap_or_default();
-                let keys = converger.due(after, now_ms());
+                let mut keys = converger.due(after, now_ms());
+                if args.reconcile_owner {
+                    // what a GitOps tool reconciles is its to put back: ask it, apply the rest
+                    let (owned, own) = owned_by(&driver.state.inv, keys);
+                    keys = own;
+                    if !owned.is_empty() {
+                        let mut ask: Vec<GitOpsOwner> = Vec::new();
+                        for (_, o) in &owned {
+                            if !ask.contains(o) {
+                                ask.push(o.clone());
+                            }
+                        }
+                        let done: Vec<ResourceKey> = owned.into_iter().map(|(k, _)| k).collect();
+                        converger.done(&done, now_ms());
+                        let out = Outbox::new(owners_tx.clone());
+                        tokio::spawn(ask_owners(resolver.clone(), ask, rfc3339(now_ms()), out));
+                    }
+                    if keys.is_empty() {
+                        continue;
+                    }
+                }
                 let mut plan = driver.state.inv.plan_sync(&keys, args.prune);
                 plan.force = false;
                 let skipped: Vec<String> = plan
@@ -169,6 +191,25 @@ pub async fn run_watch(
                             .map(|(k, e)| format!("{k}: {e}"))
                             .collect(),
                         skipped,
+                    },
+                };
+                outputs.publish(&[event], now);
+            }
+            Some(answer) = owners.recv() => {
+                let (owner, state, text) = match answer {
+                    OwnerEvent::Asked(o) => (o, "asked", None),
+                    OwnerEvent::Done { owner, ok: true, text } => (owner, "reconciled", Some(text)),
+                    OwnerEvent::Done { owner, ok: false, text } => (owner, "failed", Some(text)),
+                    OwnerEvent::Failed { owner, error } => (owner, "failed", Some(error)),
+                };
+                let now = now_ms();
+                let event = Envelope {
+                    time: rfc3339(now),
+                    cluster: config.context.clone(),
+                    event: Event::Owner {
+                        owner: owner.to_string(),
+                        state: state.into(),
+                        text,
                     },
                 };
                 outputs.publish(&[event], now);
@@ -249,6 +290,28 @@ impl Converger {
             }
         }
     }
+}
+
+/// `keys` split: those a named GitOps object reconciles (with it), and the rest.
+#[allow(clippy::type_complexity)]
+fn owned_by(
+    inv: &kdrift_engine::inventory::Inventory,
+    keys: Vec<ResourceKey>,
+) -> (Vec<(ResourceKey, GitOpsOwner)>, Vec<ResourceKey>) {
+    let mut owned = Vec::new();
+    let mut rest = Vec::new();
+    for k in keys {
+        match inv
+            .verdicts
+            .get(&k)
+            .and_then(|r| r.owner.clone())
+            .filter(|o| o.name.is_some())
+        {
+            Some(o) => owned.push((k, o)),
+            None => rest.push(k),
+        }
+    }
+    (owned, rest)
 }
 
 fn key_of(o: &ObjectRef) -> Option<ResourceKey> {

@@ -8,7 +8,7 @@ use kdrift::app::{Msg, NoticeKind};
 use std::time::Duration;
 
 /// The CRDs from `tests/testbed/gitops-crds.sh` (a testbed without them is a broken testbed).
-fn install_crds(tb: &Testbed) {
+pub(crate) fn install_crds(tb: &Testbed) {
     let dir = std::env::var("KDRIFT_GITOPS_CRDS").expect(
         "KDRIFT_GITOPS_CRDS: the testbed env names the GitOps CRDs (tests/testbed/gitops-crds.sh)",
     );
@@ -37,7 +37,7 @@ fn install_crds(tb: &Testbed) {
     }
 }
 
-fn apply_stdin(tb: &Testbed, dir: &std::path::Path, name: &str, yaml: &str) {
+pub(crate) fn apply_stdin(tb: &Testbed, dir: &std::path::Path, name: &str, yaml: &str) {
     let file = dir.join(name);
     std::fs::write(&file, yaml).unwrap();
     tb.kubectl(&["apply", "-f", file.to_str().unwrap()]);

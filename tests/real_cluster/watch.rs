@@ -226,3 +226,65 @@ fn converge_after_converges_what_it_may_and_never_forces_or_prunes_unasked() {
     );
     assert_eq!(w.terminate(Duration::from_secs(10)), 0);
 }
+
+#[test]
+fn reconcile_owner_asks_flux_instead_of_applying_over_it() {
+    use crate::owners::{apply_stdin, install_crds};
+    let (tb, _shared) = testbed();
+    install_crds(&tb);
+    let dir = tempfile::tempdir().unwrap();
+    let ns = unique("t-owner");
+    let repo = app_repo(dir.path(), &ns);
+    let (code, json, err) = tb.sync(&repo, &["--yes"]);
+    assert_eq!(code, 0, "{json:#}\n{err}");
+    apply_stdin(
+        &tb,
+        dir.path(),
+        "ks.yaml",
+        &format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: {ns}\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: repo\n"
+        ),
+    );
+    tb.kubectl(&[
+        "-n",
+        &ns,
+        "label",
+        "configmap/cfg",
+        "kustomize.toolkit.fluxcd.io/name=apps",
+        &format!("kustomize.toolkit.fluxcd.io/namespace={ns}"),
+    ]);
+    let mut w = Watch::start(
+        &repo,
+        &tb.admin,
+        dir.path(),
+        &["--converge-after", "2s", "--reconcile-owner"],
+    );
+    w.wait_for(Duration::from_secs(30), |v| v["event"] == "settled");
+    tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"k":"by-hand"}}"#);
+    w.wait_for(Duration::from_secs(10), |v| about(v, "drift", "cfg"));
+    let asked = w.wait_for(Duration::from_secs(20), |v| v["event"] == "owner");
+    assert_eq!(
+        asked["owner"],
+        format!("Flux Kustomization {ns}/apps"),
+        "{asked:#}"
+    );
+    assert_eq!(asked["state"], "asked");
+    let requested = tb.field(
+        &ns,
+        "kustomization.kustomize.toolkit.fluxcd.io/apps",
+        ".metadata.annotations.reconcile\\.fluxcd\\.io/requestedAt",
+    );
+    assert!(!requested.is_empty(), "Flux was asked");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        tb.field(&ns, "configmap/cfg", ".data.k"),
+        "by-hand",
+        "kdrift applied over Flux's object"
+    );
+    assert!(
+        !w.seen.iter().any(|v| v["event"] == "sync"),
+        "a sync instead of asking: {:#?}",
+        w.seen
+    );
+    assert_eq!(w.terminate(Duration::from_secs(10)), 0);
+}

@@ -95,6 +95,13 @@ pub enum Event {
         failed: Vec<String>,
         skipped: Vec<String>,
     },
+    /// A Flux or Argo CD owner asked to reconcile its drifted objects instead of kdrift
+    /// applying them (`--reconcile-owner`): `asked`, then `reconciled` or `failed`.
+    Owner {
+        owner: String,
+        state: String,
+        text: Option<String>,
+    },
     /// The repo could not be read or fetched.
     RepoFailed { error: String },
 }
@@ -183,6 +190,10 @@ impl Envelope {
                     format!("; failed: {}", failed.join("; "))
                 }
             ),
+            Event::Owner { owner, state, text } => match text {
+                Some(t) => format!("owner {owner}: {state} ({t})"),
+                None => format!("owner {owner}: {state}"),
+            },
             Event::RepoFailed { error } => format!("repo: {error}"),
         };
         // names come from the cluster and git: nothing in them may steer a terminal
@@ -199,6 +210,7 @@ impl Envelope {
             Event::Watch { .. } => "watch",
             Event::Commit { .. } => "commit",
             Event::Sync { .. } => "sync",
+            Event::Owner { .. } => "owner",
             Event::RepoFailed { .. } => "repo_failed",
         }
     }

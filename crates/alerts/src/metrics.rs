@@ -141,7 +141,7 @@ impl Metrics {
         );
         registry.register(
             "syncs",
-            "Syncs kdrift ran on its own (--converge-after), by result",
+            "Syncs kdrift ran on its own (--converge-after) and owners it asked (--reconcile-owner), by result",
             m.syncs.clone(),
         );
         Metrics { registry, ..m }
