@@ -15,6 +15,11 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
+    /// Ring the terminal's bell when drift appears.
+    #[arg(long)]
+    pub bell: bool,
 }
 
 impl Cli {
@@ -48,13 +53,9 @@ pub enum Command {
     Watch(WatchArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct WatchArgs {
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// Line format on stdout.
-    #[arg(long, value_enum, default_value = "json")]
-    pub output: crate::watch::Lines,
+/// Where diff and converged alerts go (the TUI, the demo and `kdrift watch` all take them).
+#[derive(Debug, Args, Default)]
+pub struct AlertArgs {
     /// POST each event as JSON to this URL (repeatable). Deliveries queue and retry with backoff.
     #[arg(long, value_name = "URL")]
     pub webhook: Vec<String>,
@@ -69,6 +70,17 @@ pub struct WatchArgs {
     /// How often firing alerts are sent again (Alertmanager forgets an alert not re-sent).
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub alertmanager_resend: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Line format on stdout.
+    #[arg(long, value_enum, default_value = "json")]
+    pub output: crate::watch::Lines,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
     /// Serve /metrics, /healthz and /readyz here, e.g. 0.0.0.0:9464.
     #[arg(long, value_name = "ADDR")]
     pub metrics_addr: Option<String>,
@@ -139,6 +151,11 @@ pub struct DemoArgs {
     /// Disable every action that changes the cluster.
     #[arg(long)]
     pub read_only: bool,
+    #[command(flatten)]
+    pub alerts: AlertArgs,
+    /// Ring the terminal's bell when drift appears.
+    #[arg(long)]
+    pub bell: bool,
     /// Export kdrift's own spans (repo reads, judgements, dry-runs, syncs) over OTLP/HTTP to this
     /// collector, e.g. http://localhost:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT, when set).
     #[arg(long, value_name = "URL")]

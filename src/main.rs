@@ -45,7 +45,9 @@ fn main() -> ExitCode {
             Some(Command::Diff(args)) => diff(args).await,
             Some(Command::Sync(args)) => sync(args).await,
             Some(Command::Watch(args)) => watch(args, metrics).await,
-            None => real_cluster(cli.target).await.map(|()| 0),
+            None => real_cluster(cli.target, cli.alerts, cli.bell)
+                .await
+                .map(|()| 0),
         }
     });
     // Watch and log tasks may still be parked on the network: don't wait for them.
@@ -108,6 +110,8 @@ async fn demo(args: DemoArgs) -> Result<()> {
         prometheus: Some(Endpoint::Service(kdrift_sim::PROMETHEUS_SERVICE.into())),
         metric_queries: load_metric_queries()?,
         traces: Some(Endpoint::Service(kdrift_sim::JAEGER_SERVICE.into())),
+        alerts: tui_alerts(&args.alerts)?,
+        bell: args.bell,
     };
     let result = run(config, resolver).await;
     if let Some(c) = chaos {
@@ -160,7 +164,20 @@ async fn open_target(target: &TargetArgs, offline_ok: bool) -> Result<Target> {
     })
 }
 
-async fn real_cluster(target: TargetArgs) -> Result<()> {
+/// The TUI's alert destinations, when any is named (the alerts view has them all anyway).
+fn tui_alerts(args: &kdrift::cli::AlertArgs) -> Result<Option<kdrift_alerts::Outputs>> {
+    if args.webhook.is_empty() && args.alertmanager.is_none() {
+        return Ok(None);
+    }
+    let metrics = std::sync::Arc::new(kdrift_alerts::Metrics::new());
+    kdrift::watch::alert_outputs(args, kdrift_alerts::Lines::None, metrics).map(Some)
+}
+
+async fn real_cluster(
+    target: TargetArgs,
+    alerts: kdrift::cli::AlertArgs,
+    bell: bool,
+) -> Result<()> {
     // the user's own files first: a broken one is said before anything connects
     let (keymap, rules) = (load_keymap()?, load_rules()?);
     let Target {
@@ -181,6 +198,8 @@ async fn real_cluster(target: TargetArgs) -> Result<()> {
         prometheus: endpoint(&target.prometheus_url, &target.prometheus_service),
         metric_queries: load_metric_queries()?,
         traces: endpoint(&target.traces_url, &target.traces_service),
+        alerts: tui_alerts(&alerts)?,
+        bell,
     };
     run(config, resolver).await
 }

@@ -4,12 +4,12 @@
 //! that lasts is converged as `kdrift sync` would (never forcing, pruning only when asked).
 
 use crate::app::{Keymap, State};
-use crate::cli::WatchArgs;
+use crate::cli::{AlertArgs, WatchArgs};
 use crate::runtime::Driver;
 use anyhow::{Result, anyhow};
 use kdrift_alerts::event::{Envelope, Event, ObjectRef};
 use kdrift_alerts::server::{Served, serve};
-use kdrift_alerts::{Alertmanager, Metrics, Observer, Outputs, Webhook, WebhookConfig};
+use kdrift_alerts::{Alertmanager, Metrics, Outputs, Webhook, WebhookConfig};
 use kdrift_engine::clock::{now_ms, rfc3339};
 use kdrift_engine::cluster::Resolver;
 use kdrift_engine::drift::IgnoreRules;
@@ -69,20 +69,7 @@ pub async fn run_watch(
         Lines::Json => kdrift_alerts::Lines::Json,
         Lines::Text => kdrift_alerts::Lines::Text,
     };
-    let mut outputs = Outputs::new(lines, metrics.clone());
-    for url in &args.webhook {
-        let config = WebhookConfig::new(url, args.webhook_secret_file.as_deref())?;
-        outputs
-            .webhooks
-            .push(Webhook::start(config, metrics.clone()));
-    }
-    if let Some(url) = &args.alertmanager {
-        outputs.alertmanager = Some(Alertmanager::start(
-            url,
-            args.alertmanager_resend,
-            metrics.clone(),
-        )?);
-    }
+    let outputs = alert_outputs(&args.alerts, lines, metrics.clone())?;
     let ready = Arc::new(AtomicBool::new(false));
     let server = match &args.metrics_addr {
         Some(addr) => {
@@ -103,9 +90,9 @@ pub async fn run_watch(
     state.read_only = true;
     let mut driver = Driver::new(state, resolver.clone())
         .headless()
+        .with_alerts(Some(outputs), false)
         .with_repo(config.repo.clone())
         .follow(&config.repo, config.fetch_interval);
-    let mut observer = Observer::new(&config.context);
     let mut converger = Converger::default();
     let (synced_tx, mut synced) = mpsc::channel::<(Vec<ResourceKey>, SyncOutcome, Vec<String>)>(4);
     let (owners_tx, mut owners) = mpsc::channel::<OwnerEvent>(16);
@@ -120,11 +107,8 @@ pub async fn run_watch(
                 if batch.is_none() {
                     break;
                 }
-                let now = now_ms();
-                let events = observer.observe(&driver.state.inv, now);
-                converger.saw(&events, now);
-                outputs.publish(&events, now);
-                ready.store(observer.settled(), Ordering::Relaxed);
+                converger.saw(driver.fresh_alerts(), now_ms());
+                ready.store(driver.state.alerts.observer.settled(), Ordering::Relaxed);
                 dirty = true;
             }
             // the gauges at most once a REFRESH, and only after a change: idle costs nothing
@@ -193,7 +177,7 @@ pub async fn run_watch(
                         skipped,
                     },
                 };
-                outputs.publish(&[event], now);
+                driver.publish(event);
             }
             Some(answer) = owners.recv() => {
                 let (owner, state, text) = match answer {
@@ -212,18 +196,39 @@ pub async fn run_watch(
                         text,
                     },
                 };
-                outputs.publish(&[event], now);
+                driver.publish(event);
             }
             _ = term.recv() => break,
             _ = tokio::signal::ctrl_c() => break,
         }
     }
+    if let Some(outputs) = driver.outputs() {
+        outputs.drain(DRAIN).await;
+    }
     driver.shutdown();
-    outputs.drain(DRAIN).await;
     if let Some(s) = server {
         s.abort();
     }
     Ok(0)
+}
+
+/// The destinations `args` name (inside the tokio runtime: each starts its own task).
+pub fn alert_outputs(
+    args: &AlertArgs,
+    lines: kdrift_alerts::Lines,
+    metrics: Arc<Metrics>,
+) -> Result<Outputs> {
+    let mut outputs = Outputs::new(lines, metrics.clone());
+    for url in &args.webhook {
+        let config = WebhookConfig::new(url, args.webhook_secret_file.as_deref())?;
+        outputs
+            .webhooks
+            .push(Webhook::start(config, metrics.clone()));
+    }
+    if let Some(url) = &args.alertmanager {
+        outputs.alertmanager = Some(Alertmanager::start(url, args.alertmanager_resend, metrics)?);
+    }
+    Ok(outputs)
 }
 
 async fn sleep_until_ms(at: Option<u64>) {

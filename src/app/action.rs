@@ -59,6 +59,8 @@ pub enum Action {
     ShowMetrics,
     /// The lower pane shows the drift timeline (again: every object's, or the selected one's).
     ShowTimeline,
+    /// The lower pane lists every alert since kdrift started (drift, resolved, converged, …).
+    ShowAlerts,
     /// Traces pane: the trace before the one shown.
     OlderTrace,
     /// Traces pane: the trace after the one shown.
@@ -104,6 +106,7 @@ impl Action {
             Action::ShowTraces => "traces of kdrift's own work",
             Action::ShowMetrics => "metrics of the selected workload",
             Action::ShowTimeline => "drift timeline (again: all / one)",
+            Action::ShowAlerts => "alerts since start (diff, converged, watch)",
             Action::OlderTrace => "traces: older trace",
             Action::NewerTrace => "traces: newer trace",
         }

@@ -21,8 +21,9 @@ pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
 pub use mode::{DialogStage, Hints, HistoryView, IgnoreProposal, KeyTable, Mode, PlanDialog};
 pub use msg::{Cmd, JobReply, MetricsRequest, Msg, TracesRequest};
 pub use state::{
-    CommitFiles, Converging, EventsView, Jobs, LOG_CAPACITY, LogView, Lower, MetricsView, Notice,
-    NoticeKind, Pane, State, SyncProgress, TimelineView, TracesOf, TracesView, WorkloadTraces,
+    AlertsView, CommitFiles, Converging, EventsView, Jobs, LOG_CAPACITY, LogView, Lower,
+    MetricsView, Notice, NoticeKind, Pane, State, SyncProgress, TimelineView, TracesOf, TracesView,
+    WorkloadTraces,
 };
 pub use update::update;
 pub use update_sync::HEALTH_WAIT_MS;

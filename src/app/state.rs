@@ -47,6 +47,7 @@ pub enum Lower {
     Traces,
     Metrics,
     Timeline,
+    Alerts,
 }
 
 impl Lower {
@@ -57,6 +58,7 @@ impl Lower {
             Lower::Traces => "traces",
             Lower::Metrics => "metrics",
             Lower::Timeline => "timeline",
+            Lower::Alerts => "alerts",
         }
     }
 }
@@ -118,6 +120,18 @@ pub struct WorkloadTraces {
     pub service: Option<String>,
     pub traces: Vec<kdrift_engine::traces::Trace>,
     pub status: String,
+}
+
+/// Alerts kept for the alerts view (the oldest go first).
+pub const ALERTS_KEPT: usize = 1_000;
+
+/// Every diff and converged alert since kdrift started (and watch health, commits, syncs), as
+/// `kdrift watch` tells them; the observer finds them in the inventory after each batch.
+#[derive(Debug, Default)]
+pub struct AlertsView {
+    pub observer: kdrift_alerts::Observer,
+    pub events: VecDeque<kdrift_alerts::Envelope>,
+    pub scroll: usize,
 }
 
 /// The timeline pane: the selected object's drift history, or everything since kdrift started.
@@ -231,6 +245,7 @@ pub struct State {
     /// Where the traces pane reads kdrift's own spans (the process's store in the TUI).
     pub trace_store: Option<kdrift_engine::traces::TraceStore>,
     pub timeline: TimelineView,
+    pub alerts: AlertsView,
     pub sync: Option<SyncProgress>,
     /// After a sync: its objects, until every one is in sync and healthy (or the time is up).
     pub converging: Option<Converging>,
@@ -248,11 +263,34 @@ pub struct State {
 
 impl State {
     pub fn new(context: impl Into<String>, keymap: Keymap) -> Self {
+        let context = context.into();
         Self {
-            context: context.into(),
+            alerts: AlertsView {
+                observer: kdrift_alerts::Observer::new(&context),
+                ..AlertsView::default()
+            },
+            context,
             keymap,
             page_rows: 10,
             ..Self::default()
+        }
+    }
+
+    /// What changed since the last look (drift, resolved, converged, …), kept for the alerts
+    /// view and returned for the outputs.
+    pub fn observe_alerts(&mut self, now_ms: u64) -> Vec<kdrift_alerts::Envelope> {
+        let fresh = self.alerts.observer.observe(&self.inv, now_ms);
+        self.keep_alerts(&fresh);
+        fresh
+    }
+
+    /// Keeps `events` in the alerts view (bounded).
+    pub fn keep_alerts(&mut self, events: &[kdrift_alerts::Envelope]) {
+        for e in events {
+            if self.alerts.events.len() == ALERTS_KEPT {
+                self.alerts.events.pop_front();
+            }
+            self.alerts.events.push_back(e.clone());
         }
     }
 

@@ -148,6 +148,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
         Action::ShowTraces => update_lower::show(state, Lower::Traces, cmds),
         Action::ShowMetrics => update_lower::show(state, Lower::Metrics, cmds),
         Action::ShowTimeline => update_lower::show(state, Lower::Timeline, cmds),
+        Action::ShowAlerts => update_lower::show(state, Lower::Alerts, cmds),
         Action::OlderTrace => update_lower::other_trace(state, true),
         Action::NewerTrace => update_lower::other_trace(state, false),
         Action::Commits => {

@@ -204,6 +204,10 @@ pub fn scroll(state: &mut State, delta: isize) {
             let max = state.inv.timeline().len();
             state.timeline.scroll = step(state.timeline.scroll, max);
         }
+        Lower::Alerts => {
+            let max = state.alerts.events.len().saturating_sub(1);
+            state.alerts.scroll = step(state.alerts.scroll, max);
+        }
     }
 }
 

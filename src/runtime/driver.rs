@@ -27,6 +27,12 @@ pub struct Driver {
     sources: Vec<JoinHandle<()>>,
     /// No screen: work only a view needs is not done (`Cmd::for_view`).
     headless: bool,
+    /// Where alerts go besides the alerts view (webhooks, Alertmanager, metrics, stdout).
+    outputs: Option<kdrift_alerts::Outputs>,
+    /// Ring the terminal's bell on a new drift.
+    bell: bool,
+    /// The alerts of the last batch.
+    fresh: Vec<kdrift_alerts::Envelope>,
 }
 
 impl Driver {
@@ -41,7 +47,36 @@ impl Driver {
             executor,
             sources: Vec::new(),
             headless: false,
+            outputs: None,
+            bell: false,
+            fresh: Vec::new(),
         }
+    }
+
+    /// Alerts also go to `outputs`; with `bell`, a new drift rings the terminal's bell.
+    pub fn with_alerts(mut self, outputs: Option<kdrift_alerts::Outputs>, bell: bool) -> Self {
+        self.outputs = outputs;
+        self.bell = bell;
+        self
+    }
+
+    /// The alerts the last batch brought (drift, resolved, converged, …).
+    pub fn fresh_alerts(&self) -> &[kdrift_alerts::Envelope] {
+        &self.fresh
+    }
+
+    /// Sends an alert the front end made itself (a sync it ran) everywhere alerts go.
+    pub fn publish(&mut self, event: kdrift_alerts::Envelope) {
+        let now = now_ms();
+        self.state.keep_alerts(std::slice::from_ref(&event));
+        if let Some(out) = &self.outputs {
+            out.publish(std::slice::from_ref(&event), now);
+        }
+    }
+
+    /// The outputs, to wait for their queues on exit.
+    pub fn outputs(&self) -> Option<&kdrift_alerts::Outputs> {
+        self.outputs.as_ref()
     }
 
     /// No screen (`kdrift watch`): logs, events, metrics, traces and diffs of the selected
@@ -122,7 +157,31 @@ impl Driver {
             self.handle(more);
             n += 1;
         }
+        self.alert();
         Some(n)
+    }
+
+    /// What the batch changed, as alerts: kept, sent, and (a new drift) rung.
+    fn alert(&mut self) {
+        let now = now_ms();
+        self.fresh = self.state.observe_alerts(now);
+        if self.fresh.is_empty() {
+            return;
+        }
+        if let Some(out) = &self.outputs {
+            out.publish(&self.fresh, now);
+        }
+        if self.bell
+            && self
+                .fresh
+                .iter()
+                .any(|e| matches!(e.event, kdrift_alerts::Event::Drift { .. }))
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            let _ = out.write_all(b"\x07");
+            let _ = out.flush();
+        }
     }
 
     /// Drives until `done` holds of the state, for at most `limit`; the time it took, or the

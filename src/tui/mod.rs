@@ -37,6 +37,10 @@ pub struct TuiConfig {
     pub metric_queries: kdrift_engine::metrics::Queries,
     /// `--traces-url` / `--traces-service`: a Jaeger-compatible query API for workload traces.
     pub traces: Option<Endpoint>,
+    /// Where diff and converged alerts go besides the alerts view (`--webhook`, `--alertmanager`).
+    pub alerts: Option<kdrift_alerts::Outputs>,
+    /// `--bell`: a new drift rings the terminal's bell.
+    pub bell: bool,
 }
 
 /// Where a pane asks: a URL, or a Service (`namespace/name:port`) through the API server's proxy.
@@ -76,6 +80,7 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
         .transpose()?;
     let spec = config.repo;
     let mut driver = Driver::new(state, resolver)
+        .with_alerts(config.alerts, config.bell)
         .with_repo(spec.clone())
         .with_config_file(config.config_file)
         .follow(&spec, config.fetch_interval);
@@ -89,6 +94,10 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     frame_loop(&mut driver, &mut guard.terminal, |_| {}).await?;
     driver.shutdown();
     guard.leave()?;
+    // alerts still queued for a webhook get a moment to go out
+    if let Some(outputs) = driver.outputs() {
+        outputs.drain(Duration::from_secs(3)).await;
+    }
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Lower::Traces => super::traces::draw(frame, area, state),
         Lower::Metrics => super::metrics::draw(frame, area, state),
         Lower::Timeline => super::timeline::draw(frame, area, state),
+        Lower::Alerts => super::alerts::draw(frame, area, state),
     }
 }
 
@@ -27,6 +28,7 @@ pub fn title(state: &State, detail: String) -> Line<'static> {
         (Lower::Traces, Action::ShowTraces),
         (Lower::Metrics, Action::ShowMetrics),
         (Lower::Timeline, Action::ShowTimeline),
+        (Lower::Alerts, Action::ShowAlerts),
     ];
     let mut spans = vec![
         Span::raw(" "),

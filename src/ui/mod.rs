@@ -1,5 +1,6 @@
 //! `draw(&State)`: pure rendering, one file per pane. Only visible rows are built.
 
+pub mod alerts;
 pub mod commits;
 pub mod dialog;
 pub mod diff;

@@ -54,10 +54,20 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
     // The lower pane: the events that explain the missing replica, then the drift's timeline;
     // back to the logs and the resources.
     tmux.keys("e");
-    let events = tmux.wait_for(
-        &["events redis live", "SuccessfulDelete", "StatefulSet/redis"],
+    let mut events = tmux.wait_for(
+        &["events redis live", "StatefulSet/redis"],
         Duration::from_secs(10),
     );
+    // newest on top: when the pods' own events came after the delete, it is further down
+    for _ in 0..20 {
+        if events.contains("SuccessfulDelete") {
+            break;
+        }
+        tmux.keys("j");
+        std::thread::sleep(Duration::from_millis(100));
+        events = tmux.screen();
+    }
+    assert!(events.contains("SuccessfulDelete"), "{events}");
     tmux.keys("w");
     let timeline = tmux.wait_for(
         &["timeline redis", "by kubectl-scale · drifting"],
@@ -164,6 +174,17 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
         !history.contains("· drifting"),
         "every drift ended:\n{history}"
     );
+    // the alerts since start: every diff alert, its end, and the converged one on top
+    tmux.keys("a");
+    let alerts = tmux.wait_for(
+        &[
+            "alerts ",
+            "nothing drifting",
+            "converged all 9 resources",
+            "resolved  shop/",
+        ],
+        Duration::from_secs(5),
+    );
 
     // redis's own service, as the (simulated) Jaeger has it: t twice on its row
     tmux.keys("/");
@@ -188,7 +209,7 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
         std::fs::read_to_string(state_dir.path().join("kdrift/kdrift.log")).unwrap_or_default();
     for screen in [
         &first, &redis, &split, &all, &at_change, &secret, &plan, &conflicts, &done, &log, &events,
-        &timeline, &metrics, &trace, &history, &service,
+        &timeline, &metrics, &trace, &history, &alerts, &service,
     ] {
         for value in SECRET_VALUES {
             assert!(

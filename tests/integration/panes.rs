@@ -9,6 +9,7 @@ use kdrift::runtime::Driver;
 use kdrift_engine::inventory::Converged;
 use kdrift_engine::metrics::MetricsSource;
 use kdrift_engine::traces::TraceStore;
+use serde_json::Value;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -32,7 +33,8 @@ struct Engine {
 }
 
 impl Engine {
-    async fn start() -> Self {
+    /// With alerts also going to `outputs` (webhooks), as `--webhook` makes them go.
+    async fn start_with(outputs: Option<kdrift_alerts::Outputs>) -> Self {
         let (demo, controllers) = demo_running().await;
         let spec = demo.repo_spec();
         let mut state = State::new("test", Keymap::defaults());
@@ -54,6 +56,7 @@ impl Engine {
             .unwrap(),
         );
         let driver = Driver::new(state, demo.resolver.clone())
+            .with_alerts(outputs, false)
             .with_repo(spec.clone())
             .follow(&spec, Duration::MAX);
         let mut e = Engine {
@@ -104,7 +107,16 @@ fn last(s: &State, panel: &str, series: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_drift_its_events_its_timeline_and_the_trace_of_its_sync() {
-    let mut e = Engine::start().await;
+    // the TUI's --webhook: every alert also goes to a receiver on loopback
+    let receiver = crate::common::watch::HttpReceiver::start(0);
+    let metrics = std::sync::Arc::new(kdrift_alerts::Metrics::new());
+    let mut outputs = kdrift_alerts::Outputs::new(kdrift_alerts::Lines::None, metrics.clone());
+    let hook = format!("http://127.0.0.1:{}/tui", receiver.port);
+    outputs.webhooks.push(kdrift_alerts::Webhook::start(
+        kdrift_alerts::WebhookConfig::new(&hook, None).unwrap(),
+        metrics,
+    ));
+    let mut e = Engine::start_with(Some(outputs)).await;
     while e
         .driver
         .state
@@ -192,6 +204,43 @@ async fn redis_drift_its_events_its_timeline_and_the_trace_of_its_sync() {
     assert!(
         screen.contains("by kubectl-scale → kdrift sync"),
         "{screen}"
+    );
+
+    // the alerts view: redis's diff alert and its end, newest first
+    e.key('a');
+    assert_eq!(e.driver.state.lower, Lower::Alerts);
+    let screen = e.screen(160, 48);
+    assert!(
+        screen.contains("resolved  shop/StatefulSet/redis by kdrift sync after"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("drift     shop/StatefulSet/redis modified /spec/replicas"),
+        "{screen}"
+    );
+    // and the same, as JSON, at the webhook
+    let start = std::time::Instant::now();
+    while !receiver
+        .bodies()
+        .iter()
+        .any(|b| b["event"] == "resolved" && b["object"]["name"] == "redis")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:#?}",
+            receiver.bodies()
+        );
+        e.driver
+            .run_until(Duration::from_millis(200), |_| false)
+            .await
+            .ok();
+    }
+    let told: Vec<Value> = receiver.bodies();
+    assert!(
+        told.iter().any(|b| b["event"] == "drift"
+            && b["object"]["name"] == "redis"
+            && b["cluster"] == "test"),
+        "{told:#?}"
     );
 
     // the chart follows: 4 of 4 once the new pod runs (asked again on coming back to redis)

@@ -296,6 +296,22 @@ fn timeline_pane_80x24_and_120x40() {
     insta::assert_snapshot!("timeline_all_120x40", screen(&mut state, 120, 40).backend());
 }
 
+#[test]
+fn alerts_pane_80x24_and_120x40() {
+    let mut state = demo_state();
+    // what `kdrift watch` would tell of the demo: settled, then a diff alert per drifted object
+    let fresh = state.observe_alerts(NOW_MS);
+    let kinds: Vec<&str> = fresh.iter().map(|e| e.kind()).collect();
+    assert_eq!(kinds.first(), Some(&"settled"), "{kinds:?}");
+    assert!(
+        kinds.iter().filter(|k| **k == "drift").count() >= 4,
+        "{kinds:?}"
+    );
+    key(&mut state, 'a');
+    insta::assert_snapshot!("alerts_80x24", screen(&mut state, 80, 24).backend());
+    insta::assert_snapshot!("alerts_120x40", screen(&mut state, 120, 40).backend());
+}
+
 /// A sync of two steps as the trace layer records one: the namespace first, then redis and a
 /// ConfigMap, the ConfigMap refused.
 fn sync_trace() -> kdrift_engine::traces::TraceStore {

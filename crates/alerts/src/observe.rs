@@ -9,7 +9,7 @@ use kdrift_engine::inventory::{Converged, Inventory, TimelineEntry};
 use kdrift_engine::model::{DriftStatus, Gvk, ResourceKey, WatchState};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Observer {
     cluster: String,
     seen_seq: u64,
