@@ -132,7 +132,13 @@ pub async fn run_sync_command(
         if !args.dry_run && outcome.ok() {
             let deadline = Instant::now() + Duration::from_secs(args.timeout);
             let keys: Vec<ResourceKey> = plan.items.iter().map(|i| i.key.clone()).collect();
-            report.stuck = wait_converged(resolver, &snapshot, &rules, &keys, deadline).await;
+            // one trace for the whole wait, its re-judgements inside it
+            let wait = tracing::info_span!("sync.wait", objects = keys.len());
+            report.stuck = tracing::Instrument::instrument(
+                wait_converged(resolver, &snapshot, &rules, &keys, deadline),
+                wait,
+            )
+            .await;
             report.converged = report.stuck.is_empty() && !plan.holds_back() && plan.orphans == 0;
             code = if report.converged { 0 } else { 1 };
         }

@@ -232,12 +232,27 @@ async fn jaeger_receives_kdrifts_own_spans_of_a_sync_and_the_pane_reads_them_bac
         steps.iter().all(|s| s.parent == Some(root.id)),
         "steps under the sync: {sync:#?}"
     );
+    // the sync's process also read the repo and judged its lists, each its own trace (more
+    // than the pane's 20 newest: asked for by operation)
     for name in ["repo.read", "judge"] {
+        let params = [
+            ("service", "kdrift".to_string()),
+            ("operation", name.to_string()),
+            ("limit", "5".to_string()),
+            ("lookback", "1h".to_string()),
+        ];
+        let (status, body) = jaeger_api
+            .get("/api/traces", &params)
+            .await
+            .expect("Jaeger's query API answers");
+        let found = kdrift_engine::workload_traces::parse_traces(status, &body).unwrap_or_default();
+        let body = String::from_utf8_lossy(&body);
         assert!(
-            traces
-                .iter()
-                .any(|t| t.spans.first().is_some_and(|s| s.name == name)),
-            "no {name} trace exported: {traces:#?}"
+            found.iter().any(|t| t
+                .spans
+                .first()
+                .is_some_and(|s| s.name == name && s.parent.is_none())),
+            "no {name} trace exported ({status}): {body}"
         );
     }
 
