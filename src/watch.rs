@@ -133,7 +133,10 @@ pub async fn run_watch(
                         let done: Vec<ResourceKey> = owned.into_iter().map(|(k, _)| k).collect();
                         converger.done(&done, now_ms());
                         let out = Outbox::new(owners_tx.clone());
-                        tokio::spawn(ask_owners(resolver.clone(), ask, rfc3339(now_ms()), out));
+                        // traced like a sync: one trace per hand-over
+                        let span = tracing::info_span!("reconcile_owner", owners = ask.len());
+                        let asking = ask_owners(resolver.clone(), ask, rfc3339(now_ms()), out);
+                        tokio::spawn(tracing::Instrument::instrument(asking, span));
                     }
                     if keys.is_empty() {
                         continue;

@@ -251,3 +251,23 @@ fn a_task_panic_restores_the_terminal_and_exits() {
         "the alternate screen is gone:\n{after}"
     );
 }
+
+/// `--bell`: the demo's drift, told when it settles, rings the terminal's bell.
+#[test]
+fn the_bell_rings_on_drift_with_bell_and_not_without() {
+    for (flag, rings) in [("--bell", true), ("", false)] {
+        let state_dir = tempfile::tempdir().unwrap();
+        let tmux = Tmux::start(
+            &format!("{} demo {flag}", env!("CARGO_BIN_EXE_kdrift")),
+            state_dir.path(),
+        );
+        tmux.away();
+        let start = std::time::Instant::now();
+        // the demo settles in about a second: past 5 s without a bell there is none
+        let wait = Duration::from_secs(if rings { 15 } else { 5 });
+        while !tmux.rang() && start.elapsed() < wait {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(tmux.rang(), rings, "demo {flag}");
+    }
+}

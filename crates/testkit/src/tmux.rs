@@ -37,6 +37,34 @@ impl Tmux {
         Self { socket }
     }
 
+    /// Whether the first window rang its bell while another window was current (tmux's
+    /// `window_bell_flag`): `away` opens that other window first.
+    pub fn away(&self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "new-window", "-t", "e2e", "sleep 60"])
+            .status();
+    }
+
+    pub fn rang(&self) -> bool {
+        Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "list-windows",
+                "-t",
+                "e2e",
+                "-F",
+                "#{window_index} #{window_bell_flag}",
+            ])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .any(|l| l == "0 1")
+            })
+            .unwrap_or(false)
+    }
+
     pub fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])

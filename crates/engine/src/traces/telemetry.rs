@@ -15,8 +15,16 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
 /// Root spans whose traces the store keeps: a read of the repo (with its renders), a batch of
-/// drift judgements, a batch of server-side dry-runs, a sync.
-pub const ROOTS: &[&str] = &["repo.read", "judge", "dry_run.batch", "sync"];
+/// drift judgements, a batch of server-side dry-runs, a sync (and `kdrift sync`'s wait after
+/// it), an automatic hand-over to a GitOps owner.
+pub const ROOTS: &[&str] = &[
+    "repo.read",
+    "judge",
+    "dry_run.batch",
+    "sync",
+    "sync.wait",
+    "reconcile_owner",
+];
 /// The service kdrift's spans are exported as, unless `OTEL_SERVICE_NAME` says otherwise.
 pub const SERVICE: &str = "kdrift";
 /// Spans waiting for export; beyond it new ones are dropped (never unbounded memory).
