@@ -262,7 +262,7 @@ fn the_bell_rings_on_drift_with_bell_and_not_without() {
             state_dir.path(),
         );
         tmux.away();
-        let start = std::time::Instant::now();
+        let start = Instant::now();
         // the demo settles in about a second: past 5 s without a bell there is none
         let wait = Duration::from_secs(if rings { 15 } else { 5 });
         while !tmux.rang() && start.elapsed() < wait {
