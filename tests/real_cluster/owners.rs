@@ -37,10 +37,30 @@ pub(crate) fn install_crds(tb: &Testbed) {
     }
 }
 
-pub(crate) fn apply_stdin(tb: &Testbed, dir: &std::path::Path, name: &str, yaml: &str) {
+fn apply_stdin(tb: &Testbed, dir: &std::path::Path, name: &str, yaml: &str) {
     let file = dir.join(name);
     std::fs::write(&file, yaml).unwrap();
     tb.kubectl(&["apply", "-f", file.to_str().unwrap()]);
+}
+
+/// A Flux Kustomization `apps` in `ns`, and its labels on the app's ConfigMap `cfg`.
+pub(crate) fn flux_owns_cfg(tb: &Testbed, dir: &std::path::Path, ns: &str) {
+    apply_stdin(
+        tb,
+        dir,
+        "ks.yaml",
+        &format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: {ns}\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: repo\n"
+        ),
+    );
+    tb.kubectl(&[
+        "-n",
+        ns,
+        "label",
+        "configmap/cfg",
+        "kustomize.toolkit.fluxcd.io/name=apps",
+        &format!("kustomize.toolkit.fluxcd.io/namespace={ns}"),
+    ]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,14 +68,7 @@ async fn owners_are_named_and_asked_to_reconcile_instead_of_overwritten() {
     let (tb, _shared) = testbed();
     install_crds(&tb);
     let App { dir, ns, repo } = applied_app(&tb, "t-owners");
-    apply_stdin(
-        &tb,
-        dir.path(),
-        "ks.yaml",
-        &format!(
-            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: {ns}\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: repo\n"
-        ),
-    );
+    flux_owns_cfg(&tb, dir.path(), &ns);
     apply_stdin(
         &tb,
         dir.path(),
@@ -64,15 +77,7 @@ async fn owners_are_named_and_asked_to_reconcile_instead_of_overwritten() {
             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: {ns}\nspec:\n  project: default\n  source:\n    repoURL: https://git.example/shop\n    path: .\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: {ns}\n"
         ),
     );
-    // Flux's labels on the ConfigMap, Argo CD's tracking annotation on the Service; both drift
-    tb.kubectl(&[
-        "-n",
-        &ns,
-        "label",
-        "configmap/cfg",
-        "kustomize.toolkit.fluxcd.io/name=apps",
-        &format!("kustomize.toolkit.fluxcd.io/namespace={ns}"),
-    ]);
+    // Argo CD's tracking annotation on the Service (Flux's labels are on the ConfigMap); both drift
     tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"k":"by-hand"}}"#);
     tb.kubectl(&[
         "-n",

@@ -229,7 +229,7 @@ fn converge_after_converges_what_it_may_and_never_forces_or_prunes_unasked() {
 
 #[test]
 fn reconcile_owner_asks_flux_instead_of_applying_over_it() {
-    use crate::owners::{apply_stdin, install_crds};
+    use crate::owners::{flux_owns_cfg, install_crds};
     let (tb, _shared) = testbed();
     install_crds(&tb);
     let dir = tempfile::tempdir().unwrap();
@@ -237,22 +237,7 @@ fn reconcile_owner_asks_flux_instead_of_applying_over_it() {
     let repo = app_repo(dir.path(), &ns);
     let (code, json, err) = tb.sync(&repo, &["--yes"]);
     assert_eq!(code, 0, "{json:#}\n{err}");
-    apply_stdin(
-        &tb,
-        dir.path(),
-        "ks.yaml",
-        &format!(
-            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: {ns}\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: repo\n"
-        ),
-    );
-    tb.kubectl(&[
-        "-n",
-        &ns,
-        "label",
-        "configmap/cfg",
-        "kustomize.toolkit.fluxcd.io/name=apps",
-        &format!("kustomize.toolkit.fluxcd.io/namespace={ns}"),
-    ]);
+    flux_owns_cfg(&tb, dir.path(), &ns);
     let mut w = Watch::start(
         &repo,
         &tb.admin,
