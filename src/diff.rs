@@ -150,13 +150,13 @@ fn text_of(inventory: &Inventory, row: Row<'_>, report: &DriftReport) -> Vec<Dif
     if matches!(report.status, DriftStatus::Error | DriftStatus::Skipped) {
         return Vec::new();
     }
-    let live = inventory.live().get(key);
+    let live = inventory.live_object(key);
     let shape = inventory.shape(&key.gvk()).map(|s| &**s);
-    match (inventory.server_object(key), live) {
+    match (inventory.server_object(key), &live) {
         (Some(server), Some(live)) => server_diff(server, live, &report.changes, shape),
         _ => object_diff_shaped(
             inventory.desired.get(key),
-            live.map(|l| &**l),
+            live.as_deref(),
             &report.changes,
             shape,
         ),

@@ -225,7 +225,7 @@ async fn wait_converged(
                 let key = keys.iter().find(|k| k.to_string() == s.object);
                 let live = key.and_then(|k| inventory.live_object(k).map(|l| (k, l)));
                 if let Some((key, live)) = live
-                    && let Some(trouble) = pod_trouble(resolver, key, live).await
+                    && let Some(trouble) = pod_trouble(resolver, key, &live).await
                 {
                     s.reason = format!("{}; {trouble}", s.reason);
                 }

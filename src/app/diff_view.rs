@@ -47,13 +47,14 @@ impl DiffRequest {
 struct Sides {
     key: ResourceKey,
     desired: Option<Arc<Value>>,
-    live: Option<Arc<Value>>,
+    /// The live object as kept (parsed only when a text is asked for).
+    live: Option<Arc<kdrift_engine::inventory::LiveObject>>,
     server: Option<Arc<Value>>,
 }
 
 impl Sides {
     fn same(&self, other: &Sides) -> bool {
-        fn ptr(a: &Option<Arc<Value>>, b: &Option<Arc<Value>>) -> bool {
+        fn ptr<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
             match (a, b) {
                 (Some(a), Some(b)) => Arc::ptr_eq(a, b),
                 (None, None) => true,
@@ -328,7 +329,7 @@ pub(super) fn refresh(state: &mut State, cmds: &mut Vec<Cmd>) {
     let request = DiffRequest {
         key: sides.key.clone(),
         desired: state.inv.desired.get(&sides.key).cloned(),
-        live: sides.live.clone(),
+        live: sides.live.as_ref().map(|l| Arc::new(l.value())),
         changes: state.inv.verdicts[&sides.key].changes.clone(),
         server: sides.server.clone(),
         shape: state.inv.shape(&sides.key.gvk()).cloned(),

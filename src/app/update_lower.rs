@@ -40,7 +40,7 @@ pub fn follow_traces(state: &mut State, cmds: &mut Vec<Cmd>) {
     let service = match (&state.traces_source, shown, state.traces.of) {
         (Some(_), true, TracesOf::Workload) => state
             .selected_key()
-            .and_then(|k| MetricsTarget::of(k, state.inv.live_object(k)))
+            .and_then(|k| MetricsTarget::of(k, state.inv.live_object(k).as_deref()))
             .map(|t| t.app),
         (Some(_), true, TracesOf::Exported) => Some(kdrift_engine::traces::service_name()),
         _ => None,
@@ -110,7 +110,7 @@ pub fn follow_metrics(state: &mut State, cmds: &mut Vec<Cmd>) {
     let target = if shown && state.metrics_source.is_some() {
         state
             .selected_key()
-            .and_then(|k| MetricsTarget::of(k, state.inv.live_object(k)))
+            .and_then(|k| MetricsTarget::of(k, state.inv.live_object(k).as_deref()))
     } else {
         None
     };

@@ -281,10 +281,10 @@ pub fn track_health(state: &mut State, cmds: &mut Vec<Cmd>) {
         .map(|(k, why)| format!("{k}: {why}"))
         .unwrap_or_default();
     let explain = |state: &State, key: &ResourceKey, cmds: &mut Vec<Cmd>| {
-        if let Some(live) = state.inv.live().get(key).filter(|_| key.is_workload()) {
+        if let Some(live) = state.inv.live_object(key).filter(|_| key.is_workload()) {
             cmds.push(Cmd::ExplainStuck {
                 key: key.clone(),
-                live: live.clone(),
+                live,
             });
         }
     };

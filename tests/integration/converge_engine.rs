@@ -113,7 +113,7 @@ async fn watch_sees_drift_and_sync_all_converges_within_five_seconds() {
         .iter()
         .find(|(k, _)| k.kind == "StatefulSet")
         .unwrap();
-    assert_eq!(redis["spec"]["replicas"], 4);
+    assert_eq!(redis.value()["spec"]["replicas"], 4);
     assert!(!inv.live().keys().any(|k| k.name == "legacy-worker"));
 }
 

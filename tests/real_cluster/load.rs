@@ -197,7 +197,7 @@ async fn l3_a_hundred_events_a_second_never_hold_a_key_press_back() {
             s.inv.live().iter().any(|(k, v)| {
                 k.kind == "ConfigMap"
                     && k.name == format!("cm-{i:03}")
-                    && (last[i] == 0 || v["data"]["count"] == expect[i].as_str())
+                    && (last[i] == 0 || v.value()["data"]["count"] == expect[i].as_str())
             })
         })
     })

@@ -366,7 +366,7 @@ fn redis_live(state: &State, replicas: i64, ready: i64) -> serde_json::Value {
         .find(|k| k.name == "redis" && k.kind == "StatefulSet")
         .unwrap()
         .clone();
-    let mut live = (*state.inv.live()[&key]).clone();
+    let mut live = state.inv.live()[&key].value();
     live["spec"]["replicas"] = json!(replicas);
     live["metadata"]["generation"] = json!(7);
     live["status"] = json!({"observedGeneration": 7, "replicas": replicas, "readyReplicas": ready,

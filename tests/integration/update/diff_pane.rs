@@ -16,7 +16,7 @@ fn two_changes() -> State {
         .iter()
         .find(|(k, _)| k.name == "frontend" && k.kind == "Deployment")
         .unwrap();
-    let mut frontend = (**frontend).clone();
+    let mut frontend = frontend.value();
     frontend["spec"]["replicas"] = json!(5);
     frontend["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.26");
     press_msg(&mut state, Msg::Kube(KubeEvent::Applied(frontend)));
@@ -189,7 +189,7 @@ fn a_change_without_a_written_time_says_since_when_it_is_seen() {
         .iter()
         .find(|(k, _)| k.name == "frontend" && k.kind == "Deployment")
         .unwrap();
-    let original = (**frontend).clone();
+    let original = frontend.value();
     let mut frontend = original.clone();
     frontend["spec"]["replicas"] = json!(6);
     for entry in frontend["metadata"]["managedFields"]

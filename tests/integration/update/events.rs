@@ -24,7 +24,7 @@ fn watch_events() {
         .live()
         .iter()
         .filter(|(k, _)| k.kind == "ConfigMap" && k.name != "frontend-config")
-        .map(|(_, v)| (**v).clone())
+        .map(|(_, v)| v.value())
         .collect();
     // an event → rows that must then read so
     type Want = &'static [(&'static str, &'static str, Option<DriftStatus>)];
@@ -121,7 +121,7 @@ async fn watch_events_turn_rows_and_raise_notices() {
                 press_msg(&mut state, Msg::Kube(KubeEvent::Applied(obj)));
             }
             None => {
-                let live = (*state.inv.live()[&item.key]).clone();
+                let live = state.inv.live()[&item.key].value();
                 kdrift_engine::cluster::delete_object(
                     &demo.resolver,
                     &item.key,
@@ -148,7 +148,7 @@ async fn watch_events_turn_rows_and_raise_notices() {
         .iter()
         .find(|(k, _)| k.name == "redis" && k.kind == "StatefulSet")
         .unwrap();
-    let mut redis = (**redis).clone();
+    let mut redis = redis.value();
     redis["spec"]["replicas"] = json!(1);
     press_msg(&mut state, Msg::Kube(KubeEvent::Applied(redis)));
     let notice = state
@@ -300,7 +300,7 @@ fn drift_alerts_keep_working_after_a_new_commit() {
         .iter()
         .find(|(k, _)| k.name == "frontend" && k.kind == "Deployment")
         .unwrap();
-    let mut frontend = (**frontend).clone();
+    let mut frontend = frontend.value();
     frontend["spec"]["replicas"] = json!(7);
     press_msg(&mut state, Msg::Kube(KubeEvent::Applied(frontend)));
     assert!(

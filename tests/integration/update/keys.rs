@@ -247,7 +247,7 @@ fn the_diff_is_asked_for_when_the_selection_or_a_side_changes() {
             .live()
             .iter()
             .find(|(k, _)| k.kind == kind && k.name == name);
-        (**found.unwrap().1).clone()
+        found.unwrap().1.value()
     };
     let unrelated = live(&state, "ConfigMap", "frontend-config");
     let cmds = kdrift::app::update(&mut state, Msg::Kube(KubeEvent::Applied(unrelated)));
@@ -312,7 +312,7 @@ fn an_old_diff_text_never_comes_back() {
     select(&mut state, "shop/StatefulSet/redis");
     let key = state.selected_key().cloned().unwrap();
     assert!(state.diff.text_for(&key).is_some() && !state.diff.waiting());
-    let mut redis = (*state.inv.live()[&key]).clone();
+    let mut redis = state.inv.live()[&key].value();
     redis["spec"]["replicas"] = json!(4);
     press_msg(&mut state, Msg::Kube(KubeEvent::Applied(redis.clone())));
     assert_eq!(

@@ -2,8 +2,8 @@
 //! replaces them. An answer counts only while the desired object and the live resourceVersion
 //! it was computed for are still the current ones.
 
-use super::Inventory;
-use crate::cluster::{ConfirmRequest, Confirmation, Confirmed, live_fingerprint, resource_version};
+use super::{Inventory, LiveObject};
+use crate::cluster::{ConfirmRequest, Confirmation, Confirmed};
 use crate::drift::{scrub_values, secret_values};
 use crate::model::{DriftReport, DriftStatus, ResourceKey, Stage};
 use crate::sync::{Stamp, applied_manifest};
@@ -19,7 +19,7 @@ impl Inventory {
         key: &ResourceKey,
         local: DriftReport,
     ) -> DriftReport {
-        let (Some(desired), Some(live)) = (self.desired.get(key), self.live.get(key)) else {
+        let (Some(desired), Some(kept)) = (self.desired.get(key), self.live.get(key)) else {
             return local;
         };
         let drifted = local.status == DriftStatus::Modified;
@@ -31,11 +31,11 @@ impl Inventory {
         if !self.server_checks || !(drifted || recheck) {
             return local;
         }
-        let version = resource_version(live).map(str::to_string);
+        let version = kept.resource_version().map(str::to_string);
         let answer = self
             .confirmations
             .get(key)
-            .filter(|c| holds(c, &desired.manifest, live));
+            .filter(|c| holds(c, &desired.manifest, kept));
         match answer.map(|c| &c.outcome) {
             Some(Confirmed::Changes { changes, .. }) => DriftReport {
                 status: if changes.is_empty() {
@@ -53,7 +53,9 @@ impl Inventory {
                 if key.is_secret() {
                     // the server's words can quote what it refused
                     let mut values = secret_values(&desired.manifest);
-                    values.extend(secret_values(live));
+                    if let Some(live) = self.live_object(key) {
+                        values.extend(secret_values(&live));
+                    }
                     values.sort_by_key(|v| std::cmp::Reverse(v.len()));
                     text = scrub_values(&text, &values);
                 }
@@ -68,12 +70,12 @@ impl Inventory {
                     .asked
                     .get(key)
                     .is_some_and(|(d, v)| Arc::ptr_eq(d, &asked.0) && *v == asked.1);
-                if !already {
+                if !already && let Some(live) = self.live_object(key) {
                     self.to_confirm.push(ConfirmRequest {
                         key: key.clone(),
                         manifest: applied_manifest(&desired.manifest, Stamp::default()),
                         desired: desired.manifest.clone(),
-                        live: live.clone(),
+                        live,
                         shape: self.shapes.get(&key.gvk()).cloned(),
                     });
                     self.asked.insert(key.clone(), asked);
@@ -127,8 +129,8 @@ impl Inventory {
 /// Whether an answer still speaks for these two sides: the same desired object, and the live
 /// version it was computed against or one that differs only in status and bookkeeping (status
 /// updates come often and must not send the same question again).
-fn holds(c: &Confirmation, desired: &Arc<serde_json::Value>, live: &serde_json::Value) -> bool {
+fn holds(c: &Confirmation, desired: &Arc<serde_json::Value>, live: &LiveObject) -> bool {
     Arc::ptr_eq(&c.desired, desired)
-        && (c.live_version.as_deref() == resource_version(live)
-            || c.live_fingerprint == live_fingerprint(live))
+        && (c.live_version.as_deref() == live.resource_version()
+            || c.live_fingerprint == live.fingerprint())
 }

@@ -61,7 +61,7 @@ impl Inventory {
     /// Notes who writes the drifted fields and the ones followed before, and marks the fights
     /// on the report; a new fight is news.
     pub(super) fn note_writers(&mut self, key: &ResourceKey, report: &mut DriftReport) {
-        let Some(live) = self.live.get(key).cloned() else {
+        let Some(live) = self.live_object(key) else {
             self.writers.remove(key);
             return;
         };

@@ -139,19 +139,23 @@ impl Inventory {
         if !health.is_healthy() {
             self.unhealthy.insert(key.clone(), health);
         }
-        if let Some(commit) = synced_from(&obj) {
+        let kept = Arc::new(super::LiveObject::new(&obj));
+        if let Some(commit) = kept.synced_from() {
             *self.synced_from.entry(commit.to_string()).or_default() += 1;
         }
-        self.live.insert(key.clone(), Arc::new(obj));
+        self.live.insert(key.clone(), kept);
+        // judged from the watch's own tree while this event is folded: nothing is parsed back
+        self.trees.fresh.insert(key.clone(), Arc::new(obj));
         Some(key)
     }
 
     fn drop_live(&mut self, key: &ResourceKey) {
         self.unhealthy.remove(key);
+        self.trees.fresh.remove(key);
         let Some(old) = self.live.remove(key) else {
             return;
         };
-        if let Some(commit) = synced_from(&old)
+        if let Some(commit) = old.synced_from()
             && let Some(n) = self.synced_from.get_mut(commit)
         {
             *n -= 1;
@@ -160,12 +164,6 @@ impl Inventory {
             }
         }
     }
-}
-
-/// The commit kdrift applied this object from (its `kdrift.dev/commit` annotation).
-fn synced_from(obj: &Value) -> Option<&str> {
-    obj.pointer("/metadata/annotations/kdrift.dev~1commit")
-        .and_then(Value::as_str)
 }
 
 /// Drops what no pane or judgement uses, to keep the cache small: `status` (drift ignores it), the

@@ -78,9 +78,10 @@ impl Inventory {
                 .and_then(Value::as_str)
                 .map(str::to_string)
         };
+        let live = self.live_object(key);
         let sides = [
             self.desired.get(key).map(|d| d.manifest.as_ref()),
-            self.live_object(key),
+            live.as_deref(),
         ];
         for obj in sides.into_iter().flatten() {
             match annotation(obj, FLUX_SSA).as_deref() {

@@ -42,7 +42,7 @@ impl Inventory {
             }),
             None => assess_shaped(
                 self.desired.get(key),
-                self.live_object(key),
+                self.live_object(key).as_deref(),
                 self.shapes.get(&key.gvk()).map(|s| &**s),
             )
             .filter(|r| r.status != DriftStatus::Orphan || self.applied_here(key)),
@@ -60,7 +60,7 @@ impl Inventory {
         let report = self.with_server_verdict(key, local);
         let mut report = self.apply_ignores(key, report);
         self.note_writers(key, &mut report);
-        report.owner = self.live_object(key).and_then(gitops_owner);
+        report.owner = self.live_object(key).and_then(|l| gitops_owner(&l));
         self.note_first_seen(key, &report);
         let news = self.is_news(key, before, &report);
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
@@ -149,7 +149,7 @@ impl Inventory {
     /// path's source annotation as well.
     fn applied_here(&self, key: &ResourceKey) -> bool {
         match (&self.source, self.live_object(key)) {
-            (Some(source), Some(live)) => applied_from(live, source),
+            (Some(source), Some(live)) => applied_from(&live, source),
             _ => false,
         }
     }

@@ -11,6 +11,7 @@ mod fold_kube;
 mod fold_repo;
 mod ignore;
 mod judge;
+mod live;
 mod rows;
 mod seen;
 #[cfg(test)]
@@ -28,6 +29,7 @@ use crate::model::{
 };
 use crate::repo::{CommitInfo, STALE};
 use crate::sync::{PlanInput, SyncPlan, plan_sync, withhold_prunes};
+pub use live::LiveObject;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -120,7 +122,9 @@ pub struct Inventory {
     pub manifest_notes: Vec<ManifestError>,
     /// Live objects git declares or kdrift owns, slimmed (see `fold_kube::slim`). Shared, so a
     /// diff job can take one without copying it. Private: `synced_from` is counted from it.
-    live: BTreeMap<ResourceKey, Arc<Value>>,
+    live: BTreeMap<ResourceKey, Arc<LiveObject>>,
+    /// Trees of live objects at hand while an event is folded (see `live.rs`).
+    trees: live::Trees,
     /// One verdict per object row.
     pub verdicts: BTreeMap<ResourceKey, DriftReport>,
     /// One row per manifest error and skipped part.
@@ -235,13 +239,15 @@ impl Inventory {
         self.shapes.get(gvk)
     }
 
-    /// Live objects git declares or kdrift owns.
-    pub fn live(&self) -> &BTreeMap<ResourceKey, Arc<Value>> {
+    /// Live objects git declares or kdrift owns, as kept (compact text).
+    pub fn live(&self) -> &BTreeMap<ResourceKey, Arc<LiveObject>> {
         &self.live
     }
 
-    pub fn live_object(&self, key: &ResourceKey) -> Option<&Value> {
-        self.live.get(key).map(|v| &**v)
+    /// One live object as a tree: the watch's own while its event is folded, else parsed from
+    /// what is kept (a pane asking for the selected object, a commit judging it again).
+    pub fn live_object(&self, key: &ResourceKey) -> Option<Arc<Value>> {
+        self.live.get(key).map(|obj| self.trees.of(key, obj))
     }
 
     /// Every value of the Secrets kdrift knows (git's and the cluster's), in each spelling, to
@@ -252,11 +258,12 @@ impl Inventory {
             .values()
             .filter(|d| d.key.is_secret())
             .map(|d| &*d.manifest);
-        let live = self
+        let live: Vec<Value> = self
             .live
             .iter()
             .filter(|(k, _)| k.is_secret())
-            .map(|(_, v)| &**v);
+            .map(|(_, v)| v.value())
+            .collect();
         // A value that is also a name git gives (a namespace, an object) is on screen as that
         // name anyway; masking it would garble every message naming it ("assigned *** (hidden)/
         // redis-0") and tell nothing it does not.
@@ -266,7 +273,7 @@ impl Inventory {
                 .any(|k| k.name == *v || k.namespace.as_deref() == Some(v.as_str()))
         };
         let mut values: Vec<String> = desired
-            .chain(live)
+            .chain(live.iter())
             .flat_map(crate::drift::secret_values)
             .filter(|v| !is_name(v))
             .collect();
@@ -304,10 +311,14 @@ impl Inventory {
     /// withheld whenever the desired state may be incomplete: a manifest failed to parse, or git
     /// declares nothing.
     pub fn plan_sync(&self, keys: &[ResourceKey], prune: bool) -> SyncPlan {
+        let live: BTreeMap<ResourceKey, Arc<Value>> = keys
+            .iter()
+            .filter_map(|k| Some((k.clone(), self.live_object(k)?)))
+            .collect();
         let input = PlanInput {
             reports: &self.verdicts,
             desired: &self.desired,
-            live: &self.live,
+            live: &live,
             commit: self.repo.as_ref().map(|r| r.commit.id.as_str()),
             source: self.source.as_deref(),
             prune,
@@ -340,7 +351,7 @@ impl Inventory {
         }
         let source = self
             .live_object(key)
-            .or_else(|| self.desired.get(key).map(|d| d.manifest.as_ref()))?;
+            .or_else(|| self.desired.get(key).map(|d| d.manifest.clone()))?;
         let labels = source.pointer("/spec/selector/matchLabels")?.as_object()?;
         let selector: BTreeMap<String, String> = labels
             .iter()
@@ -361,6 +372,7 @@ impl Inventory {
     }
 
     fn take_facts(&mut self) -> Vec<Fact> {
+        self.trees.settle();
         if !self.to_confirm.is_empty() {
             let requests = std::mem::take(&mut self.to_confirm);
             self.facts.push(Fact::Confirm(requests));

@@ -172,11 +172,13 @@ impl Inventory {
             let how = match (&self.trigger, report) {
                 (Trigger::Commit(c), _) => Converged::Commit(c.clone()),
                 (Trigger::Live, None) => Converged::Gone,
-                (Trigger::Live, Some(_)) => match self.live_object(key).and_then(last_writer) {
-                    Some(m) if m == FIELD_MANAGER => Converged::Sync,
-                    Some(m) => Converged::Manager(m),
-                    None => Converged::Manager("unknown".into()),
-                },
+                (Trigger::Live, Some(_)) => {
+                    match self.live_object(key).and_then(|l| last_writer(&l)) {
+                        Some(m) if m == FIELD_MANAGER => Converged::Sync,
+                        Some(m) => Converged::Manager(m),
+                        None => Converged::Manager("unknown".into()),
+                    }
+                }
             };
             let seq = self.timeline.seq + 1;
             if let Some(open) = self.timeline.open_mut(key) {

@@ -1,0 +1,102 @@
+//! Live objects as the inventory keeps them: the slimmed object as compact JSON text (about a
+//! fifth of the same object as a `Value` tree: a ConfigMap of 1.2 KB data is ~2 KB of text and
+//! ~10 KB as a tree, most of it managedFields' small maps), with what is asked of every object
+//! without reading it (its resourceVersion, the commit kdrift applied it from).
+//!
+//! Judging needs the tree, so it is parsed back on demand; objects that just arrived are judged
+//! from the tree the watch brought (`Fresh`), so folding a list or an event parses nothing.
+
+use crate::model::ResourceKey;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+#[derive(Debug)]
+pub struct LiveObject {
+    json: Box<str>,
+    version: Option<Box<str>>,
+    synced_from: Option<Box<str>>,
+    /// What of it converging could change (`cluster::live_fingerprint`), worked out when first
+    /// asked (only answers of the server need it).
+    fingerprint: OnceLock<u64>,
+}
+
+impl LiveObject {
+    pub fn new(obj: &Value) -> Self {
+        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).map(Box::from);
+        LiveObject {
+            json: serde_json::to_string(obj)
+                .unwrap_or_default()
+                .into_boxed_str(),
+            version: text("/metadata/resourceVersion"),
+            synced_from: text("/metadata/annotations/kdrift.dev~1commit"),
+            fingerprint: OnceLock::new(),
+        }
+    }
+
+    /// The object, parsed again.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+    }
+
+    pub fn resource_version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The commit kdrift applied this object from (its `kdrift.dev/commit` annotation).
+    pub fn synced_from(&self) -> Option<&str> {
+        self.synced_from.as_deref()
+    }
+
+    pub fn fingerprint(&self) -> u64 {
+        *self
+            .fingerprint
+            .get_or_init(|| crate::cluster::live_fingerprint(&self.value()))
+    }
+
+    /// Bytes it holds (its text), for the memory accounting.
+    pub fn bytes(&self) -> usize {
+        self.json.len()
+    }
+}
+
+/// Trees at hand: objects folded in by the current event (the watch's own trees), and the last
+/// one parsed (a judgement asks for the same object several times).
+#[derive(Debug, Default)]
+pub(super) struct Trees {
+    pub(super) fresh: HashMap<ResourceKey, Arc<Value>>,
+    last: Mutex<Option<(ResourceKey, usize, Arc<Value>)>>,
+}
+
+impl Clone for Trees {
+    fn clone(&self) -> Self {
+        Trees::default()
+    }
+}
+
+impl Trees {
+    /// The tree of `obj` (stored as `key`): fresh, the last parsed, or parsed now.
+    pub(super) fn of(&self, key: &ResourceKey, obj: &Arc<LiveObject>) -> Arc<Value> {
+        if let Some(tree) = self.fresh.get(key) {
+            return tree.clone();
+        }
+        // the object's address tells a replaced object from the one parsed before
+        let id = Arc::as_ptr(obj) as usize;
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((k, i, tree)) = last.as_ref()
+            && k == key
+            && *i == id
+        {
+            return tree.clone();
+        }
+        let tree = Arc::new(obj.value());
+        *last = Some((key.clone(), id, tree.clone()));
+        tree
+    }
+
+    /// The event is folded: its trees go (the text stays).
+    pub(super) fn settle(&mut self) {
+        self.fresh.clear();
+        *self.last.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
