@@ -343,7 +343,7 @@ pub(super) fn refresh(state: &mut State, cmds: &mut Vec<Cmd>) {
 fn wanted(state: &State) -> Option<Sides> {
     let key = state.selected_key()?;
     let report = state.inv.verdicts.get(key)?;
-    if !shows_diff(report.status) {
+    if !shows_diff(report.status) || state.inv.is_listing(key) {
         return None;
     }
     Some(Sides {

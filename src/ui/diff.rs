@@ -26,6 +26,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         return;
     };
     let key = row.object();
+    if let Some(k) = key.filter(|k| state.inv.is_listing(k)) {
+        // not missing: nothing of its kind has been seen yet
+        let title = format!(" diff {} listing ", sanitize(&k.to_string()));
+        let text = Line::styled(
+            "its kind has not listed yet: compared as soon as the list arrives",
+            dim(),
+        );
+        frame.render_widget(Paragraph::new(text).block(pane(title, focused)), area);
+        return;
+    }
     let desired = key.and_then(|k| state.inv.desired.get(k));
     let source = match row {
         Row::Manifest(m) => m.source.as_str(),

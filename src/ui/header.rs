@@ -56,13 +56,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     }
 
     let mut second = vec![Span::raw(" ")];
+    // rows of kinds still listing are not missing yet: said apart
+    let listing = state.inv.listing();
     for status in DriftStatus::ALL {
-        let n = state.inv.count(status);
+        let mut n = state.inv.count(status);
+        if status == DriftStatus::Missing {
+            n -= listing.min(n);
+        }
         if n == 0 && status == DriftStatus::Skipped {
             continue; // a note, not a verdict: only worth space when there is one
         }
         let style = if n == 0 { dim() } else { status_style(status) };
         second.push(Span::styled(format!("{} {n}", status.label()), style));
+        second.push(Span::styled("  ", dim()));
+    }
+    if listing > 0 {
+        second.push(Span::styled(
+            format!("listing {listing}"),
+            Style::new().fg(Color::Yellow),
+        ));
         second.push(Span::styled("  ", dim()));
     }
     second.push(watch_summary(state));

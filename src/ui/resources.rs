@@ -64,8 +64,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             .object()
             .and_then(|k| state.inv.watches.get(&k.gvk()))
             .is_some_and(|w| matches!(w, WatchState::Reconnecting { .. }));
+        let listing = key.object().is_some_and(|k| state.inv.is_listing(k));
         let mut row = Row::new(vec![
-            Cell::from(badge(report.status)).style(status_style(report.status)),
+            if listing {
+                // nothing seen of its kind yet: not missing, just not known
+                Cell::from("… listing").style(dim())
+            } else {
+                Cell::from(badge(report.status)).style(status_style(report.status))
+            },
             Cell::from(sanitize(&ns)).style(dim()),
             Cell::from(sanitize(&kind)),
             match key.object().filter(|k| state.marked.contains(*k)) {
@@ -74,7 +80,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                     .style(Style::new().fg(Color::Magenta)),
                 None => Cell::from(sanitize(&key.name())),
             },
-            if stale {
+            if listing {
+                Cell::from("not listed yet").style(dim())
+            } else if stale {
                 // Never present stale state as current: say the row is from before the connection broke.
                 Cell::from(format!("stale · {}", summary(report)))
                     .style(Style::new().fg(Color::Red))

@@ -296,6 +296,51 @@ fn timeline_pane_80x24_and_120x40() {
     insta::assert_snapshot!("timeline_all_120x40", screen(&mut state, 120, 40).backend());
 }
 
+/// Before a kind has listed, its rows are not "missing": they say their kind is still listing,
+/// and the header counts them apart (k9s says "No resources found" there).
+#[test]
+fn rows_of_kinds_still_listing_say_so() {
+    let captured = crate::common::captured();
+    let mut state = kdrift::app::State::new("demo", kdrift::app::Keymap::defaults());
+    crate::common::press_msg(&mut state, kdrift::app::Msg::Tick(NOW_MS));
+    let snapshot = Box::new(captured.snapshot.clone());
+    crate::common::press_msg(
+        &mut state,
+        kdrift::app::Msg::Repo(kdrift_engine::repo::RepoEvent::Snapshot(snapshot)),
+    );
+    // every kind lists but Services, which have not yet
+    for event in &captured.events {
+        if let kdrift_engine::cluster::KubeEvent::Listed { gvk, .. } = event
+            && gvk.kind == "Service"
+        {
+            continue;
+        }
+        crate::common::press_msg(&mut state, kdrift::app::Msg::Kube(event.clone()));
+    }
+    let text = screen(&mut state, 120, 40).backend().to_string();
+    let listing = state.inv.listing();
+    assert!(listing > 0, "{text}");
+    assert!(text.contains(&format!("listing {listing}")), "{text}");
+    assert!(
+        text.contains("… listing") && text.contains("not listed yet"),
+        "{text}"
+    );
+    assert_eq!(listing, 3, "the three Services: {text}");
+    assert!(
+        text.contains("missing 0"),
+        "the missing Service api is listing:\n{text}"
+    );
+    select(&mut state, "shop/Service/api");
+    let text = screen(&mut state, 120, 40).backend().to_string();
+    assert!(text.contains("its kind has not listed yet"), "{text}");
+    // once every kind has listed, nothing says listing any more
+    let state = demo_state();
+    assert_eq!(state.inv.listing(), 0);
+    let mut state = state;
+    let text = screen(&mut state, 120, 40).backend().to_string();
+    assert!(!text.contains("listing"), "{text}");
+}
+
 #[test]
 fn alerts_pane_80x24_and_120x40() {
     let mut state = demo_state();

@@ -153,6 +153,11 @@ pub enum DriftStatus {
 }
 
 impl DriftStatus {
+    /// Its position in `ALL`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub const ALL: [DriftStatus; 6] = [
         DriftStatus::InSync,
         DriftStatus::Modified,

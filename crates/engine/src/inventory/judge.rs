@@ -49,7 +49,8 @@ impl Inventory {
         };
         let Some(local) = report else {
             self.note_timeline(key, None);
-            self.verdicts.remove(key);
+            let old = self.verdicts.remove(key).map(|r| r.status);
+            self.retally(old, None);
             self.forget_confirmation(key);
             self.forget_writers(key);
             self.first_seen.remove(key);
@@ -65,7 +66,8 @@ impl Inventory {
         let news = self.is_news(key, before, &report);
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
         self.note_timeline(key, Some(&report));
-        self.verdicts.insert(key.clone(), report);
+        let old = self.verdicts.insert(key.clone(), report).map(|r| r.status);
+        self.retally(old, Some(status));
         if news {
             self.raise(Fact::DriftDetected {
                 key: key.clone(),
@@ -219,6 +221,7 @@ impl Inventory {
 
     fn rebuild_all(&mut self) {
         self.verdicts.clear();
+        self.tally = Default::default();
         let keys: BTreeSet<ResourceKey> = self
             .desired
             .keys()

@@ -125,8 +125,11 @@ pub struct Inventory {
     live: BTreeMap<ResourceKey, Arc<LiveObject>>,
     /// Trees of live objects at hand while an event is folded (see `live.rs`).
     trees: live::Trees,
-    /// One verdict per object row.
+    /// One verdict per object row (changed only through `judge.rs`, which keeps `tally`).
     pub verdicts: BTreeMap<ResourceKey, DriftReport>,
+    /// How many verdicts have each status, kept as they change: the header's counts cost
+    /// nothing per frame, whatever the number of rows.
+    tally: [usize; DriftStatus::ALL.len()],
     /// One row per manifest error and skipped part.
     pub manifests: BTreeMap<ManifestRow, DriftReport>,
     pub watches: BTreeMap<Gvk, WatchState>,
@@ -208,11 +211,44 @@ impl Inventory {
     }
 
     pub fn count(&self, status: DriftStatus) -> usize {
-        self.verdicts
+        self.tally[status.index()]
+            + self
+                .manifests
+                .values()
+                .filter(|r| r.status == status)
+                .count()
+    }
+
+    /// Whether `key`'s kind has not listed yet: its row says "missing" only because nothing
+    /// has been seen of the kind so far, and a screen should say "listing" instead.
+    pub fn is_listing(&self, key: &ResourceKey) -> bool {
+        matches!(self.watches.get(&key.gvk()), Some(WatchState::Connecting))
+            && self
+                .verdicts
+                .get(key)
+                .is_some_and(|r| r.status == DriftStatus::Missing)
+    }
+
+    /// How many rows `is_listing` (nothing to count once every kind has listed).
+    pub fn listing(&self) -> usize {
+        if !self
+            .watches
             .values()
-            .chain(self.manifests.values())
-            .filter(|r| r.status == status)
-            .count()
+            .any(|w| matches!(w, WatchState::Connecting))
+        {
+            return 0;
+        }
+        self.desired.keys().filter(|k| self.is_listing(k)).count()
+    }
+
+    /// A verdict changed from `old` to `new` (`None`: no verdict).
+    fn retally(&mut self, old: Option<DriftStatus>, new: Option<DriftStatus>) {
+        if let Some(s) = old {
+            self.tally[s.index()] -= 1;
+        }
+        if let Some(s) = new {
+            self.tally[s.index()] += 1;
+        }
     }
 
     pub fn drifted_keys(&self) -> Vec<ResourceKey> {

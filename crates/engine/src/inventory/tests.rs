@@ -900,3 +900,35 @@ fn the_timeline_dates_each_drift_and_says_how_it_ended() {
         Some((1_800_000_200_000, Converged::Commit("b".repeat(40))))
     );
 }
+
+/// The header's counts are kept as verdicts change; after lists, events, deletions and a new
+/// commit they still equal a count of the rows.
+#[test]
+fn status_counts_are_kept_as_verdicts_change() {
+    let counted = |inv: &Inventory| {
+        DriftStatus::ALL
+            .iter()
+            .map(|s| inv.rows().filter(|(_, r)| r.status == *s).count())
+            .collect::<Vec<_>>()
+    };
+    let kept = |inv: &Inventory| {
+        DriftStatus::ALL
+            .iter()
+            .map(|s| inv.count(*s))
+            .collect::<Vec<_>>()
+    };
+    let (mut inv, _) = settled("9");
+    assert_eq!(kept(&inv), counted(&inv));
+    assert_eq!(inv.count(DriftStatus::Orphan), 2);
+    inv.on_kube(KubeEvent::Applied(configmap("a", "one", "1")));
+    inv.on_kube(KubeEvent::Deleted(owned(configmap("b", "far", "x"))));
+    assert_eq!(kept(&inv), counted(&inv));
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot(
+        "b",
+        &[configmap("a", "one", "2"), configmap("a", "three", "3")],
+    ))));
+    assert_eq!(kept(&inv), counted(&inv));
+    assert_eq!(inv.count(DriftStatus::Missing), 1, "three is not live");
+    inv.on_kube(listed(&[]));
+    assert_eq!(kept(&inv), counted(&inv));
+}
