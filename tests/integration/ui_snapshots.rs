@@ -301,21 +301,21 @@ fn timeline_pane_80x24_and_120x40() {
 #[test]
 fn rows_of_kinds_still_listing_say_so() {
     let captured = crate::common::captured();
-    let mut state = kdrift::app::State::new("demo", kdrift::app::Keymap::defaults());
-    crate::common::press_msg(&mut state, kdrift::app::Msg::Tick(NOW_MS));
+    let mut state = State::new("demo", kdrift::app::Keymap::defaults());
+    press_msg(&mut state, Msg::Tick(NOW_MS));
     let snapshot = Box::new(captured.snapshot.clone());
-    crate::common::press_msg(
+    press_msg(
         &mut state,
-        kdrift::app::Msg::Repo(kdrift_engine::repo::RepoEvent::Snapshot(snapshot)),
+        Msg::Repo(kdrift_engine::repo::RepoEvent::Snapshot(snapshot)),
     );
     // every kind lists but Services, which have not yet
     for event in &captured.events {
-        if let kdrift_engine::cluster::KubeEvent::Listed { gvk, .. } = event
+        if let KubeEvent::Listed { gvk, .. } = event
             && gvk.kind == "Service"
         {
             continue;
         }
-        crate::common::press_msg(&mut state, kdrift::app::Msg::Kube(event.clone()));
+        press_msg(&mut state, Msg::Kube(event.clone()));
     }
     let text = screen(&mut state, 120, 40).backend().to_string();
     let listing = state.inv.listing();
