@@ -124,6 +124,31 @@ impl Testbed {
         self.kdrift_json("check", repo, kubeconfig, extra)
     }
 
+    /// Waits until the control plane runs workloads again (scheduler, controllers and kwok all
+    /// reconnected after an API server restart): a one-replica Deployment rolls out. A test that
+    /// restarted the server calls this before it gives the control plane back to the others.
+    pub fn wait_workloads_run(&self) {
+        let ns = unique("t-canary");
+        self.kubectl(&["create", "namespace", &ns]);
+        self.kubectl(&[
+            "-n",
+            &ns,
+            "create",
+            "deployment",
+            "canary",
+            "--image=registry.example/canary:1",
+        ]);
+        self.kubectl(&[
+            "-n",
+            &ns,
+            "rollout",
+            "status",
+            "deployment/canary",
+            "--timeout=180s",
+        ]);
+        self.kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+    }
+
     /// `kdrift sync --output json` as the admin, with `extra` flags (`--yes`, `--prune`, …).
     pub fn sync(&self, repo: &Path, extra: &[&str]) -> (i32, Value, String) {
         self.kdrift_json("sync", repo, &self.admin, extra)

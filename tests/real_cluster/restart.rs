@@ -54,6 +54,8 @@ async fn f4_apiserver_restart_goes_reconnecting_then_live_without_stale_rows() {
         })
     })
     .await;
+    // the next test finds a control plane that runs pods again
+    tb.wait_workloads_run();
 }
 
 /// `kdrift sync` while the API server goes away: the apply in flight fails, later waves are not
@@ -169,4 +171,5 @@ fn f4_apiserver_restart_during_a_sync_is_a_partial_result_never_converged() {
     assert_eq!(code, 0, "{json:#}\n{stderr}");
     assert_eq!(json["converged"], true, "{json:#}");
     tb.kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+    tb.wait_workloads_run();
 }
