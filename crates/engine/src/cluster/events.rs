@@ -10,8 +10,21 @@ pub enum KubeEvent {
         gvk: Gvk,
         namespaced: bool,
     },
-    /// A full (re-)list of one kind in one scope (`None` = all namespaces): replaces every stored
-    /// object of that kind in that scope at once.
+    /// A (re-)list of one kind in one scope (`None` = all namespaces) begins: what it brings
+    /// arrives in `ListPage`s and a last `Listed`, so that rows fill in page by page and no
+    /// whole list is ever held at once.
+    ListStarted {
+        gvk: Gvk,
+        namespace: Option<String>,
+    },
+    /// Part of the list in progress: these objects are stored; nothing is removed yet.
+    ListPage {
+        gvk: Gvk,
+        namespace: Option<String>,
+        objects: Vec<Value>,
+    },
+    /// A list is complete; `objects` is its last part (after a `ListStarted`) or the whole list.
+    /// Every stored object of that kind in that scope the list did not bring is removed.
     Listed {
         gvk: Gvk,
         namespace: Option<String>,

@@ -35,4 +35,4 @@ pub use refusal::Conflict;
 pub use resolve::Resolver;
 pub use scope::{Prepared, prepare};
 pub use stuck::pod_trouble;
-pub use watch::{object_value, spawn_watch};
+pub use watch::{LIST_PAGE, object_value, spawn_watch};

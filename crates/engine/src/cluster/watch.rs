@@ -108,6 +108,10 @@ async fn late_shape(resolver: Resolver, gvk: Gvk, out: Outbox<KubeEvent>) {
     }
 }
 
+/// Objects per list page, asked of the server and handed on: a list is folded as it arrives
+/// (rows fill in page by page) and at most a page or so of it is held on the way.
+pub const LIST_PAGE: usize = 500;
+
 async fn watch_scope(
     api: Api<DynamicObject>,
     gvk: Gvk,
@@ -115,7 +119,9 @@ async fn watch_scope(
     selector: Option<String>,
     out: Outbox<KubeEvent>,
 ) {
-    let mut config = watcher::Config::default().timeout(super::deadline::watch_timeout_secs());
+    let mut config = watcher::Config::default()
+        .timeout(super::deadline::watch_timeout_secs())
+        .page_size(LIST_PAGE as u32);
     if let Some(selector) = &selector {
         config = config.labels(selector);
     }
@@ -176,11 +182,21 @@ async fn watch_once(
             Ok(Event::Init) => {
                 listing = true;
                 buffer.clear();
-                continue;
+                KubeEvent::ListStarted {
+                    gvk: gvk.clone(),
+                    namespace: namespace.clone(),
+                }
             }
             Ok(Event::InitApply(obj)) => {
                 buffer.extend(object_value(obj, gvk));
-                continue;
+                if buffer.len() < LIST_PAGE {
+                    continue;
+                }
+                KubeEvent::ListPage {
+                    gvk: gvk.clone(),
+                    namespace: namespace.clone(),
+                    objects: std::mem::replace(&mut buffer, Vec::with_capacity(LIST_PAGE)),
+                }
             }
             Ok(Event::InitDone) => {
                 listing = false;

@@ -6,7 +6,7 @@ mod report;
 pub use report::{CheckReport, ResourceEntry, Summary, render_text};
 
 use crate::cluster::{
-    ClusterError, ConfirmRequest, Confirmed, KubeEvent, Resolver, WatchRequest, confirm,
+    ClusterError, ConfirmRequest, Confirmed, KubeEvent, LIST_PAGE, Resolver, WatchRequest, confirm,
     object_value, prepare, within,
 };
 use crate::drift::IgnoreRules;
@@ -41,9 +41,10 @@ pub async fn evaluate_with(
             continue;
         };
         for req in requests {
-            for event in list_once(resolver, &req).await {
+            list_pages(resolver, &req, |event| {
                 to_confirm.extend(confirm_requests(inventory.on_kube(event)));
-            }
+            })
+            .await;
         }
     }
     // an object that moved on (its status changes all the time) is read again, a few times
@@ -101,9 +102,17 @@ fn confirm_requests(facts: Vec<Fact>) -> Vec<ConfirmRequest> {
         .collect()
 }
 
-/// What a watcher of `req` would report up to its first full list, read with one list per
+/// What a watcher of `req` would report up to its first full list, read with one paged list per
 /// allowed scope: discovery and permission notes, then the lists (or why the kind failed).
 pub async fn list_once(resolver: &Resolver, req: &WatchRequest) -> Vec<KubeEvent> {
+    let mut out = Vec::new();
+    list_pages(resolver, req, |event| out.push(event)).await;
+    out
+}
+
+/// `list_once`, handing each event on as it comes: a list is folded page by page
+/// (`ListStarted`, `ListPage`s, `Listed`), never held whole.
+pub async fn list_pages(resolver: &Resolver, req: &WatchRequest, mut out: impl FnMut(KubeEvent)) {
     let gvk = &req.gvk;
     let failed = |reason: String| KubeEvent::Watch {
         gvk: gvk.clone(),
@@ -111,47 +120,89 @@ pub async fn list_once(resolver: &Resolver, req: &WatchRequest) -> Vec<KubeEvent
     };
     let prepared = match prepare(resolver, gvk, &req.namespaces).await {
         Ok(p) => p,
-        Err(e) => return vec![failed(e.to_string())],
+        Err(e) => return out(failed(e.to_string())),
     };
-    let mut out = prepared.notes;
+    for note in prepared.notes {
+        out(note);
+    }
     if prepared.scopes.is_empty() {
-        out.push(failed("forbidden: no list/watch permission".into()));
-        return out;
+        return out(failed("forbidden: no list/watch permission".into()));
     }
     // as the watcher does: the schema first, so the lists are judged with it
     if req.selector.is_none()
         && let Some(shape) = resolver.shape(gvk).await
     {
-        out.push(KubeEvent::Shape {
+        out(KubeEvent::Shape {
             gvk: gvk.clone(),
             shape,
         });
     }
     for (namespace, api) in prepared.scopes {
-        let mut params = ListParams::default();
-        if let Some(selector) = &req.selector {
-            params = params.labels(selector);
+        if let Err(e) = list_scope(&api, req, &namespace, &mut out).await {
+            out(failed(format!("listing {gvk}: {e}")));
         }
-        let call = async {
-            api.list(&params)
-                .await
-                .map_err(|e| ClusterError::from_kube(&e))
-        };
-        match within(|| format!("listing {gvk}"), call).await {
-            Ok(list) => {
-                let objects = list
-                    .items
-                    .into_iter()
-                    .filter_map(|o| object_value(o, gvk))
-                    .collect();
-                out.push(KubeEvent::Listed {
-                    gvk: gvk.clone(),
+    }
+}
+
+/// Times a list starts over when its continue token expired (410) between pages.
+const RELISTS: usize = 3;
+
+/// One scope's list, page by page, each page a request with the request deadline.
+async fn list_scope(
+    api: &kube::Api<kube::api::DynamicObject>,
+    req: &WatchRequest,
+    namespace: &Option<String>,
+    out: &mut impl FnMut(KubeEvent),
+) -> Result<(), ClusterError> {
+    let gvk = &req.gvk;
+    let mut relists = 0;
+    'list: loop {
+        out(KubeEvent::ListStarted {
+            gvk: gvk.clone(),
+            namespace: namespace.clone(),
+        });
+        let mut token: Option<String> = None;
+        loop {
+            let mut params = ListParams::default().limit(LIST_PAGE as u32);
+            if let Some(selector) = &req.selector {
+                params = params.labels(selector);
+            }
+            if let Some(token) = &token {
+                params = params.continue_token(token);
+            }
+            let call = async {
+                api.list(&params)
+                    .await
+                    .map_err(|e| ClusterError::from_kube(&e))
+            };
+            let list = match within(|| format!("listing {gvk}"), call).await {
+                Ok(list) => list,
+                Err(e) if e.code() == Some(410) && token.is_some() && relists < RELISTS => {
+                    relists += 1;
+                    continue 'list;
+                }
+                Err(e) => return Err(e),
+            };
+            token = list.metadata.continue_.filter(|t| !t.is_empty());
+            let objects = list
+                .items
+                .into_iter()
+                .filter_map(|o| object_value(o, gvk))
+                .collect();
+            let (gvk, namespace) = (gvk.clone(), namespace.clone());
+            if token.is_none() {
+                out(KubeEvent::Listed {
+                    gvk,
                     namespace,
                     objects,
                 });
+                return Ok(());
             }
-            Err(e) => out.push(failed(format!("listing {gvk}: {e}"))),
+            out(KubeEvent::ListPage {
+                gvk,
+                namespace,
+                objects,
+            });
         }
     }
-    out
 }

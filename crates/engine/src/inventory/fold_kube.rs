@@ -5,13 +5,14 @@ use super::{Fact, Inventory};
 use crate::cluster::KubeEvent;
 use crate::drift::is_owned_by_kdrift;
 use crate::health::health_of;
-use crate::model::{ResourceKey, WatchState};
+use crate::model::{Gvk, ResourceKey, WatchState};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 impl Inventory {
     pub fn on_kube(&mut self, event: KubeEvent) -> Vec<Fact> {
+        self.touch();
         // Orphan-only kinds are best effort: their health and permissions are not the user's concern.
         if let KubeEvent::Watch { gvk, .. } | KubeEvent::Forbidden { gvk, .. } = &event
             && self.orphan_kinds.contains(gvk)
@@ -36,27 +37,40 @@ impl Inventory {
                     self.recompute(&key);
                 }
             }
+            KubeEvent::ListStarted { gvk, namespace } => {
+                // what this list must bring again, or see removed when it is done
+                let unseen = self.live_in_scope(&gvk, &namespace).collect();
+                self.relisting.insert((gvk, namespace), unseen);
+            }
+            KubeEvent::ListPage {
+                gvk,
+                namespace,
+                objects,
+            } => {
+                let touched = self.store_page(&gvk, &namespace, objects);
+                self.judge_batch("list page", touched);
+            }
             KubeEvent::Listed {
                 gvk,
                 namespace,
                 objects,
             } => {
-                let stale: Vec<ResourceKey> = self
-                    .live
-                    .keys()
-                    .filter(|k| k.group == gvk.group && k.kind == gvk.kind)
-                    .filter(|k| namespace.is_none() || k.namespace == namespace)
-                    .cloned()
-                    .collect();
+                let mut touched = self.store_page(&gvk, &namespace, objects);
+                // a list that came whole replaces everything in its scope
+                let stale: Vec<ResourceKey> =
+                    match self.relisting.remove(&(gvk.clone(), namespace.clone())) {
+                        Some(unseen) => unseen.into_iter().collect(),
+                        None => {
+                            let brought: BTreeSet<&ResourceKey> = touched.iter().collect();
+                            self.live_in_scope(&gvk, &namespace)
+                                .filter(|k| !brought.contains(k))
+                                .collect()
+                        }
+                    };
                 for key in &stale {
                     self.drop_live(key);
                 }
-                let mut touched: BTreeSet<ResourceKey> = stale.into_iter().collect();
-                for obj in objects {
-                    if let Some(key) = self.store_live(obj) {
-                        touched.insert(key);
-                    }
-                }
+                touched.extend(stale);
                 if !self.orphan_kinds.contains(&gvk) {
                     self.watches.insert(gvk.clone(), WatchState::Live);
                 }
@@ -64,10 +78,11 @@ impl Inventory {
                 let absent: Vec<ResourceKey> = self
                     .desired
                     .keys()
-                    .filter(|k| k.gvk() == gvk && !touched.contains(*k))
+                    .filter(|k| k.gvk() == gvk && (namespace.is_none() || k.namespace == namespace))
+                    .filter(|k| !self.live.contains_key(*k))
                     .cloned()
                     .collect();
-                self.judge_batch("list", touched.into_iter().collect());
+                self.judge_batch("list", touched);
                 for key in absent {
                     let report = self.verdicts.get(&key).cloned();
                     self.note_timeline(&key, report.as_ref());
@@ -124,6 +139,44 @@ impl Inventory {
         }
         self.track_convergence(true);
         self.take_facts()
+    }
+
+    /// Stores part of a list; the keys it stored, to judge. Each is no longer waited for by the
+    /// list in progress in its scope.
+    fn store_page(
+        &mut self,
+        gvk: &Gvk,
+        namespace: &Option<String>,
+        objects: Vec<Value>,
+    ) -> Vec<ResourceKey> {
+        let mut unseen = self.relisting.remove(&(gvk.clone(), namespace.clone()));
+        let mut touched = Vec::with_capacity(objects.len());
+        for obj in objects {
+            if let Some(key) = self.store_live(obj) {
+                if let Some(unseen) = unseen.as_mut() {
+                    unseen.remove(&key);
+                }
+                touched.push(key);
+            }
+        }
+        if let Some(unseen) = unseen {
+            self.relisting
+                .insert((gvk.clone(), namespace.clone()), unseen);
+        }
+        touched
+    }
+
+    /// Live objects of `gvk` in `namespace` (`None`: everywhere).
+    fn live_in_scope<'a>(
+        &'a self,
+        gvk: &'a Gvk,
+        namespace: &'a Option<String>,
+    ) -> impl Iterator<Item = ResourceKey> + 'a {
+        self.live
+            .keys()
+            .filter(move |k| k.group == gvk.group && k.kind == gvk.kind)
+            .filter(move |k| namespace.is_none() || k.namespace == *namespace)
+            .cloned()
     }
 
     /// Keeps a live object only when it matters: declared in git, or owned by kdrift (possible orphan).

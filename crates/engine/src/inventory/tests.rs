@@ -932,3 +932,81 @@ fn status_counts_are_kept_as_verdicts_change() {
     inv.on_kube(listed(&[]));
     assert_eq!(kept(&inv), counted(&inv));
 }
+
+fn page(objects: &[Value]) -> KubeEvent {
+    KubeEvent::ListPage {
+        gvk: gvk(),
+        namespace: None,
+        objects: objects.to_vec(),
+    }
+}
+
+fn started() -> KubeEvent {
+    KubeEvent::ListStarted {
+        gvk: gvk(),
+        namespace: None,
+    }
+}
+
+#[test]
+fn a_list_in_pages_fills_rows_as_they_come_and_removes_what_it_did_not_bring() {
+    let mut inv = Inventory::default();
+    let git = [configmap("a", "one", "1"), configmap("a", "two", "2")];
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", &git))));
+    inv.on_kube(started());
+    inv.on_kube(page(&[configmap("a", "one", "1")]));
+    assert_eq!(
+        verdict(&inv, "a", "one"),
+        Some(DriftStatus::InSync),
+        "judged from its page"
+    );
+    let two = ResourceKey::from_object(&git[1]).unwrap();
+    assert!(
+        inv.is_listing(&two),
+        "not brought yet: listing, not missing"
+    );
+    assert!(!inv.settled, "a page is not the whole list");
+    let facts = inv.on_kube(listed(&[configmap("a", "two", "2")]));
+    assert!(facts.contains(&Fact::Settled), "{facts:?}");
+    assert_eq!(verdict(&inv, "a", "two"), Some(DriftStatus::InSync));
+
+    // a re-list in pages: nothing goes before it is done, then what it lacked goes
+    inv.on_kube(started());
+    inv.on_kube(page(&[configmap("a", "two", "2")]));
+    assert_eq!(
+        verdict(&inv, "a", "one"),
+        Some(DriftStatus::InSync),
+        "kept while listing"
+    );
+    inv.on_kube(listed(&[]));
+    assert_eq!(
+        verdict(&inv, "a", "one"),
+        Some(DriftStatus::Missing),
+        "the list lacked it"
+    );
+    assert_eq!(
+        verdict(&inv, "a", "two"),
+        Some(DriftStatus::InSync),
+        "brought by a page"
+    );
+    assert_eq!(inv.count(DriftStatus::Missing), 1, "counted");
+}
+
+#[test]
+fn a_list_started_again_forgets_what_the_broken_one_brought() {
+    let (mut inv, _) = settled("1");
+    assert_eq!(verdict(&inv, "a", "old"), Some(DriftStatus::Orphan));
+    // a list broke after its first page; the next one starts over and lacks a/old and a/one
+    inv.on_kube(started());
+    inv.on_kube(page(&[owned(configmap("a", "old", "x"))]));
+    inv.on_kube(started());
+    inv.on_kube(page(&[owned(configmap("b", "far", "x"))]));
+    inv.on_kube(listed(&[]));
+    assert_eq!(
+        verdict(&inv, "a", "old"),
+        None,
+        "gone: the finished list lacked it"
+    );
+    assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::Missing));
+    assert_eq!(verdict(&inv, "b", "far"), Some(DriftStatus::Orphan));
+}
