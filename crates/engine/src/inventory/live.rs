@@ -60,12 +60,15 @@ impl LiveObject {
     }
 }
 
+/// The last object parsed, held with its tree.
+type Parsed = (ResourceKey, Arc<LiveObject>, Arc<Value>);
+
 /// Trees at hand: objects folded in by the current event (the watch's own trees), and the last
 /// one parsed (a judgement asks for the same object several times).
 #[derive(Debug, Default)]
 pub(super) struct Trees {
     pub(super) fresh: HashMap<ResourceKey, Arc<Value>>,
-    last: Mutex<Option<(ResourceKey, usize, Arc<Value>)>>,
+    last: Mutex<Option<Parsed>>,
 }
 
 impl Clone for Trees {
@@ -80,17 +83,17 @@ impl Trees {
         if let Some(tree) = self.fresh.get(key) {
             return tree.clone();
         }
-        // the object's address tells a replaced object from the one parsed before
-        let id = Arc::as_ptr(obj) as usize;
+        // the object itself tells a replaced object from the one parsed before: it is held
+        // here, so its address cannot be reused by a newer object while the tree is kept
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((k, i, tree)) = last.as_ref()
+        if let Some((k, kept, tree)) = last.as_ref()
             && k == key
-            && *i == id
+            && Arc::ptr_eq(kept, obj)
         {
             return tree.clone();
         }
         let tree = Arc::new(obj.value());
-        *last = Some((key.clone(), id, tree.clone()));
+        *last = Some((key.clone(), obj.clone(), tree.clone()));
         tree
     }
 
@@ -98,5 +101,39 @@ impl Trees {
     pub(super) fn settle(&mut self) {
         self.fresh.clear();
         *self.last.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A replaced object must never be judged from the tree parsed for the one before it, even
+    /// when the allocator hands the new object the old one's address (it usually does: same
+    /// size, freed just before).
+    #[test]
+    fn a_replaced_object_is_parsed_again_whatever_its_address() {
+        let key = ResourceKey::from_object(&json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "probe", "namespace": "a"}}))
+        .unwrap();
+        let trees = Trees::default();
+        for i in 0..50 {
+            let obj = |v: i32| {
+                Arc::new(LiveObject::new(
+                    &json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": "probe", "namespace": "a"}, "data": {"v": v.to_string()}}),
+                ))
+            };
+            let old = obj(i);
+            assert_eq!(trees.of(&key, &old)["data"]["v"], i.to_string());
+            drop(old);
+            let new = obj(i + 1000);
+            assert_eq!(
+                trees.of(&key, &new)["data"]["v"],
+                (i + 1000).to_string(),
+                "round {i}"
+            );
+        }
     }
 }
