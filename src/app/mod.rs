@@ -3,6 +3,7 @@
 
 mod action;
 mod diff_view;
+mod filter;
 mod keymap;
 mod mode;
 mod msg;

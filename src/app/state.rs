@@ -1,6 +1,7 @@
 //! `State`: the engine's inventory plus everything about the view, owned by the core task alone.
 
 use super::diff_view::DiffView;
+use super::filter::{Filtered, Visible};
 use super::keymap::Keymap;
 use super::mode::Mode;
 use kdrift_engine::cluster::LogLine;
@@ -220,6 +221,8 @@ pub struct State {
     pub remote_repo: bool,
     pub mode: Mode,
     pub filter: String,
+    /// The filter's matches, kept (see `filter.rs`).
+    pub filtered: Filtered,
     pub selected: usize,
     pub focus: Pane,
     pub diff_scroll: usize,
@@ -294,12 +297,12 @@ impl State {
         }
     }
 
-    /// Rows after the filter, in display order (namespace, kind, name).
-    pub fn visible(&self) -> impl Iterator<Item = (Row<'_>, &DriftReport)> {
-        let needle = self.filter.to_lowercase();
-        self.inv
-            .rows()
-            .filter(move |(row, report)| needle.is_empty() || row_matches(*row, report, &needle))
+    /// Rows after the filter, in display order (namespace, kind, name). With a filter, the
+    /// matches are worked out once per filter text and inventory change (`filter.rs`).
+    pub fn visible(&self) -> Visible<'_> {
+        let only =
+            (!self.filter.is_empty()).then(|| self.filtered.positions(&self.inv, &self.filter));
+        Visible::new(self.inv.rows(), only)
     }
 
     pub fn visible_rows(&self) -> Vec<(Row<'_>, &DriftReport)> {
@@ -310,7 +313,7 @@ impl State {
         if self.filter.is_empty() {
             self.inv.row_count()
         } else {
-            self.visible().count()
+            self.filtered.positions(&self.inv, &self.filter).len()
         }
     }
 
@@ -338,8 +341,4 @@ impl State {
             until_ms: self.now_ms + NOTICE_MS,
         });
     }
-}
-
-fn row_matches(row: Row<'_>, report: &DriftReport, needle: &str) -> bool {
-    row.to_string().to_lowercase().contains(needle) || report.status.label().contains(needle)
 }

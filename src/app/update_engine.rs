@@ -115,8 +115,7 @@ fn select_first_drift(state: &mut State) {
         return;
     }
     if let Some(i) = state
-        .visible_rows()
-        .iter()
+        .visible()
         .position(|(_, report)| report.status.is_drift())
     {
         state.selected = i;

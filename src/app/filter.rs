@@ -1,0 +1,125 @@
+//! The resources filter over any number of rows: which rows match is worked out once per filter
+//! text and inventory change (`Inventory::stamp`) and kept as their positions, so a frame, a
+//! key press or a count never matches every row again. Typing one more character only looks at
+//! the rows the shorter text matched. Matching builds no string per row.
+
+use kdrift_engine::inventory::{Inventory, Row, Rows};
+use kdrift_engine::model::DriftReport;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+/// The last filter's matches: positions in `Inventory::rows()`.
+#[derive(Debug, Default)]
+pub struct Filtered(Mutex<Matches>);
+
+#[derive(Debug, Default)]
+struct Matches {
+    /// Lower-cased filter text they are for.
+    needle: String,
+    stamp: u64,
+    rows: usize,
+    positions: Arc<[u32]>,
+}
+
+impl Filtered {
+    /// The positions of the rows `filter` matches, current for `inv`.
+    pub fn positions(&self, inv: &Inventory, filter: &str) -> Arc<[u32]> {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let needle = filter.to_lowercase();
+        let current = m.stamp == inv.stamp() && m.rows == inv.row_count();
+        if current && m.needle == needle {
+            return m.positions.clone();
+        }
+        let mut text = String::new();
+        let mut test =
+            |row: Row<'_>, report: &DriftReport| matches(row, report, &needle, &mut text);
+        // a longer text matches a subset of what the shorter one did: only those are tried
+        let positions: Arc<[u32]> = if current && !m.needle.is_empty() && needle.contains(&m.needle)
+        {
+            let mut rows = inv.rows();
+            let mut at = 0usize;
+            let mut out = Vec::new();
+            for &p in m.positions.iter() {
+                let Some((row, report)) = rows.nth(p as usize - at) else {
+                    break;
+                };
+                at = p as usize + 1;
+                if test(row, report) {
+                    out.push(p);
+                }
+            }
+            out.into()
+        } else {
+            inv.rows()
+                .enumerate()
+                .filter(|(_, (row, report))| test(*row, report))
+                .map(|(i, _)| i as u32)
+                .collect()
+        };
+        *m = Matches {
+            needle,
+            stamp: inv.stamp(),
+            rows: inv.row_count(),
+            positions: positions.clone(),
+        };
+        positions
+    }
+}
+
+/// Whether `row` matches the lower-cased `needle`: its `namespace/Kind/name` or its status,
+/// compared without case. `text` is a buffer reused across rows.
+fn matches(row: Row<'_>, report: &DriftReport, needle: &str, text: &mut String) -> bool {
+    if report.status.label().contains(needle) {
+        return true;
+    }
+    text.clear();
+    let _ = write!(text, "{row}");
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+        text.contains(needle)
+    } else {
+        text.to_lowercase().contains(needle)
+    }
+}
+
+/// Rows in display order: all of them, or those at `positions`.
+pub struct Visible<'a> {
+    rows: Rows<'a>,
+    /// Rows taken from `rows` so far.
+    at: usize,
+    only: Option<(Arc<[u32]>, usize)>,
+}
+
+impl<'a> Visible<'a> {
+    pub fn new(rows: Rows<'a>, only: Option<Arc<[u32]>>) -> Self {
+        Self {
+            rows,
+            at: 0,
+            only: only.map(|p| (p, 0)),
+        }
+    }
+}
+
+impl<'a> Iterator for Visible<'a> {
+    type Item = (Row<'a>, &'a DriftReport);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.nth(0)
+    }
+
+    /// Jumps: the positions say which row is `n` ahead, and the rows between are only stepped
+    /// over, never matched.
+    fn nth(&mut self, n: usize) -> Option<Self::Item> {
+        match &mut self.only {
+            None => self.rows.nth(n),
+            Some((positions, k)) => {
+                *k += n;
+                let want = *positions.get(*k)? as usize;
+                *k += 1;
+                let skip = want.checked_sub(self.at)?;
+                self.at = want + 1;
+                self.rows.nth(skip)
+            }
+        }
+    }
+}
