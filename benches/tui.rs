@@ -126,5 +126,74 @@ fn key_press_beside_a_big_diff(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, frame, key_press, key_press_beside_a_big_diff);
+/// 100k ConfigMaps in one namespace, all in sync (the scale), built without a repo.
+fn hundred_thousand_rows() -> State {
+    use kdrift_engine::model::{Desired, ResourceKey};
+    use kdrift_engine::repo::{CommitInfo, Snapshot};
+    let objects: Vec<Value> = (0..100_000)
+        .map(|i| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": format!("cm-{i:06}"), "namespace": "scale"},
+                   "data": {"k": i.to_string()}})
+        })
+        .collect();
+    let commit = CommitInfo {
+        id: "a".repeat(40),
+        short: "a".repeat(7),
+        subject: "scale".into(),
+        author: "bench".into(),
+        time: 0,
+    };
+    let snap = Snapshot {
+        repo: "scale".into(),
+        source: "scale".into(),
+        branch: Some("main".into()),
+        commit: commit.clone(),
+        desired: objects
+            .iter()
+            .map(|o| Desired {
+                key: ResourceKey::from_object(o).unwrap(),
+                manifest: std::sync::Arc::new(o.clone()),
+                source: "cm.yaml".into(),
+            })
+            .collect(),
+        errors: vec![],
+        notes: vec![],
+        log: vec![commit],
+        ignore: Default::default(),
+    };
+    judged(snap, |_| {})
+}
+
+/// Typing into the filter over 100k rows: a character typed and erased, each with its frame
+/// (the erase is the worst case: a shorter text matches every row again).
+fn filter_keys(c: &mut Criterion) {
+    let mut state = hundred_thousand_rows();
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let key = |code| Msg::Key(KeyEvent::new(code, KeyModifiers::NONE));
+    update(&mut state, key(KeyCode::Char('/')));
+    for ch in "cm-01".chars() {
+        update(&mut state, key(KeyCode::Char(ch)));
+    }
+    c.bench_function(
+        "filter: type and erase a character, with frames, 100k rows",
+        |b| {
+            b.iter(|| {
+                for code in [KeyCode::Char('2'), KeyCode::Backspace] {
+                    update(&mut state, key(code));
+                    terminal.draw(|f| kdrift::ui::draw(f, &state)).unwrap();
+                }
+                black_box(state.visible_count())
+            })
+        },
+    );
+}
+
+criterion_group!(
+    benches,
+    frame,
+    key_press,
+    key_press_beside_a_big_diff,
+    filter_keys
+);
 criterion_main!(benches);
