@@ -31,6 +31,7 @@ impl Cli {
             Some(Command::Diff(a)) => a.target.otlp_endpoint.as_deref(),
             Some(Command::Sync(a)) => a.target.otlp_endpoint.as_deref(),
             Some(Command::Watch(a)) => a.target.otlp_endpoint.as_deref(),
+            Some(Command::Completions { .. } | Command::Man) => None,
             None => self.target.otlp_endpoint.as_deref(),
         }
     }
@@ -51,6 +52,14 @@ pub enum Command {
     /// watch health, commit) on stdout, and to webhooks, Alertmanager and /metrics. SIGTERM ends
     /// it (exit 0) once queued deliveries are out.
     Watch(WatchArgs),
+    /// Print a shell completion script: `kdrift completions bash > ~/.local/share/bash-completion/completions/kdrift`,
+    /// `kdrift completions zsh > ~/.zfunc/_kdrift`, `kdrift completions fish > ~/.config/fish/completions/kdrift.fish`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `kdrift man > ~/.local/share/man/man1/kdrift.1`.
+    Man,
 }
 
 /// Where diff and converged alerts go (the TUI, the demo and `kdrift watch` all take them).

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod diff;
 pub mod logging;
 pub mod runtime;
+pub mod shell;
 pub mod sync;
 pub mod tui;
 pub mod ui;

@@ -18,6 +18,21 @@ use std::time::Duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // generated text only: no logging, no runtime
+    let generated = match &cli.command {
+        Some(Command::Completions { shell }) => Some(Ok(kdrift::shell::completions(*shell))),
+        Some(Command::Man) => Some(kdrift::shell::man_page()),
+        _ => None,
+    };
+    if let Some(text) = generated {
+        return match text.and_then(|t| kdrift::shell::print(&t)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("kdrift: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     // `watch` times kdrift's own spans into its metrics
     let metrics = std::sync::Arc::new(kdrift_alerts::Metrics::new());
     let timers: Vec<Box<dyn opentelemetry_sdk::trace::SpanProcessor>> = match cli.command {
@@ -45,6 +60,7 @@ fn main() -> ExitCode {
             Some(Command::Diff(args)) => diff(args).await,
             Some(Command::Sync(args)) => sync(args).await,
             Some(Command::Watch(args)) => watch(args, metrics).await,
+            Some(Command::Completions { .. } | Command::Man) => Ok(0),
             None => real_cluster(cli.target, cli.alerts, cli.bell)
                 .await
                 .map(|()| 0),

@@ -10,6 +10,7 @@ mod cli_errors;
 mod converge_engine;
 mod e2e_tmux;
 mod panes;
+mod shell;
 mod time_travel;
 mod ui_snapshots;
 mod update;
