@@ -6,7 +6,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kdrift::app::{Keymap, Msg, State, update};
-use kdrift_engine::cluster::KubeEvent;
+use kdrift_engine::cluster::{KubeEvent, Scope};
 use kdrift_engine::repo::{RepoEvent, read_snapshot};
 use kdrift_testkit::layouts::apps_repo;
 use ratatui::Terminal;
@@ -30,7 +30,7 @@ fn judged(snap: kdrift_engine::repo::Snapshot, drift: impl Fn(&mut Value)) -> St
     update(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
     let listed = KubeEvent::Listed {
         gvk,
-        namespace: None,
+        scope: Scope::All,
         objects: live,
     };
     update(&mut state, Msg::Kube(listed));

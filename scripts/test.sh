@@ -16,8 +16,8 @@ source "$KDRIFT_TESTBED_DIR/env"
 
 # The scale harness's 1k smoke (tests/scale): kdrift beside k9s (built from its Go module once,
 # cached by version) and kubectl diff; fails unless its bounds hold. First, while the control
-# plane is quiet: kdrift's watches are cluster-wide, so namespaces the suite leaves being deleted
-# would be listed too (see docs/performance.md).
+# plane is quiet: k9s lists its namespace and kdrift watches git's, but both share the API server
+# and etcd with namespaces the suite leaves being deleted (see docs/performance.md).
 bash tests/scale/run.sh --smoke
 
 cargo test --locked --workspace --all-targets "$@"

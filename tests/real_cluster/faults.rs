@@ -98,8 +98,12 @@ async fn f1_a_410_gone_lists_again_and_what_was_deleted_meanwhile_disappears() {
 async fn f2_429_500_and_resets_are_reconnecting_then_live_never_stale_as_current() {
     let (tb, _alone) = testbed_alone();
     let (App { dir: _dir, ns, .. }, proxy, mut e) = proxied(&tb, "t-f2").await;
+    // the namespace's own watch (the orphan sweep's outages are not the kind's)
+    let path = format!("/namespaces/{ns}/configmaps");
     for (action, code) in [("status", 429), ("status", 500), ("reset", 0)] {
-        proxy.fault(json!({"match": "/configmaps", "watch": true, "action": action, "code": code, "count": 1}));
+        proxy.fault(
+            json!({"match": path, "watch": true, "action": action, "code": code, "count": 1}),
+        );
     }
     cut_the_open_watch(&proxy).await;
     e.pump_until(Duration::from_secs(10), |s| {

@@ -24,6 +24,7 @@ mod remote;
 mod render;
 mod restart;
 mod schema;
+mod scopes;
 mod secrets;
 mod stages;
 mod tmux_converge;

@@ -91,7 +91,7 @@ class Proxy(BaseHTTPRequestHandler):
             return self._reply(200, {"rules": len(RULES)})
         if self.path == "/__hits":
             with LOCK:
-                return self._reply(200, {"rules": RULES, "seen": SEEN[-200:]})
+                return self._reply(200, {"rules": RULES, "seen": SEEN})
         return self._reply(404, {"error": "unknown control path"})
 
     def _reply(self, code, obj):

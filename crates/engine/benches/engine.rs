@@ -3,7 +3,7 @@
 //! Run: `cargo bench -p kdrift-engine --bench engine`. Numbers go to docs/performance.md.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use kdrift_engine::cluster::KubeEvent;
+use kdrift_engine::cluster::{KubeEvent, Scope};
 use kdrift_engine::drift::{assess, object_diff};
 use kdrift_engine::inventory::Inventory;
 use kdrift_engine::model::{Desired, ResourceKey};
@@ -44,7 +44,7 @@ fn new_commit(c: &mut Criterion) {
     inventory.on_repo(RepoEvent::Snapshot(Box::new(snaps[0].clone())));
     inventory.on_kube(KubeEvent::Listed {
         gvk: snaps[0].desired[0].key.gvk(),
-        namespace: None,
+        scope: Scope::All,
         objects: live,
     });
     g.bench_function("update drift table, 10k rows", |b| {

@@ -4,7 +4,7 @@
 //! inventory. Prints the bytes the inventory holds per object after the inputs are dropped, and
 //! the peak while the list is folded. Run: `cargo bench -p kdrift-engine --bench memory [-- N]`.
 
-use kdrift_engine::cluster::KubeEvent;
+use kdrift_engine::cluster::{KubeEvent, Scope};
 use kdrift_engine::inventory::Inventory;
 use kdrift_engine::repo::{RepoEvent, read_snapshot};
 use serde_json::{Value, json};
@@ -107,7 +107,7 @@ fn main() {
     let peak_before = dhat::HeapStats::get().max_bytes as isize;
     inv.on_kube(KubeEvent::Listed {
         gvk,
-        namespace: None,
+        scope: Scope::All,
         objects,
     });
     // the high-water mark since start: past the list's, it is the fold's

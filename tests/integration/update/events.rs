@@ -33,7 +33,7 @@ fn watch_events() {
             "a re-list without an object (deleted while disconnected) makes it missing",
             KubeEvent::Listed {
                 gvk: configmap.clone(),
-                namespace: None,
+                scope: Scope::All,
                 objects: cms,
             },
             &[
@@ -45,7 +45,7 @@ fn watch_events() {
             "a list of another namespace leaves this one alone",
             KubeEvent::Listed {
                 gvk: deployment,
-                namespace: Some("elsewhere".into()),
+                scope: Scope::Namespace("elsewhere".into()),
                 objects: vec![],
             },
             &[("Deployment", "frontend", Some(DriftStatus::InSync))],
@@ -76,7 +76,7 @@ fn watch_events() {
         let relist = matches!(
             event,
             KubeEvent::Listed {
-                namespace: None,
+                scope: Scope::All,
                 ..
             }
         );

@@ -13,7 +13,7 @@ use crossterm::event::KeyCode;
 use kdrift::app::DialogStage;
 use kdrift::app::{Cmd, Mode, Msg, NoticeKind, Pane, State};
 use kdrift_engine::cluster::Conflict;
-use kdrift_engine::cluster::KubeEvent;
+use kdrift_engine::cluster::{KubeEvent, Scope};
 use kdrift_engine::model::{DriftStatus, Gvk};
 use kdrift_engine::repo::{RepoError, RepoEvent};
 use kdrift_engine::sync::{PlanOp, SyncError, SyncEvent, SyncOutcome};

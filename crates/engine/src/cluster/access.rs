@@ -53,14 +53,19 @@ pub struct WatchScopes {
     /// `None` = all namespaces (or a cluster-scoped kind); otherwise one watch per namespace.
     pub allowed: Vec<Option<String>>,
     pub denied: Vec<Option<String>>,
+    /// Watched per namespace, and allowed everywhere too: kdrift's own objects elsewhere (orphans)
+    /// can be swept for with a label-selected watch.
+    pub sweep: bool,
 }
 
-/// Checks list+watch cluster-wide first; when that is denied, each namespace git declares objects in.
+/// Checks list+watch cluster-wide first; when that is denied, or when `per_namespace` asks for
+/// one watch per namespace git declares objects in, each of those namespaces.
 pub async fn watch_scopes(
     client: &Client,
     resource: &ApiResource,
     namespaced: bool,
     namespaces: &[String],
+    per_namespace: bool,
 ) -> Result<WatchScopes, ClusterError> {
     let both = |ns: Option<String>| async move {
         let list = can(client, "list", resource, ns.as_deref()).await?;
@@ -68,30 +73,34 @@ pub async fn watch_scopes(
         Ok::<_, ClusterError>((ns, list && watch))
     };
     let (_, everywhere) = both(None).await?;
-    if everywhere || !namespaced {
-        let scope = vec![None];
-        return Ok(if everywhere {
-            WatchScopes {
-                allowed: scope,
-                denied: vec![],
-            }
-        } else {
-            WatchScopes {
-                allowed: vec![],
-                denied: scope,
-            }
-        });
-    }
     let mut scopes = WatchScopes {
         allowed: vec![],
         denied: vec![],
+        sweep: false,
     };
-    for ns in namespaces {
-        let (ns, ok) = both(Some(ns.clone())).await?;
-        if ok {
-            scopes.allowed.push(ns);
+    if !namespaced {
+        match everywhere {
+            true => scopes.allowed.push(None),
+            false => scopes.denied.push(None),
+        }
+        return Ok(scopes);
+    }
+    if everywhere {
+        if per_namespace {
+            scopes.allowed = namespaces.iter().cloned().map(Some).collect();
+            scopes.sweep = true;
         } else {
-            scopes.denied.push(ns);
+            scopes.allowed.push(None);
+        }
+        return Ok(scopes);
+    }
+    // the reviews of all namespaces at once: each is a round trip
+    let answers = futures::future::join_all(namespaces.iter().map(|ns| both(Some(ns.clone()))));
+    for answer in answers.await {
+        let (ns, ok) = answer?;
+        match ok {
+            true => scopes.allowed.push(ns),
+            false => scopes.denied.push(ns),
         }
     }
     Ok(scopes)

@@ -28,11 +28,11 @@ pub use confirm::{
 pub use connect::connect;
 pub use deadline::{request_timeout, set_request_timeout, set_watch_idle, watch_idle, within};
 pub use error::{ClusterError, ConnectError};
-pub use events::{KubeEvent, WatchRequest};
+pub use events::{KubeEvent, Scope, WatchRequest};
 pub use logs::{LogEvent, LogLine, LogTarget, follow_logs};
 pub use object_events::{EventFeed, EventRow, EventTarget, follow_events};
 pub use refusal::Conflict;
 pub use resolve::Resolver;
-pub use scope::{Prepared, prepare};
+pub use scope::{NAMESPACE_WATCHES, Prepared, Reader, prepare};
 pub use stuck::pod_trouble;
 pub use watch::{LIST_PAGE, object_value, spawn_watch};

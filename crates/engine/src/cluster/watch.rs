@@ -2,20 +2,20 @@
 //! and the UI is told the watch is reconnecting instead of showing stale state as current.
 
 use super::error::ClusterError;
-use super::events::{KubeEvent, WatchRequest};
+use super::events::{KubeEvent, Scope, WatchRequest};
 use super::resolve::Resolver;
-use super::scope::prepare;
+use super::scope::{Reader, prepare};
 use crate::clock::now_ms;
 use crate::model::{Gvk, WatchState};
 use crate::outbox::Outbox;
 use futures::StreamExt;
-use kube::api::{Api, DynamicObject};
+use kube::api::DynamicObject;
 use kube::runtime::watcher::{self, Event, watcher};
 use serde_json::Value;
 use tokio::task::{JoinHandle, JoinSet};
 
-/// Watches one kind: resolves it, checks list/watch permission (cluster-wide, else per namespace git
-/// uses), reports forbidden scopes, then runs one watcher per allowed scope until aborted.
+/// Watches one kind: resolves it, checks list/watch permission, reports forbidden scopes, then runs
+/// one watcher per scope (`prepare`: cluster-wide, or per namespace git uses) until aborted.
 pub fn spawn_watch(
     resolver: Resolver,
     req: WatchRequest,
@@ -36,7 +36,7 @@ pub fn spawn_watch(
         // timeout, a 5xx) is tried again with backoff, the kind "reconnecting" meanwhile
         let mut backoff = Backoff::default();
         let prepared = loop {
-            match prepare(&resolver, &gvk, &namespaces).await {
+            match prepare(&resolver, &gvk, selector.as_deref(), &namespaces).await {
                 Ok(p) => break p,
                 Err(e @ ClusterError::UnknownKind { .. }) => {
                     tracing::warn!(%gvk, reason = %e, "cannot watch");
@@ -78,20 +78,25 @@ pub fn spawn_watch(
                 }
             }
         }
-        if prepared.scopes.is_empty() {
+        if prepared.readers.is_empty() {
             out.send(failed("forbidden: no list/watch permission".into()))
                 .await;
             return;
         }
+        // Every scope's list is announced before any starts, so the kind stays "listing" until
+        // the last of them is done (one namespace's list must not make another's rows missing).
+        for reader in &prepared.readers {
+            let started = KubeEvent::ListStarted {
+                gvk: gvk.clone(),
+                scope: reader.scope.clone(),
+            };
+            if !out.send(started).await {
+                return;
+            }
+        }
         // Dropping the set (when this task is aborted) aborts every scope's watcher with it.
-        for (namespace, api) in prepared.scopes {
-            watchers.spawn(watch_scope(
-                api,
-                gvk.clone(),
-                namespace,
-                selector.clone(),
-                out.clone(),
-            ));
+        for reader in prepared.readers {
+            watchers.spawn(watch_scope(reader, gvk.clone(), out.clone()));
         }
         while watchers.join_next().await.is_some() {}
     })
@@ -112,17 +117,11 @@ async fn late_shape(resolver: Resolver, gvk: Gvk, out: Outbox<KubeEvent>) {
 /// (rows fill in page by page) and at most a page or so of it is held on the way.
 pub const LIST_PAGE: usize = 500;
 
-async fn watch_scope(
-    api: Api<DynamicObject>,
-    gvk: Gvk,
-    namespace: Option<String>,
-    selector: Option<String>,
-    out: Outbox<KubeEvent>,
-) {
+async fn watch_scope(reader: Reader, gvk: Gvk, out: Outbox<KubeEvent>) {
     let mut config = watcher::Config::default()
         .timeout(super::deadline::watch_timeout_secs())
         .page_size(LIST_PAGE as u32);
-    if let Some(selector) = &selector {
+    if let Some(selector) = &reader.selector {
         config = config.labels(selector);
     }
     // After an error the watch starts again from a fresh list, after a capped, jittered backoff:
@@ -130,7 +129,7 @@ async fn watch_scope(
     // change (a quiet kind would otherwise stay "reconnecting" for ever, or look live while stale).
     let mut backoff = Backoff::default();
     loop {
-        match watch_once(&api, &config, &gvk, &namespace, &out, &mut backoff).await {
+        match watch_once(&reader, &config, &gvk, &out, &mut backoff).await {
             Ended::Stop => return,
             Ended::Failed => tokio::time::sleep(backoff.next()).await,
         }
@@ -146,14 +145,16 @@ enum Ended {
 
 /// One watcher stream, from its first list to its first error.
 async fn watch_once(
-    api: &Api<DynamicObject>,
+    reader: &Reader,
     config: &watcher::Config,
     gvk: &Gvk,
-    namespace: &Option<String>,
     out: &Outbox<KubeEvent>,
     backoff: &mut Backoff,
 ) -> Ended {
-    let mut stream = watcher(api.clone(), config.clone()).boxed();
+    let scope = &reader.scope;
+    // the sweep for orphans is best effort: its outages are not the kind's
+    let report = |event: KubeEvent| async move { scope.is_sweep() || out.send(event).await };
+    let mut stream = watcher(reader.api.clone(), config.clone()).boxed();
     let mut buffer: Vec<Value> = Vec::new();
     // While the list is taken, each page is a request and has the request deadline: kube's own
     // read timeout (~5 min) is made for idle watches, and a server that accepted the list and
@@ -168,7 +169,7 @@ async fn watch_once(
                 Err(_) => {
                     tracing::warn!(%gvk, "no answer to the list; listing again after a backoff");
                     let why = format!("no answer to the list in {}s", limit.as_secs());
-                    if !out.send(reconnecting(gvk, backoff, Some(why))).await {
+                    if !report(reconnecting(gvk, backoff, Some(why))).await {
                         return Ended::Stop;
                     }
                     return Ended::Failed;
@@ -184,17 +185,19 @@ async fn watch_once(
                 buffer.clear();
                 KubeEvent::ListStarted {
                     gvk: gvk.clone(),
-                    namespace: namespace.clone(),
+                    scope: scope.clone(),
                 }
             }
             Ok(Event::InitApply(obj)) => {
-                buffer.extend(object_value(obj, gvk));
+                if reader.keeps(&obj) {
+                    buffer.extend(object_value(obj, gvk));
+                }
                 if buffer.len() < LIST_PAGE {
                     continue;
                 }
                 KubeEvent::ListPage {
                     gvk: gvk.clone(),
-                    namespace: namespace.clone(),
+                    scope: scope.clone(),
                     objects: std::mem::replace(&mut buffer, Vec::with_capacity(LIST_PAGE)),
                 }
             }
@@ -203,10 +206,11 @@ async fn watch_once(
                 backoff.reset();
                 KubeEvent::Listed {
                     gvk: gvk.clone(),
-                    namespace: namespace.clone(),
+                    scope: scope.clone(),
                     objects: std::mem::take(&mut buffer),
                 }
             }
+            Ok(Event::Apply(obj) | Event::Delete(obj)) if !reader.keeps(&obj) => continue,
             Ok(Event::Apply(obj)) => match object_value(obj, gvk) {
                 Some(v) => KubeEvent::Applied(v),
                 None => continue,
@@ -218,9 +222,13 @@ async fn watch_once(
             Err(e) => {
                 tracing::warn!(%gvk, error = %e, "watch error; listing again after a backoff");
                 if forbidden(&e) {
-                    out.send(KubeEvent::Forbidden {
+                    let namespace = match scope {
+                        Scope::Namespace(ns) => Some(ns.clone()),
+                        _ => None,
+                    };
+                    report(KubeEvent::Forbidden {
                         gvk: gvk.clone(),
-                        namespace: namespace.clone(),
+                        namespace,
                     })
                     .await;
                     return Ended::Stop;
@@ -233,7 +241,7 @@ async fn watch_once(
                     }
                     _ => None,
                 };
-                if !out.send(reconnecting(gvk, backoff, why)).await {
+                if !report(reconnecting(gvk, backoff, why)).await {
                     return Ended::Stop;
                 }
                 return Ended::Failed;

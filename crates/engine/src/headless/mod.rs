@@ -6,13 +6,12 @@ mod report;
 pub use report::{CheckReport, ResourceEntry, Summary, render_text};
 
 use crate::cluster::{
-    ClusterError, ConfirmRequest, Confirmed, KubeEvent, LIST_PAGE, Resolver, WatchRequest, confirm,
-    object_value, prepare, within,
+    ClusterError, ConfirmRequest, Confirmed, KubeEvent, LIST_PAGE, Reader, Resolver, WatchRequest,
+    confirm, object_value, prepare, within,
 };
 use crate::drift::IgnoreRules;
 use crate::inventory::{Fact, Inventory};
-use crate::model::ResourceKey;
-use crate::model::WatchState;
+use crate::model::{Gvk, ResourceKey, WatchState};
 use crate::repo::{RepoEvent, Snapshot};
 use futures::StreamExt;
 use kube::api::ListParams;
@@ -118,14 +117,14 @@ pub async fn list_pages(resolver: &Resolver, req: &WatchRequest, mut out: impl F
         gvk: gvk.clone(),
         state: WatchState::Failed(reason),
     };
-    let prepared = match prepare(resolver, gvk, &req.namespaces).await {
+    let prepared = match prepare(resolver, gvk, req.selector.as_deref(), &req.namespaces).await {
         Ok(p) => p,
         Err(e) => return out(failed(e.to_string())),
     };
     for note in prepared.notes {
         out(note);
     }
-    if prepared.scopes.is_empty() {
+    if prepared.readers.is_empty() {
         return out(failed("forbidden: no list/watch permission".into()));
     }
     // as the watcher does: the schema first, so the lists are judged with it
@@ -137,9 +136,19 @@ pub async fn list_pages(resolver: &Resolver, req: &WatchRequest, mut out: impl F
             shape,
         });
     }
-    for (namespace, api) in prepared.scopes {
-        if let Err(e) = list_scope(&api, req, &namespace, &mut out).await {
-            out(failed(format!("listing {gvk}: {e}")));
+    // as the watcher does: every scope announced first, the kind listing until all are done
+    for reader in &prepared.readers {
+        out(KubeEvent::ListStarted {
+            gvk: gvk.clone(),
+            scope: reader.scope.clone(),
+        });
+    }
+    for reader in prepared.readers {
+        match list_scope(&reader, gvk, &mut out).await {
+            // the orphan sweep is best effort, as in the watcher
+            Err(_) if reader.scope.is_sweep() => {}
+            Err(e) => out(failed(format!("listing {gvk}: {e}"))),
+            Ok(()) => {}
         }
     }
 }
@@ -149,29 +158,29 @@ const RELISTS: usize = 3;
 
 /// One scope's list, page by page, each page a request with the request deadline.
 async fn list_scope(
-    api: &kube::Api<kube::api::DynamicObject>,
-    req: &WatchRequest,
-    namespace: &Option<String>,
+    reader: &Reader,
+    gvk: &Gvk,
     out: &mut impl FnMut(KubeEvent),
 ) -> Result<(), ClusterError> {
-    let gvk = &req.gvk;
     let mut relists = 0;
     'list: loop {
         out(KubeEvent::ListStarted {
             gvk: gvk.clone(),
-            namespace: namespace.clone(),
+            scope: reader.scope.clone(),
         });
         let mut token: Option<String> = None;
         loop {
             let mut params = ListParams::default().limit(LIST_PAGE as u32);
-            if let Some(selector) = &req.selector {
+            if let Some(selector) = &reader.selector {
                 params = params.labels(selector);
             }
             if let Some(token) = &token {
                 params = params.continue_token(token);
             }
             let call = async {
-                api.list(&params)
+                reader
+                    .api
+                    .list(&params)
                     .await
                     .map_err(|e| ClusterError::from_kube(&e))
             };
@@ -187,20 +196,21 @@ async fn list_scope(
             let objects = list
                 .items
                 .into_iter()
+                .filter(|o| reader.keeps(o))
                 .filter_map(|o| object_value(o, gvk))
                 .collect();
-            let (gvk, namespace) = (gvk.clone(), namespace.clone());
+            let (gvk, scope) = (gvk.clone(), reader.scope.clone());
             if token.is_none() {
                 out(KubeEvent::Listed {
                     gvk,
-                    namespace,
+                    scope,
                     objects,
                 });
                 return Ok(());
             }
             out(KubeEvent::ListPage {
                 gvk,
-                namespace,
+                scope,
                 objects,
             });
         }

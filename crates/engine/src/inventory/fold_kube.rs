@@ -2,7 +2,7 @@
 //! one row, watch health marks rows of failed kinds.
 
 use super::{Fact, Inventory};
-use crate::cluster::KubeEvent;
+use crate::cluster::{KubeEvent, Scope};
 use crate::drift::is_owned_by_kdrift;
 use crate::health::health_of;
 use crate::model::{Gvk, ResourceKey, WatchState};
@@ -37,32 +37,32 @@ impl Inventory {
                     self.recompute(&key);
                 }
             }
-            KubeEvent::ListStarted { gvk, namespace } => {
+            KubeEvent::ListStarted { gvk, scope } => {
                 // what this list must bring again, or see removed when it is done
-                let unseen = self.live_in_scope(&gvk, &namespace).collect();
-                self.relisting.insert((gvk, namespace), unseen);
+                let unseen = self.live_in_scope(&gvk, &scope).collect();
+                self.relisting.insert((gvk, scope), unseen);
             }
             KubeEvent::ListPage {
                 gvk,
-                namespace,
+                scope,
                 objects,
             } => {
-                let touched = self.store_page(&gvk, &namespace, objects);
+                let touched = self.store_page(&gvk, &scope, objects);
                 self.judge_batch("list page", touched);
             }
             KubeEvent::Listed {
                 gvk,
-                namespace,
+                scope,
                 objects,
             } => {
-                let mut touched = self.store_page(&gvk, &namespace, objects);
+                let mut touched = self.store_page(&gvk, &scope, objects);
                 // a list that came whole replaces everything in its scope
                 let stale: Vec<ResourceKey> =
-                    match self.relisting.remove(&(gvk.clone(), namespace.clone())) {
+                    match self.relisting.remove(&(gvk.clone(), scope.clone())) {
                         Some(unseen) => unseen.into_iter().collect(),
                         None => {
                             let brought: BTreeSet<&ResourceKey> = touched.iter().collect();
-                            self.live_in_scope(&gvk, &namespace)
+                            self.live_in_scope(&gvk, &scope)
                                 .filter(|k| !brought.contains(k))
                                 .collect()
                         }
@@ -71,14 +71,20 @@ impl Inventory {
                     self.drop_live(key);
                 }
                 touched.extend(stale);
-                if !self.orphan_kinds.contains(&gvk) {
+                // live once every scope announced has listed: a namespace still listing keeps
+                // the kind (and so its rows) "listing" rather than missing
+                let listing = self
+                    .relisting
+                    .keys()
+                    .any(|(g, s)| *g == gvk && !s.is_sweep());
+                if !self.orphan_kinds.contains(&gvk) && !scope.is_sweep() && !listing {
                     self.watches.insert(gvk.clone(), WatchState::Live);
                 }
                 // what git declares and the list lacks is drift from the moment the kind listed
                 let absent: Vec<ResourceKey> = self
                     .desired
                     .keys()
-                    .filter(|k| k.gvk() == gvk && (namespace.is_none() || k.namespace == namespace))
+                    .filter(|k| k.gvk() == gvk && scope.holds(k.namespace.as_deref()))
                     .filter(|k| !self.live.contains_key(*k))
                     .cloned()
                     .collect();
@@ -143,13 +149,8 @@ impl Inventory {
 
     /// Stores part of a list; the keys it stored, to judge. Each is no longer waited for by the
     /// list in progress in its scope.
-    fn store_page(
-        &mut self,
-        gvk: &Gvk,
-        namespace: &Option<String>,
-        objects: Vec<Value>,
-    ) -> Vec<ResourceKey> {
-        let mut unseen = self.relisting.remove(&(gvk.clone(), namespace.clone()));
+    fn store_page(&mut self, gvk: &Gvk, scope: &Scope, objects: Vec<Value>) -> Vec<ResourceKey> {
+        let mut unseen = self.relisting.remove(&(gvk.clone(), scope.clone()));
         let mut touched = Vec::with_capacity(objects.len());
         for obj in objects {
             if let Some(key) = self.store_live(obj) {
@@ -160,22 +161,21 @@ impl Inventory {
             }
         }
         if let Some(unseen) = unseen {
-            self.relisting
-                .insert((gvk.clone(), namespace.clone()), unseen);
+            self.relisting.insert((gvk.clone(), scope.clone()), unseen);
         }
         touched
     }
 
-    /// Live objects of `gvk` in `namespace` (`None`: everywhere).
+    /// Live objects of `gvk` that `scope` reads.
     fn live_in_scope<'a>(
         &'a self,
         gvk: &'a Gvk,
-        namespace: &'a Option<String>,
+        scope: &'a Scope,
     ) -> impl Iterator<Item = ResourceKey> + 'a {
         self.live
             .keys()
             .filter(move |k| k.group == gvk.group && k.kind == gvk.kind)
-            .filter(move |k| namespace.is_none() || k.namespace == *namespace)
+            .filter(move |k| scope.holds(k.namespace.as_deref()))
             .cloned()
     }
 

@@ -190,6 +190,9 @@ impl Inventory {
                 *w = WatchState::Connecting;
             }
         }
+        // the restarted watch announces its own scopes (they may differ): an old one's list left
+        // unfinished must not keep the kind listing
+        self.relisting.retain(|(gvk, _), _| !changed.contains(gvk));
         requests.extend(kinds.into_iter().map(|(gvk, ns)| WatchRequest {
             restart: changed.contains(&gvk),
             gvk,
@@ -218,6 +221,7 @@ impl Inventory {
                 .filter_map(|k| k.namespace.clone())
                 .collect();
             self.watches.insert(gvk.clone(), WatchState::Connecting);
+            self.relisting.retain(|(g, _), _| *g != gvk);
             requests.push(WatchRequest {
                 gvk,
                 selector: None,

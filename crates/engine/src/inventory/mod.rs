@@ -20,7 +20,7 @@ mod timeline;
 
 pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 
-use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, WatchRequest};
+use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, Scope, WatchRequest};
 use crate::drift::{IgnoreRules, Shape};
 use crate::health::Health;
 use crate::model::{
@@ -125,7 +125,7 @@ pub struct Inventory {
     live: BTreeMap<ResourceKey, Arc<LiveObject>>,
     /// Lists in progress (`KubeEvent::ListStarted`), by kind and scope: the live objects they
     /// have yet to bring again; what is left when the list is done has gone.
-    relisting: BTreeMap<(Gvk, Option<String>), BTreeSet<ResourceKey>>,
+    relisting: BTreeMap<(Gvk, Scope), BTreeSet<ResourceKey>>,
     /// Changes with every event folded (unique across inventories): what a front end derived
     /// from the rows (a filter's matches) is current while this is unchanged.
     stamp: u64,

@@ -2,7 +2,7 @@
 //! and facts they must leave. No cluster, no repo: the inventory is pure.
 
 use super::*;
-use crate::cluster::KubeEvent;
+use crate::cluster::{KubeEvent, Scope};
 use crate::drift::IgnoreRules;
 use crate::model::{Fight, OWNER_LABEL, OWNER_VALUE, SOURCE_ANNOTATION};
 use crate::repo::{RepoError, RepoEvent, Snapshot};
@@ -70,7 +70,7 @@ fn gvk() -> Gvk {
 fn listed(objects: &[Value]) -> KubeEvent {
     KubeEvent::Listed {
         gvk: gvk(),
-        namespace: None,
+        scope: Scope::All,
         objects: objects.to_vec(),
     }
 }
@@ -196,7 +196,7 @@ fn a_relist_replaces_the_scope_at_once() {
     assert_eq!(verdict(&inv, "a", "old"), Some(DriftStatus::Orphan));
     let scoped = KubeEvent::Listed {
         gvk: gvk(),
-        namespace: Some("elsewhere".into()),
+        scope: Scope::Namespace("elsewhere".into()),
         objects: vec![],
     };
     inv.on_kube(scoped);
@@ -936,7 +936,7 @@ fn status_counts_are_kept_as_verdicts_change() {
 fn page(objects: &[Value]) -> KubeEvent {
     KubeEvent::ListPage {
         gvk: gvk(),
-        namespace: None,
+        scope: Scope::All,
         objects: objects.to_vec(),
     }
 }
@@ -944,7 +944,7 @@ fn page(objects: &[Value]) -> KubeEvent {
 fn started() -> KubeEvent {
     KubeEvent::ListStarted {
         gvk: gvk(),
-        namespace: None,
+        scope: Scope::All,
     }
 }
 
@@ -1009,4 +1009,90 @@ fn a_list_started_again_forgets_what_the_broken_one_brought() {
     );
     assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::Missing));
     assert_eq!(verdict(&inv, "b", "far"), Some(DriftStatus::Orphan));
+}
+
+fn in_scope(scope: &Scope, kind: &str, objects: &[Value]) -> KubeEvent {
+    let (gvk, scope, objects) = (gvk(), scope.clone(), objects.to_vec());
+    match kind {
+        "started" => KubeEvent::ListStarted { gvk, scope },
+        "page" => KubeEvent::ListPage {
+            gvk,
+            scope,
+            objects,
+        },
+        _ => KubeEvent::Listed {
+            gvk,
+            scope,
+            objects,
+        },
+    }
+}
+
+#[test]
+fn a_kind_watched_per_namespace_is_listing_until_every_namespace_has_listed() {
+    let mut inv = Inventory::default();
+    let git = [configmap("a", "one", "1"), configmap("b", "two", "2")];
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", &git))));
+    let (a, b) = (Scope::Namespace("a".into()), Scope::Namespace("b".into()));
+    // the watcher announces both before either lists
+    inv.on_kube(in_scope(&a, "started", &[]));
+    inv.on_kube(in_scope(&b, "started", &[]));
+    let facts = inv.on_kube(in_scope(&a, "listed", &[configmap("a", "one", "1")]));
+    assert!(!facts.contains(&Fact::Settled), "b is still listing");
+    let two = ResourceKey::from_object(&git[1]).unwrap();
+    assert!(inv.is_listing(&two), "listing, not missing");
+    assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::InSync));
+    let facts = inv.on_kube(in_scope(&b, "listed", &[]));
+    assert!(facts.contains(&Fact::Settled), "{facts:?}");
+    assert_eq!(verdict(&inv, "b", "two"), Some(DriftStatus::Missing));
+    // a re-list of one namespace leaves the other's rows alone
+    inv.on_kube(in_scope(&b, "started", &[]));
+    inv.on_kube(in_scope(&b, "listed", &[configmap("b", "two", "2")]));
+    assert_eq!(verdict(&inv, "b", "two"), Some(DriftStatus::InSync));
+    assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::InSync));
+}
+
+#[test]
+fn the_orphan_sweep_reads_only_outside_the_watched_namespaces_and_never_holds_the_kind() {
+    let (mut inv, _) = settled("1");
+    let covered: BTreeSet<String> = ["a".to_string()].into();
+    let sweep = Scope::Outside(Arc::new(covered));
+    assert!(sweep.holds(Some("b")) && !sweep.holds(Some("a")) && !sweep.holds(None));
+    // the kind restarts per namespace (connecting again): `a` and the sweep announced, the
+    // sweep lists first
+    inv.watches.insert(gvk(), WatchState::Connecting);
+    inv.on_kube(in_scope(&Scope::Namespace("a".into()), "started", &[]));
+    inv.on_kube(in_scope(&sweep, "started", &[]));
+    inv.on_kube(in_scope(&sweep, "listed", &[]));
+    assert_eq!(
+        inv.watches.get(&gvk()),
+        Some(&WatchState::Connecting),
+        "the sweep's list is not the kind's"
+    );
+    assert_eq!(
+        verdict(&inv, "b", "far"),
+        None,
+        "the sweep lacked b/far: gone"
+    );
+    assert_eq!(
+        verdict(&inv, "a", "old"),
+        Some(DriftStatus::Orphan),
+        "a is not the sweep's to empty"
+    );
+    inv.on_kube(in_scope(&sweep, "started", &[]));
+    inv.on_kube(in_scope(
+        &sweep,
+        "page",
+        &[owned(configmap("c", "new", "x"))],
+    ));
+    inv.on_kube(in_scope(&sweep, "listed", &[]));
+    assert_eq!(verdict(&inv, "c", "new"), Some(DriftStatus::Orphan));
+    inv.on_kube(in_scope(
+        &Scope::Namespace("a".into()),
+        "listed",
+        &[configmap("a", "one", "1"), configmap("a", "two", "2")],
+    ));
+    assert_eq!(inv.watches.get(&gvk()), Some(&WatchState::Live));
+    assert_eq!(verdict(&inv, "a", "old"), None, "a's own list lacked it");
+    assert_eq!(verdict(&inv, "c", "new"), Some(DriftStatus::Orphan));
 }
