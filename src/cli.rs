@@ -20,6 +20,31 @@ pub struct Cli {
     /// Ring the terminal's bell when drift appears.
     #[arg(long)]
     pub bell: bool,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}
+
+/// How the TUI looks.
+#[derive(Debug, Args, Default)]
+pub struct ScreenArgs {
+    /// Colour: `auto` (on, unless NO_COLOR is set), `always`, `never`.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: crate::ui::palette::ColorChoice,
+    /// Colour theme: `default`, `high-contrast`, or a TOML file naming the colours it changes
+    /// (see assets/themes/default.toml).
+    #[arg(long, value_name = "NAME|FILE", default_value = "default")]
+    pub theme: String,
+}
+
+impl ScreenArgs {
+    /// The palette these ask for; a theme file that does not parse is an error naming its line.
+    pub fn palette(&self) -> Result<crate::ui::palette::Palette, crate::ui::palette::ThemeError> {
+        use crate::ui::palette::{Palette, colour_on};
+        if !colour_on(self.color, std::env::var_os("NO_COLOR").as_deref()) {
+            return Ok(Palette::Plain);
+        }
+        Palette::theme(&self.theme)
+    }
 }
 
 impl Cli {
@@ -165,6 +190,8 @@ pub struct DemoArgs {
     /// Ring the terminal's bell when drift appears.
     #[arg(long)]
     pub bell: bool,
+    #[command(flatten)]
+    pub screen: ScreenArgs,
     /// Export kdrift's own spans (repo reads, judgements, dry-runs, syncs) over OTLP/HTTP to this
     /// collector, e.g. http://localhost:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT, when set).
     #[arg(long, value_name = "URL")]

@@ -61,7 +61,7 @@ fn main() -> ExitCode {
             Some(Command::Sync(args)) => sync(args).await,
             Some(Command::Watch(args)) => watch(args, metrics).await,
             Some(Command::Completions { .. } | Command::Man) => Ok(0),
-            None => real_cluster(cli.target, cli.alerts, cli.bell)
+            None => real_cluster(cli.target, cli.alerts, cli.bell, cli.screen)
                 .await
                 .map(|()| 0),
         }
@@ -128,6 +128,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         traces: Some(Endpoint::Service(kdrift_sim::JAEGER_SERVICE.into())),
         alerts: tui_alerts(&args.alerts)?,
         bell: args.bell,
+        palette: args.screen.palette()?,
     };
     let result = run(config, resolver).await;
     if let Some(c) = chaos {
@@ -193,9 +194,10 @@ async fn real_cluster(
     target: TargetArgs,
     alerts: kdrift::cli::AlertArgs,
     bell: bool,
+    screen: kdrift::cli::ScreenArgs,
 ) -> Result<()> {
     // the user's own files first: a broken one is said before anything connects
-    let (keymap, rules) = (load_keymap()?, load_rules()?);
+    let (keymap, rules, palette) = (load_keymap()?, load_rules()?, screen.palette()?);
     let Target {
         resolver,
         context,
@@ -216,6 +218,7 @@ async fn real_cluster(
         traces: endpoint(&target.traces_url, &target.traces_service),
         alerts: tui_alerts(&alerts)?,
         bell,
+        palette,
     };
     run(config, resolver).await
 }

@@ -217,6 +217,8 @@ pub struct State {
     pub now_ms: u64,
     pub context: String,
     pub read_only: bool,
+    /// What the drawn colours show as (`--theme`), or none (`NO_COLOR`).
+    pub palette: crate::ui::palette::Palette,
     /// The repo is a URL kdrift mirrors and fetches (so `f` means something).
     pub remote_repo: bool,
     pub mode: Mode,

@@ -41,6 +41,8 @@ pub struct TuiConfig {
     pub alerts: Option<kdrift_alerts::Outputs>,
     /// `--bell`: a new drift rings the terminal's bell.
     pub bell: bool,
+    /// `--theme` and `--color` / `NO_COLOR`.
+    pub palette: crate::ui::palette::Palette,
 }
 
 /// Where a pane asks: a URL, or a Service (`namespace/name:port`) through the API server's proxy.
@@ -66,6 +68,10 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
     state.inv = kdrift_engine::inventory::Inventory::with_server_checks();
     state.inv.set_user_rules(config.rules);
     state.read_only = config.read_only;
+    // crossterm drops every colour when NO_COLOR is set; the palette has decided already
+    // (`--color always` overrides NO_COLOR)
+    crossterm::style::force_color_output(config.palette != crate::ui::palette::Palette::Plain);
+    state.palette = config.palette;
     state.trace_store = Some(kdrift_engine::traces::TraceStore::global().clone());
     state.metric_queries = config.metric_queries;
     let prometheus_flags = ("--prometheus-url", "--prometheus-service");
@@ -119,7 +125,10 @@ where
         if frames.draw_now(Instant::now(), waiting) {
             let size = terminal.size()?;
             crate::ui::fit(&mut driver.state, size.into());
-            terminal.draw(|f| crate::ui::draw(f, &driver.state))?;
+            terminal.draw(|f| {
+                crate::ui::draw(f, &driver.state);
+                driver.state.palette.apply(f.buffer_mut());
+            })?;
             after_frame(&driver.state);
         }
         let due = frames.due(waiting);

@@ -76,7 +76,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             if focused && i == state.commit_selected {
                 row = row.style(
                     Style::new()
-                        .bg(Color::Rgb(40, 44, 52))
+                        .bg(super::palette::SELECTION)
                         .add_modifier(Modifier::BOLD),
                 );
             }

@@ -13,6 +13,7 @@ pub mod ignore;
 pub mod logs;
 pub mod lower;
 pub mod metrics;
+pub mod palette;
 pub mod resources;
 mod style;
 pub mod timeline;

@@ -103,7 +103,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         if offset + i == state.selected {
             row = row.style(
                 Style::new()
-                    .bg(Color::Rgb(40, 44, 52))
+                    .bg(super::palette::SELECTION)
                     .add_modifier(Modifier::BOLD),
             );
         }

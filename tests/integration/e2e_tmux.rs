@@ -271,3 +271,101 @@ fn the_bell_rings_on_drift_with_bell_and_not_without() {
         assert_eq!(tmux.rang(), rings, "demo {flag}");
     }
 }
+
+/// Issue 15: `NO_COLOR` draws no colour at all (the selection stays visible in reverse video);
+/// `--color always` overrides it; `--theme high-contrast` draws the bright colours and its own
+/// selection bar.
+#[test]
+fn no_color_and_themes_are_what_the_terminal_is_asked_to_draw() {
+    let run = |env: &str, flags: &str| {
+        let state_dir = tempfile::tempdir().unwrap();
+        let tmux = Tmux::start(
+            &format!("{env} {} demo {flags}", env!("CARGO_BIN_EXE_kdrift")),
+            state_dir.path(),
+        );
+        tmux.wait_for(&["modified"], Duration::from_secs(20));
+        let screen = tmux.screen_escaped();
+        tmux.keys("q");
+        colours(&screen)
+    };
+    let plain = run("NO_COLOR=1", "");
+    assert!(plain.colours.is_empty(), "{plain:?}");
+    assert!(plain.reverse, "the selection in reverse video");
+    let forced = run("NO_COLOR=1", "--color always");
+    assert!(!forced.colours.is_empty(), "--color always: {forced:?}");
+    let normal = run("", "");
+    let bright = run("", "--theme high-contrast");
+    let green = ("fg", 2);
+    let light_green = ("fg", 10);
+    assert!(normal.has(green) && !normal.has(light_green), "{normal:?}");
+    assert!(bright.has(light_green) && !bright.has(green), "{bright:?}");
+    assert!(
+        normal.sgr.iter().any(|p| p == "48;2;40;44;52"),
+        "{normal:?}"
+    );
+    assert!(bright.has(("bg", 4)), "a blue selection bar: {bright:?}");
+}
+
+/// What a screen asks the terminal to draw: each `ESC [ … m`'s parameters, the 256-colour
+/// indexes they set (fg or bg), and whether reverse video is used.
+#[derive(Debug)]
+struct Drawn {
+    sgr: Vec<String>,
+    colours: Vec<(&'static str, u16)>,
+    reverse: bool,
+}
+
+impl Drawn {
+    fn has(&self, colour: (&str, u16)) -> bool {
+        self.colours
+            .iter()
+            .any(|(w, i)| *w == colour.0 && *i == colour.1)
+    }
+}
+
+fn colours(screen: &str) -> Drawn {
+    let mut drawn = Drawn {
+        sgr: Vec::new(),
+        colours: Vec::new(),
+        reverse: false,
+    };
+    let mut rest = screen;
+    while let Some(i) = rest.find("\u{1b}[") {
+        rest = &rest[i + 2..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(rest.len());
+        if !rest[end..].starts_with('m') {
+            continue;
+        }
+        let params: Vec<u16> = rest[..end]
+            .split(';')
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        drawn.sgr.push(rest[..end].to_string());
+        let mut it = params.iter().copied();
+        while let Some(p) = it.next() {
+            match p {
+                7 => drawn.reverse = true,
+                30..=37 => drawn.colours.push(("fg", p - 30)),
+                40..=47 => drawn.colours.push(("bg", p - 40)),
+                90..=97 => drawn.colours.push(("fg", p - 90 + 8)),
+                100..=107 => drawn.colours.push(("bg", p - 100 + 8)),
+                38 | 48 => {
+                    let which = if p == 38 { "fg" } else { "bg" };
+                    match it.next() {
+                        Some(5) => drawn.colours.extend(it.next().map(|i| (which, i))),
+                        // true colour: r;g;b, kept in `sgr`
+                        Some(2) => {
+                            drawn.colours.push((which, 256));
+                            it.nth(2);
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    drawn
+}
