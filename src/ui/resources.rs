@@ -47,6 +47,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         None
     };
     let mut built = Vec::with_capacity(height);
+    // columns sized to what the window shows (k9s-like), each within its share of the width
+    let mut widest = [NS_HEADER.len(), KIND_HEADER.len(), NAME_MIN];
     for (i, (key, report)) in window.enumerate() {
         let same_ns = prev.is_some_and(|p| p.namespace() == key.namespace());
         let same_kind = same_ns && prev.is_some_and(|p| p.kind() == key.kind());
@@ -60,6 +62,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         } else {
             key.kind().to_string()
         };
+        let marked = key.object().is_some_and(|k| state.marked.contains(k));
+        let shown_name = sanitize(&key.name());
+        for (w, text) in widest.iter_mut().zip([&ns, &kind, &shown_name]) {
+            *w = (*w).max(text_width(text));
+        }
+        if marked {
+            widest[2] = widest[2].max(text_width(&shown_name) + 2);
+        }
         let stale = key
             .object()
             .and_then(|k| state.inv.watches.get(&k.gvk()))
@@ -74,11 +84,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             },
             Cell::from(sanitize(&ns)).style(dim()),
             Cell::from(sanitize(&kind)),
-            match key.object().filter(|k| state.marked.contains(*k)) {
+            if marked {
                 // marked for `s`: converged together
-                Some(_) => Cell::from(format!("● {}", sanitize(&key.name())))
-                    .style(Style::new().fg(Color::Magenta)),
-                None => Cell::from(sanitize(&key.name())),
+                Cell::from(format!("● {shown_name}")).style(Style::new().fg(Color::Magenta))
+            } else {
+                Cell::from(shown_name)
             },
             if listing {
                 Cell::from("not listed yet").style(dim())
@@ -110,17 +120,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         built.push(row);
         prev = Some(key);
     }
-    let table = Table::new(
-        built,
-        [
-            Constraint::Length(10),
-            Constraint::Length(9),
-            Constraint::Length(11),
-            Constraint::Min(16),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(Row::new(["STATUS", "NAMESPACE", "KIND", "NAME", "DRIFT"]).style(dim()));
+    let table = Table::new(built, columns(table_area.width, widest))
+        .header(Row::new(["STATUS", NS_HEADER, KIND_HEADER, "NAME", "DRIFT"]).style(dim()));
     frame.render_widget(table, table_area);
     if count == 0 {
         let text = if state.inv.row_count() == 0 {
@@ -138,6 +139,40 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         frame.render_widget(Line::styled("/", Style::new().fg(Color::Cyan)), label);
         frame.render_widget(input, field);
     }
+}
+
+const NS_HEADER: &str = "NAMESPACE";
+const KIND_HEADER: &str = "KIND";
+const NAME_MIN: usize = 16;
+
+/// Display width of a cell's text.
+fn text_width(text: &str) -> usize {
+    ratatui::text::Span::raw(text).width()
+}
+
+/// Widths of the status, namespace, kind and name columns for what the window holds. When they
+/// do not all fit beside a drift column of `DRIFT_MIN`, the name gives way first (to
+/// `NAME_MIN`), then the namespace, then the kind (to their headers' widths); the drift column
+/// takes what is left.
+fn columns(width: u16, want: [usize; 3]) -> [Constraint; 5] {
+    const STATUS: usize = 10;
+    const DRIFT_MIN: usize = 12;
+    // the table's one-cell gaps between the five columns
+    let room = usize::from(width).saturating_sub(STATUS + DRIFT_MIN + 4);
+    let mut got = want;
+    let floors = [NS_HEADER.len(), KIND_HEADER.len(), NAME_MIN];
+    for i in [2, 0, 1] {
+        let over = got.iter().sum::<usize>().saturating_sub(room);
+        got[i] -= over.min(got[i].saturating_sub(floors[i]));
+    }
+    let [ns, kind, name] = got.map(|w| w as u16);
+    [
+        Constraint::Length(STATUS as u16),
+        Constraint::Length(ns),
+        Constraint::Length(kind),
+        Constraint::Length(name),
+        Constraint::Fill(1),
+    ]
 }
 
 /// A few words on why the row is what it is: a fight over a field first (converging it will

@@ -2,7 +2,7 @@
 
 use crate::common::{NOW_MS, demo_state, feed_logs, key, press_msg, select};
 use kdrift::app::{Msg, State};
-use kdrift_engine::cluster::KubeEvent;
+use kdrift_engine::cluster::{KubeEvent, Scope};
 use kdrift_engine::model::{Gvk, WatchState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -554,4 +554,74 @@ fn metrics_pane_80x24_and_120x40() {
     insta::assert_snapshot!("metrics_80x24", screen(&mut state, 80, 24).backend());
     insta::assert_snapshot!("metrics_120x40", screen(&mut state, 120, 40).backend());
     insta::assert_snapshot!("metrics_160x48", screen(&mut state, 160, 48).backend());
+}
+
+/// Issue 15: columns sized to their content and the width (k9s-like): a long namespace and kind
+/// are shown whole when there is room, and give way (name first) only when there is not.
+#[test]
+fn layout_fits_the_terminal_at_80_120_and_200_columns() {
+    use kdrift_engine::model::{Desired, ResourceKey};
+    use kdrift_engine::repo::{CommitInfo, RepoEvent, Snapshot};
+    use serde_json::json;
+    let ns = "payments-production-eu-west-1";
+    let objects = [
+        json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+               "metadata": {"name": "checkout-api-autoscaler", "namespace": ns},
+               "spec": {"minReplicas": 2}}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": "checkout-api-settings-v2", "namespace": ns},
+               "data": {"mode": "fast"}}),
+    ];
+    let commit = CommitInfo {
+        id: "b".repeat(40),
+        short: "b".repeat(7),
+        subject: "layout".into(),
+        author: "test".into(),
+        time: 0,
+    };
+    let snap = Snapshot {
+        repo: "layout".into(),
+        source: "layout".into(),
+        branch: Some("main".into()),
+        commit: commit.clone(),
+        desired: objects
+            .iter()
+            .map(|o| Desired {
+                key: ResourceKey::from_object(o).unwrap(),
+                manifest: std::sync::Arc::new(o.clone()),
+                source: "app.yaml".into(),
+            })
+            .collect(),
+        errors: vec![],
+        notes: vec![],
+        log: vec![commit],
+        ignore: Default::default(),
+    };
+    let mut state = State::new("layout", kdrift::app::Keymap::defaults());
+    press_msg(&mut state, Msg::Tick(NOW_MS));
+    press_msg(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
+    for o in &objects {
+        let key = ResourceKey::from_object(o).unwrap();
+        let mut live = o.clone();
+        if key.kind == "ConfigMap" {
+            live["data"]["mode"] = json!("slow");
+        }
+        press_msg(
+            &mut state,
+            Msg::Kube(KubeEvent::Listed {
+                gvk: key.gvk(),
+                scope: Scope::Namespace(ns.into()),
+                objects: vec![live],
+            }),
+        );
+    }
+    for (w, h) in [(80, 24), (120, 30), (200, 30)] {
+        let text = screen(&mut state, w, h).backend().to_string();
+        if w >= 200 {
+            assert!(text.contains(ns), "the namespace whole at {w}:\n{text}");
+            assert!(text.contains("HorizontalPodAutoscaler"), "{text}");
+            assert!(text.contains("checkout-api-autoscaler"), "{text}");
+        }
+        insta::assert_snapshot!(format!("layout_{w}x{h}"), text);
+    }
 }
