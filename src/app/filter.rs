@@ -1,6 +1,7 @@
 //! The resources filter over any number of rows: which rows match is worked out once per filter
-//! text and inventory change (`Inventory::stamp`) and kept as their positions, so a frame, a
-//! key press or a count never matches every row again. Typing one more character only looks at
+//! text and change of the rows (`Inventory::rows_stamp`: a row came or went, or a status
+//! changed) and kept as their positions, so a frame, a key press, a count or a watch event that
+//! changes no status never matches every row again. Typing one more character only looks at
 //! the rows the shorter text matched. Matching builds no string per row.
 
 use kdrift_engine::inventory::{Inventory, Row, Rows};
@@ -26,7 +27,7 @@ impl Filtered {
     pub fn positions(&self, inv: &Inventory, filter: &str) -> Arc<[u32]> {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let needle = filter.to_lowercase();
-        let current = m.stamp == inv.stamp() && m.rows == inv.row_count();
+        let current = m.stamp == inv.rows_stamp() && m.rows == inv.row_count();
         if current && m.needle == needle {
             return m.positions.clone();
         }
@@ -58,7 +59,7 @@ impl Filtered {
         };
         *m = Matches {
             needle,
-            stamp: inv.stamp(),
+            stamp: inv.rows_stamp(),
             rows: inv.row_count(),
             positions: positions.clone(),
         };
@@ -82,23 +83,30 @@ fn matches(row: Row<'_>, report: &DriftReport, needle: &str, text: &mut String) 
     }
 }
 
-/// Rows in display order: all of them, or those at `positions`.
+/// Rows in display order: all of them, or those at `positions`. A jump ahead (`nth`, `skip`)
+/// seeks (`Inventory::rows_from`) instead of stepping over the rows between, so the selected row
+/// of 100k, or a window far down, is reached in a lookup and a few steps.
 pub struct Visible<'a> {
-    rows: Rows<'a>,
-    /// Rows taken from `rows` so far.
+    inv: &'a Inventory,
+    /// The rows from position `at` on, once a row has been asked for.
+    rows: Option<Rows<'a>>,
     at: usize,
     only: Option<(Arc<[u32]>, usize)>,
 }
 
 impl<'a> Visible<'a> {
-    pub fn new(rows: Rows<'a>, only: Option<Arc<[u32]>>) -> Self {
+    pub fn new(inv: &'a Inventory, only: Option<Arc<[u32]>>) -> Self {
         Self {
-            rows,
+            inv,
+            rows: None,
             at: 0,
             only: only.map(|p| (p, 0)),
         }
     }
 }
+
+/// Further than this ahead, a jump seeks rather than steps.
+const STEP_AT_MOST: usize = 64;
 
 impl<'a> Iterator for Visible<'a> {
     type Item = (Row<'a>, &'a DriftReport);
@@ -107,19 +115,26 @@ impl<'a> Iterator for Visible<'a> {
         self.nth(0)
     }
 
-    /// Jumps: the positions say which row is `n` ahead, and the rows between are only stepped
-    /// over, never matched.
     fn nth(&mut self, n: usize) -> Option<Self::Item> {
-        match &mut self.only {
-            None => self.rows.nth(n),
+        // the position in all rows of the one wanted
+        let want = match &mut self.only {
+            None => self.at + n,
             Some((positions, k)) => {
                 *k += n;
-                let want = *positions.get(*k)? as usize;
+                let p = *positions.get(*k)? as usize;
                 *k += 1;
-                let skip = want.checked_sub(self.at)?;
-                self.at = want + 1;
-                self.rows.nth(skip)
+                p
             }
-        }
+        };
+        let ahead = want.checked_sub(self.at)?;
+        let rows = match &mut self.rows {
+            Some(rows) if ahead <= STEP_AT_MOST => {
+                self.at = want + 1;
+                return rows.nth(ahead);
+            }
+            _ => self.rows.insert(self.inv.rows_from(want)),
+        };
+        self.at = want + 1;
+        rows.next()
     }
 }

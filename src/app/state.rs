@@ -304,7 +304,7 @@ impl State {
     pub fn visible(&self) -> Visible<'_> {
         let only =
             (!self.filter.is_empty()).then(|| self.filtered.positions(&self.inv, &self.filter));
-        Visible::new(self.inv.rows(), only)
+        Visible::new(&self.inv, only)
     }
 
     pub fn visible_rows(&self) -> Vec<(Row<'_>, &DriftReport)> {

@@ -166,6 +166,31 @@ fn filtering() {
         ["shop/Deployment/legacy-worker"],
         "a status word filters too"
     );
+    // the matches follow a status that changes under the filter, the rows staying the same
+    let mut state = demo_state();
+    key(&mut state, '/');
+    for c in "in sync".chars() {
+        key(&mut state, c);
+    }
+    let api = |state: &State| {
+        state
+            .visible_rows()
+            .iter()
+            .any(|(r, _)| r.to_string() == "shop/Deployment/api")
+    };
+    assert!(api(&state), "in sync at first");
+    let mut drifted = state
+        .inv
+        .live()
+        .iter()
+        .find(|(k, _)| k.kind == "Deployment" && k.name == "api")
+        .map(|(_, l)| l.value())
+        .unwrap();
+    drifted["spec"]["replicas"] = 99.into();
+    let rows = state.inv.row_count();
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(drifted)));
+    assert_eq!(state.inv.row_count(), rows);
+    assert!(!api(&state), "modified now: {:?}", state.visible_rows());
 }
 
 #[test]

@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 impl Inventory {
     pub fn on_kube(&mut self, event: KubeEvent) -> Vec<Fact> {
-        self.touch();
         // Orphan-only kinds are best effort: their health and permissions are not the user's concern.
         if let KubeEvent::Watch { gvk, .. } | KubeEvent::Forbidden { gvk, .. } = &event
             && self.orphan_kinds.contains(gvk)

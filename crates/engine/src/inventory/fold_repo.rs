@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 impl Inventory {
     pub fn on_repo(&mut self, event: RepoEvent) -> Vec<Fact> {
-        self.touch();
         match event {
             RepoEvent::Fetched { manual, changed } => {
                 // a fetch that works again clears the last fetch error
@@ -29,7 +28,6 @@ impl Inventory {
 
     /// Compares against `snap`, a commit the user chose (or HEAD again), whatever the branch does.
     pub fn travel(&mut self, snap: Snapshot) -> Vec<Fact> {
-        self.touch();
         self.repo_error = None;
         let at_head = self.head.as_ref().is_none_or(|h| h.id == snap.commit.id);
         self.raise(Fact::Traveled {
@@ -205,7 +203,6 @@ impl Inventory {
     /// Watches of kinds that failed, asked for again (after a sync created the CRDs that define
     /// them, say): each is connecting until its list arrives.
     pub fn rewatch_failed(&mut self) -> Vec<WatchRequest> {
-        self.touch();
         let failed: BTreeSet<Gvk> = self
             .watches
             .iter()

@@ -15,7 +15,6 @@ impl Inventory {
     /// The user's own rules (from their config): every row is judged again with them. A rule
     /// is not the cluster changing: what it uncovers or sets aside is not news.
     pub fn set_user_rules(&mut self, rules: IgnoreRules) -> Vec<super::Fact> {
-        self.touch();
         self.user_rules = rules;
         let settled = std::mem::replace(&mut self.settled, false);
         self.judge_everything_again();

@@ -221,6 +221,7 @@ impl Inventory {
 
     fn rebuild_all(&mut self) {
         self.verdicts.clear();
+        self.touch_row_set();
         self.tally = Default::default();
         let keys: BTreeSet<ResourceKey> = self
             .desired
@@ -234,6 +235,7 @@ impl Inventory {
 
     /// One row per manifest error (and per skipped part), named by file and line.
     fn rebuild_manifest_rows(&mut self) {
+        self.touch_row_set();
         let errors = self.manifest_errors.iter().map(|e| (e, DriftStatus::Error));
         let notes = self
             .manifest_notes

@@ -13,6 +13,7 @@ mod ignore;
 mod judge;
 mod live;
 mod rows;
+mod seek;
 mod seen;
 #[cfg(test)]
 mod tests;
@@ -126,9 +127,13 @@ pub struct Inventory {
     /// Lists in progress (`KubeEvent::ListStarted`), by kind and scope: the live objects they
     /// have yet to bring again; what is left when the list is done has gone.
     relisting: BTreeMap<(Gvk, Scope), BTreeSet<ResourceKey>>,
-    /// Changes with every event folded (unique across inventories): what a front end derived
-    /// from the rows (a filter's matches) is current while this is unchanged.
-    stamp: u64,
+    /// Changes when a row comes or goes or a row's status changes (unique across inventories):
+    /// all a filter matches on. A watch event that changes an object but not its status (the
+    /// usual one under load) leaves it, so a filter is not worked out again per event.
+    rows_stamp: u64,
+    /// Every `seek::MARK_EVERY`th row, so `rows_from` jumps to a position instead of stepping
+    /// over every row before it; rebuilt (lazily) when a row came or went.
+    marks: seek::Marks,
     /// Trees of live objects at hand while an event is folded (see `live.rs`).
     trees: live::Trees,
     /// One verdict per object row (changed only through `judge.rs`, which keeps `tally`).
@@ -200,19 +205,24 @@ impl Inventory {
     /// Every row in display order (namespace, kind, name).
     pub fn rows(&self) -> Rows<'_> {
         Rows {
-            objects: self.verdicts.iter().peekable(),
-            manifests: self.manifests.iter().peekable(),
+            objects: self.verdicts.range(..).peekable(),
+            manifests: self.manifests.range(..).peekable(),
         }
     }
 
-    /// See the `stamp` field: a new value after anything that may change a row.
-    pub fn stamp(&self) -> u64 {
-        self.stamp
+    /// See `rows_stamp`.
+    pub fn rows_stamp(&self) -> u64 {
+        self.rows_stamp
     }
 
-    fn touch(&mut self) {
-        static STAMPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        self.stamp = STAMPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    fn touch_rows(&mut self) {
+        self.rows_stamp = next_stamp();
+    }
+
+    /// The set of rows changed (not only a status): positions move.
+    fn touch_row_set(&mut self) {
+        self.touch_rows();
+        self.marks.forget();
     }
 
     pub fn row_count(&self) -> usize {
@@ -268,6 +278,11 @@ impl Inventory {
 
     /// A verdict changed from `old` to `new` (`None`: no verdict).
     fn retally(&mut self, old: Option<DriftStatus>, new: Option<DriftStatus>) {
+        if old.is_none() != new.is_none() {
+            self.touch_row_set();
+        } else if old != new {
+            self.touch_rows();
+        }
         if let Some(s) = old {
             self.tally[s.index()] -= 1;
         }
@@ -457,4 +472,10 @@ impl Inventory {
             self.raise(Fact::Converged { resources });
         }
     }
+}
+
+/// A value no inventory has had: stamps from different inventories never compare equal.
+fn next_stamp() -> u64 {
+    static STAMPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    STAMPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }

@@ -106,8 +106,8 @@ impl PartialOrd for Row<'_> {
 
 /// Objects and manifest rows merged into display order.
 pub struct Rows<'a> {
-    pub(super) objects: Peekable<btree_map::Iter<'a, ResourceKey, DriftReport>>,
-    pub(super) manifests: Peekable<btree_map::Iter<'a, ManifestRow, DriftReport>>,
+    pub(super) objects: Peekable<btree_map::Range<'a, ResourceKey, DriftReport>>,
+    pub(super) manifests: Peekable<btree_map::Range<'a, ManifestRow, DriftReport>>,
 }
 
 impl<'a> Iterator for Rows<'a> {

@@ -1096,3 +1096,20 @@ fn the_orphan_sweep_reads_only_outside_the_watched_namespaces_and_never_holds_th
     assert_eq!(verdict(&inv, "a", "old"), None, "a's own list lacked it");
     assert_eq!(verdict(&inv, "c", "new"), Some(DriftStatus::Orphan));
 }
+
+#[test]
+fn the_rows_stamp_moves_only_when_a_row_comes_goes_or_changes_status() {
+    let (mut inv, _) = settled("1");
+    let before = inv.rows_stamp();
+    // an annotation changes, the verdict stays in sync: what a filter matches on is the same
+    let mut annotated = configmap("a", "one", "1");
+    annotated["metadata"]["annotations"] = json!({"tick": "1"});
+    inv.on_kube(KubeEvent::Applied(annotated));
+    assert_eq!(inv.rows_stamp(), before, "no row changed status");
+    inv.on_kube(KubeEvent::Applied(configmap("a", "one", "2")));
+    assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::Modified));
+    let modified = inv.rows_stamp();
+    assert_ne!(modified, before, "a status changed");
+    inv.on_kube(KubeEvent::Applied(owned(configmap("a", "new", "x"))));
+    assert_ne!(inv.rows_stamp(), modified, "a row came");
+}
