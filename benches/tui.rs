@@ -189,11 +189,40 @@ fn filter_keys(c: &mut Criterion) {
     );
 }
 
+/// A watch event that changes no status (an annotation), folded with the follow-ups `update`
+/// runs after every message, while the selected row is far down 100k rows and a filter is on:
+/// the cost must not grow with the rows (it stepped over 90k rows per event before the marks).
+fn event_far_down(c: &mut Criterion) {
+    let mut state = hundred_thousand_rows();
+    let key = |code| Msg::Key(KeyEvent::new(code, KeyModifiers::NONE));
+    update(&mut state, key(KeyCode::Char('/')));
+    for ch in "cm-09".chars() {
+        update(&mut state, key(KeyCode::Char(ch)));
+    }
+    update(&mut state, key(KeyCode::Enter));
+    state.selected = state.visible_count() - 1;
+    let mut tick = 0u64;
+    c.bench_function(
+        "event: an annotation change folded, selection at the end of 100k rows, filtered",
+        |b| {
+            b.iter(|| {
+                tick += 1;
+                let obj = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": "cm-000001", "namespace": "scale",
+                                 "annotations": {"tick": tick.to_string()}},
+                    "data": {"k": "1"}});
+                black_box(update(&mut state, Msg::Kube(KubeEvent::Applied(obj))).len())
+            })
+        },
+    );
+}
+
 criterion_group!(
     benches,
     frame,
     key_press,
     key_press_beside_a_big_diff,
-    filter_keys
+    filter_keys,
+    event_far_down
 );
 criterion_main!(benches);
