@@ -94,6 +94,24 @@ impl Testbed {
         unreachable!()
     }
 
+    /// A ConfigMap carrying kdrift's ownership label, as kdrift applies them; with `source`, also
+    /// its `kdrift.dev/source` annotation (this repo's, for an orphan of it).
+    pub fn owned_configmap(&self, ns: &str, name: &str, source: Option<&str>) {
+        self.kubectl(&["-n", ns, "create", "configmap", name, "--from-literal=a=b"]);
+        let target = format!("configmap/{name}");
+        self.kubectl(&[
+            "-n",
+            ns,
+            "label",
+            &target,
+            "app.kubernetes.io/managed-by=kdrift",
+        ]);
+        if let Some(source) = source {
+            let annotation = format!("kdrift.dev/source={source}");
+            self.kubectl(&["-n", ns, "annotate", &target, &annotation]);
+        }
+    }
+
     /// `kubectl -n NS patch TARGET --type=merge -p PATCH`, as a person fixing something by hand.
     pub fn merge_patch(&self, ns: &str, target: &str, patch: &str) {
         self.kubectl(&["-n", ns, "patch", target, "--type=merge", "-p", patch]);

@@ -44,61 +44,12 @@ fn check_reports_exactly_the_objects_changed_by_hand() {
     tb.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=5"]);
     tb.merge_patch(&ns, "configmap/cfg", r#"{"data":{"mode":"slow"}}"#);
     tb.kubectl(&["-n", &ns, "delete", "service/web"]);
-    tb.kubectl(&[
-        "-n",
-        ns.as_str(),
-        "create",
-        "configmap",
-        "stray",
-        "--from-literal=a=b",
-    ]);
-    tb.kubectl(&[
-        "-n",
-        ns.as_str(),
-        "label",
-        "configmap/stray",
-        "app.kubernetes.io/managed-by=kdrift",
-    ]);
     // applied by kdrift from this repo: an orphan; with only the label, or another repo's
     // source, it is someone else's and not reported
     let source = std::fs::canonicalize(&repo).unwrap().display().to_string();
-    tb.kubectl(&[
-        "-n",
-        ns.as_str(),
-        "annotate",
-        "configmap/stray",
-        &format!("kdrift.dev/source={source}"),
-    ]);
-    for (name, source) in [
-        ("label-only", None),
-        ("theirs", Some("https://git.example/other")),
-    ] {
-        tb.kubectl(&[
-            "-n",
-            ns.as_str(),
-            "create",
-            "configmap",
-            name,
-            "--from-literal=a=b",
-        ]);
-        tb.kubectl(&[
-            "-n",
-            ns.as_str(),
-            "label",
-            &format!("configmap/{name}"),
-            "app.kubernetes.io/managed-by=kdrift",
-        ]);
-        if let Some(source) = source {
-            let annotation = format!("kdrift.dev/source={source}");
-            tb.kubectl(&[
-                "-n",
-                ns.as_str(),
-                "annotate",
-                &format!("configmap/{name}"),
-                &annotation,
-            ]);
-        }
-    }
+    tb.owned_configmap(&ns, "stray", Some(&source));
+    tb.owned_configmap(&ns, "label-only", None);
+    tb.owned_configmap(&ns, "theirs", Some("https://git.example/other"));
 
     let (code, json, stderr) = tb.check(&repo, &tb.admin);
     assert_eq!(code, 1, "{json:#}\n{stderr}");

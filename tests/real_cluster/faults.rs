@@ -59,10 +59,10 @@ async fn f1_a_410_gone_lists_again_and_what_was_deleted_meanwhile_disappears() {
     let (tb, _alone) = testbed_alone();
     let (App { dir: _dir, ns, .. }, proxy, mut e) = proxied(&tb, "t-f1").await;
     assert_eq!(e.status("ConfigMap", "cfg"), Some(DriftStatus::InSync));
-    // the stream breaks; its next watch is refused with 410 Gone (too old a resourceVersion)
-    proxy.fault(
-        json!({"match": "/configmaps", "watch": true, "action": "status", "code": 410, "count": 1}),
-    );
+    // the stream breaks; its next watch is refused with 410 Gone (too old a resourceVersion);
+    // the namespace's own watch, not the orphan sweep's (whose outages are not the kind's)
+    let path = format!("/namespaces/{ns}/configmaps");
+    proxy.fault(json!({"match": path, "watch": true, "action": "status", "code": 410, "count": 1}));
     cut_the_open_watch(&proxy).await;
     e.pump_until(Duration::from_secs(10), |s| {
         matches!(
@@ -161,8 +161,10 @@ async fn f2_stalled_watches_and_lists_are_given_up_within_their_deadlines() {
     kdrift_engine::cluster::set_request_timeout(Duration::from_secs(3));
     kdrift_engine::cluster::set_watch_idle(Duration::from_secs(6));
     let (App { dir: _dir, ns, .. }, proxy, mut e) = proxied(&tb, "t-f2-stall").await;
-    proxy.fault(json!({"match": "/configmaps?", "watch": true, "action": "stall", "seconds": 120, "count": 1}));
-    proxy.fault(json!({"match": "/configmaps?", "watch": false, "action": "stall", "seconds": 120, "count": 1}));
+    // the namespace's own list and watch (the orphan sweep's stalls are not shown)
+    let path = format!("/namespaces/{ns}/configmaps?");
+    proxy.fault(json!({"match": path, "watch": true, "action": "stall", "seconds": 120, "count": 1}));
+    proxy.fault(json!({"match": path, "watch": false, "action": "stall", "seconds": 120, "count": 1}));
     cut_the_open_watch(&proxy).await;
     let stalled = e
         .pump_until(Duration::from_secs(30), |s| {

@@ -44,31 +44,16 @@ fn assert_scoped(reads: &[String], ns: &str) {
 fn orphan_elsewhere(tb: &crate::common::testbed::Testbed, repo: &std::path::Path) -> String {
     let other = unique("t-scope-other");
     tb.kubectl(&["create", "namespace", &other]);
-    for name in ["left", "stranger"] {
-        tb.kubectl(&[
-            "-n",
-            &other,
-            "create",
-            "configmap",
-            name,
-            "--from-literal=a=b",
-        ]);
-    }
     tb.kubectl(&[
         "-n",
         &other,
-        "label",
-        "configmap/left",
-        "app.kubernetes.io/managed-by=kdrift",
+        "create",
+        "configmap",
+        "stranger",
+        "--from-literal=a=b",
     ]);
     let source = std::fs::canonicalize(repo).unwrap().display().to_string();
-    tb.kubectl(&[
-        "-n",
-        &other,
-        "annotate",
-        "configmap/left",
-        &format!("kdrift.dev/source={source}"),
-    ]);
+    tb.owned_configmap(&other, "left", Some(&source));
     other
 }
 

@@ -129,10 +129,10 @@ impl<'a> Iterator for Rows<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn key(ns: Option<&str>, kind: &str, name: &str) -> ResourceKey {
+    pub(in crate::inventory) fn key(ns: Option<&str>, kind: &str, name: &str) -> ResourceKey {
         ResourceKey {
             namespace: ns.map(str::to_string),
             kind: kind.into(),

@@ -108,17 +108,8 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::rows::tests::key;
     use crate::model::{DriftReport, DriftStatus};
-
-    fn key(ns: Option<&str>, kind: &str, name: &str) -> ResourceKey {
-        ResourceKey {
-            namespace: ns.map(str::to_string),
-            kind: kind.into(),
-            name: name.into(),
-            group: String::new(),
-            version: "v1".into(),
-        }
-    }
 
     fn names(rows: Rows<'_>) -> Vec<String> {
         rows.map(|(r, _)| r.to_string()).collect()
