@@ -14,6 +14,8 @@ pub enum Action {
     PageDown,
     Filter,
     ClearFilter,
+    /// Jump to the first row of a namespace or kind (`:`, as in k9s).
+    Jump,
     FocusNext,
     FocusPrev,
     SyncOne,
@@ -80,6 +82,7 @@ impl Action {
             Action::PageDown => "page down",
             Action::Filter => "filter rows",
             Action::ClearFilter => "clear filter",
+            Action::Jump => "jump to a namespace or kind (cm, deploy, …)",
             Action::FocusNext => "next pane",
             Action::FocusPrev => "previous pane",
             Action::SyncOne => "converge selected",

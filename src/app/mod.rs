@@ -4,6 +4,7 @@
 mod action;
 mod diff_view;
 mod filter;
+mod jump;
 mod keymap;
 mod mode;
 mod msg;

@@ -16,6 +16,8 @@ pub enum Mode {
     Normal,
     /// Typing a filter (`/`): keys go into the editor; the filter itself lives in `State::filter`.
     Filter(Box<TextArea<'static>>),
+    /// Typing where to jump (`:`): a namespace or a kind; Enter moves the selection there.
+    Jump(Box<TextArea<'static>>),
     /// The key overlay (`?`); any key closes it.
     Help,
     /// The history of one resource (`h`).
@@ -92,6 +94,9 @@ impl Mode {
     pub fn hints(&self, traveling: bool) -> Hints {
         match self {
             Mode::Filter(_) => Hints::Text(" type to filter · Enter keep · Esc clear"),
+            Mode::Jump(_) => {
+                Hints::Text(" a namespace or kind (cm, deploy…) · Enter jump · Esc cancel")
+            }
             Mode::Dialog(PlanDialog {
                 stage: DialogStage::Force { .. },
                 ..
@@ -139,6 +144,15 @@ impl Mode {
     pub fn filter_input(&self) -> Option<&TextArea<'static>> {
         match self {
             Mode::Filter(input) => Some(input.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The line being typed under the rows, with its prompt: `/` filter or `:` jump.
+    pub fn prompt(&self) -> Option<(&'static str, &TextArea<'static>)> {
+        match self {
+            Mode::Filter(input) => Some(("/", input.as_ref())),
+            Mode::Jump(input) => Some((":", input.as_ref())),
             _ => None,
         }
     }

@@ -68,6 +68,18 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Cmd>) {
                 state.selected = 0;
             }
         },
+        Mode::Jump(input) => match key.code {
+            _ if ctrl_c => quit(state, cmds),
+            KeyCode::Esc => state.mode = Mode::Normal,
+            KeyCode::Enter => {
+                let target = input.lines().join("");
+                state.mode = Mode::Normal;
+                super::jump::jump(state, &target);
+            }
+            _ => {
+                input.input(key);
+            }
+        },
         Mode::History(history) => {
             let page = state.page_rows.max(1);
             match state.keymap.normal_action(&key) {
@@ -111,6 +123,7 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
             input.move_cursor(ratatui_textarea::CursorMove::End);
             state.mode = Mode::Filter(Box::new(input));
         }
+        Action::Jump => state.mode = Mode::Jump(Box::new(TextArea::default())),
         Action::ClearFilter => {
             state.filter.clear();
             state.marked.clear();

@@ -91,6 +91,6 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Mode::History(view) => history::draw(frame, frame.area(), view),
         Mode::Help => help::draw(frame, frame.area(), state),
         Mode::Ignore(proposal) => ignore::draw(frame, frame.area(), proposal, state),
-        Mode::Normal | Mode::Filter(_) => {}
+        Mode::Normal | Mode::Filter(_) | Mode::Jump(_) => {}
     }
 }

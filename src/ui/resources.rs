@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let (table_area, input_area) = if state.mode.filter_input().is_some() {
+    let (table_area, input_area) = if state.mode.prompt().is_some() {
         let [t, i] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
         (t, Some(i))
     } else {
@@ -133,10 +133,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(table_area);
         frame.render_widget(Line::styled(text, dim()), msg);
     }
-    if let (Some(input), Some(area)) = (state.mode.filter_input(), input_area) {
+    if let (Some((prompt, input)), Some(area)) = (state.mode.prompt(), input_area) {
         let [label, field] =
             Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(area);
-        frame.render_widget(Line::styled("/", Style::new().fg(Color::Cyan)), label);
+        frame.render_widget(Line::styled(prompt, Style::new().fg(Color::Cyan)), label);
         frame.render_widget(input, field);
     }
 }

@@ -283,7 +283,8 @@ fn no_color_and_themes_are_what_the_terminal_is_asked_to_draw() {
             &format!("{env} {} demo {flags}", env!("CARGO_BIN_EXE_kdrift")),
             state_dir.path(),
         );
-        tmux.wait_for(&["modified"], Duration::from_secs(20));
+        // the whole first frame: the footer is written last, the diff once its job answered
+        tmux.wait_for(&["modified", "--- live", "q quit"], Duration::from_secs(20));
         let screen = tmux.screen_escaped();
         tmux.keys("q");
         colours(&screen)

@@ -163,8 +163,12 @@ async fn f2_stalled_watches_and_lists_are_given_up_within_their_deadlines() {
     let (App { dir: _dir, ns, .. }, proxy, mut e) = proxied(&tb, "t-f2-stall").await;
     // the namespace's own list and watch (the orphan sweep's stalls are not shown)
     let path = format!("/namespaces/{ns}/configmaps?");
-    proxy.fault(json!({"match": path, "watch": true, "action": "stall", "seconds": 120, "count": 1}));
-    proxy.fault(json!({"match": path, "watch": false, "action": "stall", "seconds": 120, "count": 1}));
+    proxy.fault(
+        json!({"match": path, "watch": true, "action": "stall", "seconds": 120, "count": 1}),
+    );
+    proxy.fault(
+        json!({"match": path, "watch": false, "action": "stall", "seconds": 120, "count": 1}),
+    );
     cut_the_open_watch(&proxy).await;
     let stalled = e
         .pump_until(Duration::from_secs(30), |s| {

@@ -193,6 +193,59 @@ fn filtering() {
     assert!(!api(&state), "modified now: {:?}", state.visible_rows());
 }
 
+/// Issue 15: `:` jumps to the first row of a namespace or a kind (by name, kubectl short name
+/// or prefix); Esc leaves the selection; a name nothing matches says so.
+#[test]
+fn colon_jumps_to_a_namespace_or_kind() {
+    let cases: &[(&str, Option<&str>)] = &[
+        ("Service", Some("shop/Service/api")),
+        ("svc", Some("shop/Service/api")),
+        ("sts", Some("shop/StatefulSet/redis")),
+        ("deploy", Some("shop/Deployment/api")),
+        ("statef", Some("shop/StatefulSet/redis")),
+        ("shop", Some("shop/ConfigMap/frontend-config")),
+        ("nothing-like-it", None),
+    ];
+    for (typed, want) in cases {
+        let mut state = demo_state();
+        key(&mut state, 'j');
+        let before = selected(&state);
+        key(&mut state, ':');
+        assert!(matches!(state.mode, Mode::Jump(_)), "{typed}");
+        for c in typed.chars() {
+            key(&mut state, c);
+        }
+        assert_eq!(
+            selected(&state),
+            before,
+            "{typed}: nothing moves while typing"
+        );
+        press(&mut state, KeyCode::Enter);
+        assert!(matches!(state.mode, Mode::Normal), "{typed}");
+        match want {
+            Some(want) => assert_eq!(selected(&state), *want, "{typed}"),
+            None => {
+                assert_eq!(selected(&state), before, "{typed}");
+                assert!(
+                    state
+                        .notices
+                        .iter()
+                        .any(|n| n.text.contains("no namespace or kind")),
+                    "{typed}"
+                );
+            }
+        }
+    }
+    let mut state = demo_state();
+    let before = selected(&state);
+    for c in [':', 's', 'v', 'c'] {
+        key(&mut state, c);
+    }
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(selected(&state), before, "Esc jumps nowhere");
+    assert!(matches!(state.mode, Mode::Normal));
+}
+
 #[test]
 fn help_and_quit() {
     // keys → (help open, quit)
