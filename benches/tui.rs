@@ -155,12 +155,14 @@ fn hundred_thousand_rows() -> State {
                 key: ResourceKey::from_object(o).unwrap(),
                 manifest: std::sync::Arc::new(o.clone()),
                 source: "cm.yaml".into(),
+                app: None,
             })
             .collect(),
         errors: vec![],
         notes: vec![],
         log: vec![commit],
         ignore: Default::default(),
+        apps: vec![],
     };
     judged(snap, |_| {})
 }

@@ -216,6 +216,10 @@ pub struct TargetArgs {
     /// Namespace for manifests that name none (default: `default`).
     #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
+    /// Only this app of the repo's Argo CD Applications or Flux Kustomizations and HelmReleases
+    /// (its name, or `namespace/name`).
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
     /// Helm values file, relative to each chart directory; applied to charts that have it.
     /// Repeatable; later files win. A chart's own values.yaml always applies.
     #[arg(long = "helm-values", value_name = "FILE")]
@@ -282,6 +286,7 @@ impl TargetArgs {
             helm_values: self.helm_values.clone(),
             allow_remote_bases: self.allow_remote_bases,
             fetch_timeout: Some(std::time::Duration::from_secs(self.git_timeout.max(1))),
+            app: self.app.clone(),
         }
     }
 }

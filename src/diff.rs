@@ -120,11 +120,18 @@ fn heading(
         DriftStatus::Orphan | DriftStatus::Error => "31",
         _ => "2",
     };
-    let source = match row {
-        Row::Object(k) => inventory.desired.get(k).map(|d| d.source.clone()),
-        Row::Manifest(m) => Some(m.source.clone()),
+    let (source, app) = match row {
+        Row::Object(k) => inventory
+            .desired
+            .get(k)
+            .map(|d| (Some(d.source.clone()), d.app.as_deref().map(str::to_string)))
+            .unwrap_or_default(),
+        Row::Manifest(m) => (Some(m.source.clone()), m.app.clone()),
     };
     let mut text = format!("{} {row}", report.status.label());
+    if let Some(app) = app {
+        text.push_str(&format!("  [{app}]"));
+    }
     if let Some(s) = source {
         text.push_str(&format!("  ({s})"));
     }

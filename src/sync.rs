@@ -38,6 +38,9 @@ struct Report {
 struct PlanEntry {
     op: &'static str,
     object: String,
+    /// The app of the repo's Argo CD or Flux definitions that renders it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app: Option<String>,
     wave: i32,
     fields: Vec<String>,
     take_over: Vec<String>,
@@ -115,7 +118,7 @@ pub async fn run_sync_command(
     let mut plan = inventory.plan_sync(&inventory.sync_keys(), args.prune);
     plan.force = args.force_conflicts;
     plan.dry_run = args.dry_run;
-    describe(&plan, &mut report);
+    describe(&plan, &inventory, &mut report);
     let nothing_to_do = plan.is_empty();
     let mut code = if nothing_to_do && !plan.holds_back() && plan.orphans == 0 {
         report.converged = true;
@@ -151,13 +154,18 @@ pub async fn run_sync_command(
     code
 }
 
-fn describe(plan: &SyncPlan, report: &mut Report) {
+fn describe(plan: &SyncPlan, inventory: &Inventory, report: &mut Report) {
     report.plan = plan
         .items
         .iter()
         .map(|i| PlanEntry {
             op: i.op.verb(),
             object: i.key.to_string(),
+            app: inventory
+                .desired
+                .get(&i.key)
+                .and_then(|d| d.app.as_deref())
+                .map(str::to_string),
             wave: i.wave,
             fields: i.fields.clone(),
             take_over: match &i.op {

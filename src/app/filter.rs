@@ -32,8 +32,15 @@ impl Filtered {
             return m.positions.clone();
         }
         let mut text = String::new();
-        let mut test =
-            |row: Row<'_>, report: &DriftReport| matches(row, report, &needle, &mut text);
+        // the app's name too, when the repo declares apps (a lookup per row, only then)
+        let apps = inv.has_apps();
+        let mut test = |row: Row<'_>, report: &DriftReport| {
+            matches(row, report, &needle, &mut text)
+                || (apps
+                    && inv
+                        .app_of(row)
+                        .is_some_and(|a| a.to_lowercase().contains(&needle)))
+        };
         // a longer text matches a subset of what the shorter one did: only those are tried
         let positions: Arc<[u32]> = if current && !m.needle.is_empty() && needle.contains(&m.needle)
         {
@@ -68,7 +75,7 @@ impl Filtered {
 }
 
 /// Whether `row` matches the lower-cased `needle`: its `namespace/Kind/name` or its status,
-/// compared without case. `text` is a buffer reused across rows.
+/// compared without case (its app is tried by the caller). `text` is a buffer reused across rows.
 fn matches(row: Row<'_>, report: &DriftReport, needle: &str, text: &mut String) -> bool {
     if report.status.label().contains(needle) {
         return true;

@@ -1,6 +1,7 @@
-//! `:` — move the selection to the first row of a namespace or a kind, as k9s's `:` moves to a
-//! resource: `:shop`, `:ConfigMap`, `:cm`, `:deploy`. Namespaces are tried first, then kinds by
-//! name, kubectl short name or prefix; the filter, when on, still applies.
+//! `:` — move the selection to the first row of an app, a namespace or a kind, as k9s's `:` moves
+//! to a resource: `:web`, `:shop`, `:ConfigMap`, `:cm`, `:deploy`. Apps (of the repo's Argo CD
+//! and Flux definitions) are tried first, then namespaces, then kinds by name, kubectl short name
+//! or prefix; the filter, when on, still applies.
 
 use super::state::{NoticeKind, State};
 use kdrift_engine::inventory::Row;
@@ -38,7 +39,12 @@ pub fn jump(state: &mut State, target: &str) {
         .find(|(short, _)| *short == want)
         .map_or(want.as_str(), |(_, kind)| kind);
     // one pass per rule, best first: a key press over the rows, never per event
-    let rules: [&dyn Fn(Row<'_>) -> bool; 3] = [
+    let inv = &state.inv;
+    let rules: [&dyn Fn(Row<'_>) -> bool; 4] = [
+        &|row| {
+            inv.app_of(row)
+                .is_some_and(|a| a.eq_ignore_ascii_case(&want))
+        },
         &|row| {
             row.namespace()
                 .is_some_and(|ns| ns.eq_ignore_ascii_case(&want))
@@ -53,7 +59,10 @@ pub fn jump(state: &mut State, target: &str) {
         Some(i) => state.selected = i,
         None => state.notify(
             NoticeKind::Info,
-            format!("no namespace or kind {:?} among the rows", sanitize(target)),
+            format!(
+                "no app, namespace or kind {:?} among the rows",
+                sanitize(target)
+            ),
         ),
     }
 }

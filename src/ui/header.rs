@@ -29,6 +29,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 Style::new().fg(Color::Yellow),
             ));
             first.push(Span::raw(sanitize(&repo.commit.subject)));
+            match repo.apps.as_slice() {
+                [] => {}
+                [one] => first.push(Span::styled(
+                    sanitize(&format!("  app {} ({})", one.name, one.tool)),
+                    Style::new().fg(Color::Cyan),
+                )),
+                many => first.push(Span::styled(
+                    format!("  {} apps", many.len()),
+                    Style::new().fg(Color::Cyan),
+                )),
+            }
         }
         (None, Some(e)) => first.push(Span::styled(
             format!("  repo error: {}", sanitize(&e.to_string())),

@@ -47,8 +47,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         None
     };
     let mut built = Vec::with_capacity(height);
+    // an APP column only for repos that declare apps (Argo CD, Flux)
+    let apps = state.inv.has_apps();
     // columns sized to what the window shows (k9s-like), each within its share of the width
-    let mut widest = [NS_HEADER.len(), KIND_HEADER.len(), NAME_MIN];
+    let mut widest = [
+        NS_HEADER.len(),
+        KIND_HEADER.len(),
+        NAME_MIN,
+        if apps { APP_HEADER.len() } else { 0 },
+    ];
     for (i, (key, report)) in window.enumerate() {
         let same_ns = prev.is_some_and(|p| p.namespace() == key.namespace());
         let same_kind = same_ns && prev.is_some_and(|p| p.kind() == key.kind());
@@ -64,7 +71,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         };
         let marked = key.object().is_some_and(|k| state.marked.contains(k));
         let shown_name = sanitize(&key.name());
-        for (w, text) in widest.iter_mut().zip([&ns, &kind, &shown_name]) {
+        let app = if apps {
+            sanitize(state.inv.app_of(key).unwrap_or("-"))
+        } else {
+            String::new()
+        };
+        for (w, text) in widest.iter_mut().zip([&ns, &kind, &shown_name, &app]) {
             *w = (*w).max(text_width(text));
         }
         if marked {
@@ -75,7 +87,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             .and_then(|k| state.inv.watches.get(&k.gvk()))
             .is_some_and(|w| matches!(w, WatchState::Reconnecting { .. }));
         let listing = key.object().is_some_and(|k| state.inv.is_listing(k));
-        let mut row = Row::new(vec![
+        let mut cells = vec![
             if listing {
                 // nothing seen of its kind yet: not missing, just not known
                 Cell::from("… listing").style(dim())
@@ -90,26 +102,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             } else {
                 Cell::from(shown_name)
             },
-            if listing {
-                Cell::from("not listed yet").style(dim())
-            } else if stale {
-                // Never present stale state as current: say the row is from before the connection broke.
-                Cell::from(format!("stale · {}", summary(report)))
-                    .style(Style::new().fg(Color::Red))
-            } else {
-                match key.object().and_then(|k| state.inv.health(k)) {
-                    // in sync with git, but not there yet (or not getting there): live progress
-                    Some(Health::Progressing(why)) if report.status == DriftStatus::InSync => {
-                        Cell::from(sanitize(&format!("⟳ {why}")))
-                            .style(Style::new().fg(Color::Yellow))
-                    }
-                    Some(Health::Degraded(why)) if !report.status.is_drift() => {
-                        Cell::from(sanitize(&format!("✗ {why}"))).style(Style::new().fg(Color::Red))
-                    }
-                    _ => Cell::from(summary(report)).style(dim()),
+        ];
+        if apps {
+            cells.push(Cell::from(app).style(Style::new().fg(Color::Cyan)));
+        }
+        cells.push(if listing {
+            Cell::from("not listed yet").style(dim())
+        } else if stale {
+            // Never present stale state as current: say the row is from before the connection broke.
+            Cell::from(format!("stale · {}", summary(report))).style(Style::new().fg(Color::Red))
+        } else {
+            match key.object().and_then(|k| state.inv.health(k)) {
+                // in sync with git, but not there yet (or not getting there): live progress
+                Some(Health::Progressing(why)) if report.status == DriftStatus::InSync => {
+                    Cell::from(sanitize(&format!("⟳ {why}"))).style(Style::new().fg(Color::Yellow))
                 }
-            },
-        ]);
+                Some(Health::Degraded(why)) if !report.status.is_drift() => {
+                    Cell::from(sanitize(&format!("✗ {why}"))).style(Style::new().fg(Color::Red))
+                }
+                _ => Cell::from(summary(report)).style(dim()),
+            }
+        });
+        let mut row = Row::new(cells);
         if offset + i == state.selected {
             row = row.style(
                 Style::new()
@@ -120,8 +134,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         built.push(row);
         prev = Some(key);
     }
-    let table = Table::new(built, columns(table_area.width, widest))
-        .header(Row::new(["STATUS", NS_HEADER, KIND_HEADER, "NAME", "DRIFT"]).style(dim()));
+    let mut header = vec!["STATUS", NS_HEADER, KIND_HEADER, "NAME"];
+    if apps {
+        header.push(APP_HEADER);
+    }
+    header.push("DRIFT");
+    let table =
+        Table::new(built, columns(table_area.width, widest)).header(Row::new(header).style(dim()));
     frame.render_widget(table, table_area);
     if count == 0 {
         let text = if state.inv.row_count() == 0 {
@@ -142,6 +161,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 const NS_HEADER: &str = "NAMESPACE";
+const APP_HEADER: &str = "APP";
 const KIND_HEADER: &str = "KIND";
 const NAME_MIN: usize = 16;
 
@@ -150,29 +170,35 @@ fn text_width(text: &str) -> usize {
     ratatui::text::Span::raw(text).width()
 }
 
-/// Widths of the status, namespace, kind and name columns for what the window holds. When they
-/// do not all fit beside a drift column of `DRIFT_MIN`, the name gives way first (to
-/// `NAME_MIN`), then the namespace, then the kind (to their headers' widths); the drift column
-/// takes what is left.
-fn columns(width: u16, want: [usize; 3]) -> [Constraint; 5] {
+/// Widths of the status, namespace, kind, name and (when `want[3]` is not 0) app columns for what
+/// the window holds. When they do not all fit beside a drift column of `DRIFT_MIN`, the app
+/// gives way first (to 8), then the name (to `NAME_MIN`), then the namespace, then the kind (to
+/// their headers' widths); the drift column takes what is left.
+fn columns(width: u16, want: [usize; 4]) -> Vec<Constraint> {
     const STATUS: usize = 10;
     const DRIFT_MIN: usize = 12;
-    // the table's one-cell gaps between the five columns
-    let room = usize::from(width).saturating_sub(STATUS + DRIFT_MIN + 4);
+    let app = want[3] > 0;
+    // the table's one-cell gaps between the columns
+    let gaps = if app { 5 } else { 4 };
+    let room = usize::from(width).saturating_sub(STATUS + DRIFT_MIN + gaps);
     let mut got = want;
-    let floors = [NS_HEADER.len(), KIND_HEADER.len(), NAME_MIN];
-    for i in [2, 0, 1] {
+    let floors = [NS_HEADER.len(), KIND_HEADER.len(), NAME_MIN, want[3].min(8)];
+    for i in [3, 2, 0, 1] {
         let over = got.iter().sum::<usize>().saturating_sub(room);
         got[i] -= over.min(got[i].saturating_sub(floors[i]));
     }
-    let [ns, kind, name] = got.map(|w| w as u16);
-    [
+    let [ns, kind, name, app_width] = got.map(|w| w as u16);
+    let mut out = vec![
         Constraint::Length(STATUS as u16),
         Constraint::Length(ns),
         Constraint::Length(kind),
         Constraint::Length(name),
-        Constraint::Fill(1),
-    ]
+    ];
+    if app {
+        out.push(Constraint::Length(app_width));
+    }
+    out.push(Constraint::Fill(1));
+    out
 }
 
 /// A few words on why the row is what it is: a fight over a field first (converging it will

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod apps;
 mod check_sim;
 mod cli_errors;
 mod converge_engine;

@@ -590,12 +590,14 @@ fn layout_fits_the_terminal_at_80_120_and_200_columns() {
                 key: ResourceKey::from_object(o).unwrap(),
                 manifest: std::sync::Arc::new(o.clone()),
                 source: "app.yaml".into(),
+                app: None,
             })
             .collect(),
         errors: vec![],
         notes: vec![],
         log: vec![commit],
         ignore: Default::default(),
+        apps: vec![],
     };
     let mut state = State::new("layout", kdrift::app::Keymap::defaults());
     press_msg(&mut state, Msg::Tick(NOW_MS));

@@ -14,6 +14,7 @@ mod deploy;
 mod events;
 mod extras;
 mod faults;
+mod gitops_apps;
 mod jaeger;
 mod load;
 mod many;

@@ -12,7 +12,12 @@ pub(crate) fn install_crds(tb: &Testbed) {
     let dir = std::env::var("KDRIFT_GITOPS_CRDS").expect(
         "KDRIFT_GITOPS_CRDS: the testbed env names the GitOps CRDs (tests/testbed/gitops-crds.sh)",
     );
-    for f in ["kustomizations.yaml", "applications.yaml"] {
+    for f in [
+        "kustomizations.yaml",
+        "helmreleases.yaml",
+        "gitrepositories.yaml",
+        "applications.yaml",
+    ] {
         let path = std::path::Path::new(&dir).join(f);
         assert!(path.is_file(), "{} is missing", path.display());
         tb.kubectl(&[
@@ -25,6 +30,8 @@ pub(crate) fn install_crds(tb: &Testbed) {
     }
     for crd in [
         "kustomizations.kustomize.toolkit.fluxcd.io",
+        "helmreleases.helm.toolkit.fluxcd.io",
+        "gitrepositories.source.toolkit.fluxcd.io",
         "applications.argoproj.io",
     ] {
         tb.kubectl(&[

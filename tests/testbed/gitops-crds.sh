@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copies the CRDs of Flux (Kustomization, HelmRelease) and Argo CD (Application) out of the tools'
+# Copies the CRDs of Flux (Kustomization, HelmRelease, GitRepository) and Argo CD (Application) out of the tools'
 # own Go module zips, fetched and checksum-verified by `go mod download` through the module
 # proxy, into $KDRIFT_GITOPS_CRDS (cached by version: a warm run only checks the files).
 # Only the CRDs: no controller runs; tests play the controller's part where they need one.
@@ -8,7 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.sh
 source "$here/versions.sh"
 out=$KDRIFT_GITOPS_CRDS
-files=(kustomizations.yaml helmreleases.yaml applications.yaml)
+files=(kustomizations.yaml helmreleases.yaml gitrepositories.yaml applications.yaml)
 done=1
 for f in "${files[@]}"; do [[ -s $out/$f ]] || done=0; done
 if (( done )); then
@@ -41,6 +41,8 @@ extract "$(zip_of "github.com/fluxcd/kustomize-controller@$KDRIFT_FLUX_KC_VERSIO
   config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml kustomizations.yaml
 extract "$(zip_of "github.com/fluxcd/helm-controller@$KDRIFT_FLUX_HC_VERSION")" \
   config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yaml helmreleases.yaml
+extract "$(zip_of "github.com/fluxcd/source-controller@$KDRIFT_FLUX_SC_VERSION")" \
+  config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml gitrepositories.yaml
 extract "$(zip_of "github.com/argoproj/argo-cd/v3@$KDRIFT_ARGOCD_VERSION")" \
   manifests/crds/application-crd.yaml applications.yaml
 echo "$out"

@@ -15,8 +15,9 @@ KDRIFT_TESTBED_DIR=${KDRIFT_TESTBED_DIR:-/tmp/kdrift-testbed}
 # objects Flux and Argo CD own. Read from the tools' Go module zips; own cache dir.
 KDRIFT_FLUX_KC_VERSION=${KDRIFT_FLUX_KC_VERSION:-v1.10.1}  # github.com/fluxcd/kustomize-controller
 KDRIFT_FLUX_HC_VERSION=${KDRIFT_FLUX_HC_VERSION:-v1.4.3}   # github.com/fluxcd/helm-controller
+KDRIFT_FLUX_SC_VERSION=${KDRIFT_FLUX_SC_VERSION:-v1.10.1}  # github.com/fluxcd/source-controller
 KDRIFT_ARGOCD_VERSION=${KDRIFT_ARGOCD_VERSION:-v3.6.1}     # github.com/argoproj/argo-cd/v3
-KDRIFT_GITOPS_CRDS=${KDRIFT_GITOPS_CRDS:-$KDRIFT_TESTBED_CACHE/gitops-crds-$KDRIFT_FLUX_KC_VERSION-$KDRIFT_FLUX_HC_VERSION-$KDRIFT_ARGOCD_VERSION}
+KDRIFT_GITOPS_CRDS=${KDRIFT_GITOPS_CRDS:-$KDRIFT_TESTBED_CACHE/gitops-crds-$KDRIFT_FLUX_KC_VERSION-$KDRIFT_FLUX_HC_VERSION-$KDRIFT_FLUX_SC_VERSION-$KDRIFT_ARGOCD_VERSION}
 # Observability components the metrics tests run (observability.sh); own cache dir, by version.
 KDRIFT_PROMETHEUS_VERSION=${KDRIFT_PROMETHEUS_VERSION:-v0.316.0}  # github.com/prometheus/prometheus (Prometheus 3.16)
 KDRIFT_PROMETHEUS_BIN=${KDRIFT_PROMETHEUS_BIN:-$KDRIFT_TESTBED_CACHE/prometheus-$KDRIFT_PROMETHEUS_VERSION/bin}

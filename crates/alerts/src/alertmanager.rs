@@ -45,7 +45,7 @@ fn alert(
     annotations: Value,
     since: &str,
 ) -> Value {
-    json!({
+    let mut alert = json!({
         "labels": {
             "alertname": ALERT_NAME,
             "cluster": cluster,
@@ -56,7 +56,12 @@ fn alert(
         },
         "annotations": annotations,
         "startsAt": since,
-    })
+    });
+    // a label only when there is an app: alerts of repos without apps keep their label set
+    if let Some(app) = &object.app {
+        alert["labels"]["app"] = json!(app);
+    }
+    alert
 }
 
 impl Alertmanager {

@@ -15,6 +15,9 @@ pub struct ObjectRef {
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
+    /// The app of the repo's Argo CD or Flux definitions that renders it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
 }
 
 impl From<&ResourceKey> for ObjectRef {
@@ -24,6 +27,7 @@ impl From<&ResourceKey> for ObjectRef {
             kind: key.kind.clone(),
             namespace: key.namespace.clone(),
             name: key.name.clone(),
+            app: None,
         }
     }
 }

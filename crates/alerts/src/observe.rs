@@ -151,7 +151,12 @@ impl Observer {
         entry: &TimelineEntry,
         commit: Option<String>,
     ) -> Option<Event> {
-        let object = ObjectRef::from(&entry.key);
+        let mut object = ObjectRef::from(&entry.key);
+        object.app = inv
+            .desired
+            .get(&entry.key)
+            .and_then(|d| d.app.as_deref())
+            .map(str::to_string);
         let since = rfc3339(entry.started_ms);
         match &entry.ended {
             None => {

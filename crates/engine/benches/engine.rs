@@ -102,6 +102,7 @@ fn one_object(c: &mut Criterion) {
         key: ResourceKey::from_object(&manifest).unwrap(),
         manifest: manifest.clone().into(),
         source: "a.yaml".into(),
+        app: None,
     };
     let equal = live_of(&manifest, manifest["spec"]["replicas"].as_i64().unwrap());
     let drifted = live_of(&manifest, 9);
@@ -178,6 +179,7 @@ fn drift_stage_one(c: &mut Criterion) {
         key: ResourceKey::from_object(&v).unwrap(),
         manifest: v.into(),
         source: "big.yaml".into(),
+        app: None,
     };
     let five_hundred = as_desired(configmap(500, &|i| format!("value {i}")));
     let mut one_off = (*five_hundred.manifest).clone();

@@ -103,10 +103,13 @@ pub struct Desired {
     pub manifest: std::sync::Arc<Value>,
     /// Path of the file inside the repo that declared it.
     pub source: String,
+    /// The app (an Argo CD Application, a Flux Kustomization or HelmRelease, or one of
+    /// `.kdrift.toml`'s) that renders it; `None` for what the path itself holds.
+    pub app: Option<std::sync::Arc<str>>,
 }
 
 /// A manifest that could not be turned into a desired object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ManifestError {
     pub source: String,
     pub line: Option<usize>,
@@ -114,6 +117,9 @@ pub struct ManifestError {
     /// The object it is about, when there is one (declared twice): that object is blocked too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ResourceKey>,
+    /// The app whose render or definition it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
 }
 
 /// A GitOps controller that reconciles an object (by its labels, annotations or field managers):

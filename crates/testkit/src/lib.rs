@@ -2,6 +2,7 @@
 //! served by `git daemon` on loopback, and the real binary in a tmux pane.
 
 pub mod git;
+pub mod gitops;
 pub mod layouts;
 pub mod tmux;
 pub mod upstream;

@@ -244,6 +244,7 @@ fn l4_a_big_diff_is_asked_for_not_worked_out_on_the_key_press() {
         key: key.clone(),
         manifest: std::sync::Arc::new(big),
         source: "shop/big.yaml".into(),
+        app: None,
     });
     press_msg(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
     press_msg(&mut state, Msg::Kube(KubeEvent::Applied(live)));

@@ -230,7 +230,7 @@ fn colon_jumps_to_a_namespace_or_kind() {
                     state
                         .notices
                         .iter()
-                        .any(|n| n.text.contains("no namespace or kind")),
+                        .any(|n| n.text.contains("no app, namespace or kind")),
                     "{typed}"
                 );
             }
@@ -355,6 +355,7 @@ fn keys_on_a_manifest_row_explain_instead_of_acting() {
         line: Some(3),
         message: "invalid YAML".into(),
         object: None,
+        app: None,
     });
     press_msg(&mut state, Msg::Repo(RepoEvent::Snapshot(Box::new(snap))));
     select(&mut state, "Manifest/shop/bad.yaml:3");

@@ -15,6 +15,30 @@ pub struct Summary {
     pub skipped: usize,
 }
 
+impl Summary {
+    fn count(&mut self, status: DriftStatus) {
+        match status {
+            DriftStatus::InSync => self.in_sync += 1,
+            DriftStatus::Modified => self.modified += 1,
+            DriftStatus::Missing => self.missing += 1,
+            DriftStatus::Orphan => self.orphan += 1,
+            DriftStatus::Error => self.error += 1,
+            DriftStatus::Skipped => self.skipped += 1,
+        }
+    }
+
+    fn line(&self) -> String {
+        let skipped = match self.skipped {
+            0 => String::new(),
+            n => format!(", {n} skipped"),
+        };
+        format!(
+            "{} in sync, {} modified, {} missing, {} orphan, {} error{skipped}",
+            self.in_sync, self.modified, self.missing, self.orphan, self.error
+        )
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceEntry {
@@ -34,6 +58,23 @@ pub struct ResourceEntry {
     pub message: Option<String>,
     /// The Flux or Argo CD object reconciling it (`"Flux Kustomization flux-system/apps"`).
     pub owner: Option<String>,
+    /// The app of the repo's Argo CD or Flux definitions that renders it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+}
+
+/// One app of the repo's definitions and how its objects stand.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppEntry {
+    pub name: String,
+    pub namespace: String,
+    pub tool: &'static str,
+    pub defined_in: String,
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_rendered: Option<String>,
+    pub summary: Summary,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,6 +83,9 @@ pub struct CheckReport {
     pub commit: Option<String>,
     pub context: String,
     pub summary: Summary,
+    /// The apps the repo's Argo CD and Flux definitions declare (absent without any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<AppEntry>,
     pub resources: Vec<ResourceEntry>,
 }
 
@@ -61,19 +105,39 @@ impl CheckReport {
     pub fn build(inventory: &Inventory, repo: &str, context: &str) -> Self {
         let mut summary = Summary::default();
         let mut resources = Vec::with_capacity(inventory.row_count());
+        let declared = inventory
+            .repo
+            .as_ref()
+            .map(|r| r.apps.as_slice())
+            .unwrap_or_default();
+        let mut apps: Vec<AppEntry> = declared
+            .iter()
+            .map(|a| AppEntry {
+                name: a.name.clone(),
+                namespace: a.namespace.clone(),
+                tool: a.tool,
+                defined_in: a.defined_in.clone(),
+                path: a.path.clone(),
+                not_rendered: a.not_rendered.clone(),
+                summary: Summary::default(),
+            })
+            .collect();
         for (row, report) in inventory.rows() {
-            match report.status {
-                DriftStatus::InSync => summary.in_sync += 1,
-                DriftStatus::Modified => summary.modified += 1,
-                DriftStatus::Missing => summary.missing += 1,
-                DriftStatus::Orphan => summary.orphan += 1,
-                DriftStatus::Error => summary.error += 1,
-                DriftStatus::Skipped => summary.skipped += 1,
-            }
-            let source = match row {
-                Row::Object(key) => inventory.desired.get(key).map(|d| d.source.clone()),
-                Row::Manifest(m) => Some(m.source.clone()),
+            summary.count(report.status);
+            let (source, app) = match row {
+                Row::Object(key) => inventory
+                    .desired
+                    .get(key)
+                    .map(|d| (Some(d.source.clone()), d.app.as_deref().map(str::to_string)))
+                    .unwrap_or_default(),
+                Row::Manifest(m) => (Some(m.source.clone()), m.app.clone()),
             };
+            if let Some(entry) = app
+                .as_deref()
+                .and_then(|name| apps.iter_mut().find(|a| a.name == name))
+            {
+                entry.summary.count(report.status);
+            }
             resources.push(ResourceEntry {
                 api_version: row.api_version(),
                 kind: row.kind().to_string(),
@@ -87,6 +151,7 @@ impl CheckReport {
                 ignored: report.ignored.clone(),
                 message: report.message.clone(),
                 owner: report.owner.as_ref().map(|o| o.to_string()),
+                app,
             });
         }
         CheckReport {
@@ -94,6 +159,7 @@ impl CheckReport {
             commit: inventory.repo.as_ref().map(|r| r.commit.id.clone()),
             context: context.to_string(),
             summary,
+            apps,
             resources,
         }
     }
@@ -112,6 +178,9 @@ pub fn render_text(report: &CheckReport) -> String {
             None => format!("{}/{}", r.kind, r.name),
         };
         out.push_str(&format!("{:<9} {name}", r.status.label()));
+        if let Some(app) = &r.app {
+            out.push_str(&format!("  [{app}]"));
+        }
         if let Some(src) = &r.source {
             out.push_str(&format!("  ({src})"));
         }
@@ -140,28 +209,27 @@ pub fn render_text(report: &CheckReport) -> String {
             out.push('\n');
         }
     }
+    for a in &report.apps {
+        let state = match &a.not_rendered {
+            Some(why) => format!("not rendered: {why}"),
+            None => a.summary.line(),
+        };
+        out.push_str(&format!("app {} ({}): {state}\n", a.name, a.tool));
+    }
     let s = &report.summary;
     let commit = report
         .commit
         .as_deref()
         .map(|c| &c[..7.min(c.len())])
         .unwrap_or("?");
-    let skipped = match s.skipped {
-        0 => String::new(),
-        n => format!(", {n} skipped"),
-    };
     out.push_str(&format!(
-        "{}: {} in sync, {} modified, {} missing, {} orphan, {} error{skipped} (git {commit}, context {})\n",
+        "{}: {} (git {commit}, context {})\n",
         if report.exit_code() == 0 {
             "in sync"
         } else {
             "drift"
         },
-        s.in_sync,
-        s.modified,
-        s.missing,
-        s.orphan,
-        s.error,
+        s.line(),
         report.context
     ));
     out

@@ -70,6 +70,7 @@ impl Inventory {
             name: snap.repo.clone(),
             branch: snap.branch.clone(),
             commit: snap.commit.clone(),
+            apps: snap.apps.clone(),
         });
         let source_changed = self.source.as_deref() != Some(snap.source.as_str());
         self.source = Some(snap.source.clone());

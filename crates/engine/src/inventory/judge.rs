@@ -247,6 +247,7 @@ impl Inventory {
                 let row = ManifestRow {
                     source: e.source.clone(),
                     line: e.line,
+                    app: e.app.clone(),
                 };
                 let mut report = DriftReport::new(status);
                 report.message = Some(e.message.clone());

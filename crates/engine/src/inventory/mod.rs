@@ -43,6 +43,8 @@ pub struct RepoView {
     pub name: String,
     pub branch: Option<String>,
     pub commit: CommitInfo,
+    /// The apps the commit's Argo CD and Flux definitions declare.
+    pub apps: Vec<crate::repo::apps::AppInfo>,
 }
 
 /// Why the repo is not current: the last read failed, or a URL repo's last fetch did.
@@ -357,6 +359,19 @@ impl Inventory {
         values.dedup();
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         values
+    }
+
+    /// The app that renders a row's object (or that a manifest row is about).
+    pub fn app_of<'a>(&'a self, row: Row<'a>) -> Option<&'a str> {
+        match row {
+            Row::Object(key) => self.desired.get(key).and_then(|d| d.app.as_deref()),
+            Row::Manifest(m) => m.app.as_deref(),
+        }
+    }
+
+    /// Does the commit declare apps (Argo CD or Flux definitions)?
+    pub fn has_apps(&self) -> bool {
+        self.repo.as_ref().is_some_and(|r| !r.apps.is_empty())
     }
 
     /// The live object's health (None when it is not in the cluster).

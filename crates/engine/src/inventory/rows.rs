@@ -13,6 +13,8 @@ use std::iter::Peekable;
 pub struct ManifestRow {
     pub source: String,
     pub line: Option<usize>,
+    /// The app it is about (a definition not rendered, or an app's failed build).
+    pub app: Option<String>,
 }
 
 impl ManifestRow {
@@ -150,6 +152,7 @@ pub(super) mod tests {
         let bad = ManifestRow {
             source: "a.yaml".into(),
             line: Some(3),
+            app: None,
         };
         let mut rows = [
             Row::Object(&cm),

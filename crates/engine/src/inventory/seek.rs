@@ -132,6 +132,7 @@ mod tests {
             let row = ManifestRow {
                 source: "bad.yaml".into(),
                 line: Some(line),
+                app: None,
             };
             inv.manifests
                 .insert(row, DriftReport::new(DriftStatus::Error));

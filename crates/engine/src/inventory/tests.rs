@@ -44,6 +44,7 @@ fn snapshot(id: &str, objects: &[Value]) -> Snapshot {
             key: ResourceKey::from_object(o).unwrap(),
             manifest: Arc::new(o.clone()),
             source: format!("{}.yaml", o["metadata"]["name"].as_str().unwrap()),
+            app: None,
         })
         .collect();
     Snapshot {
@@ -56,6 +57,7 @@ fn snapshot(id: &str, objects: &[Value]) -> Snapshot {
         notes: vec![],
         log: vec![commit(id)],
         ignore: IgnoreRules::default(),
+        apps: vec![],
     }
 }
 
@@ -244,6 +246,7 @@ fn an_object_declared_twice_is_an_error_row_and_never_applied() {
         line: None,
         message: format!("{one} is declared twice: in one.yaml and in copy.yaml"),
         object: Some(one.clone()),
+        app: None,
     });
     inv.on_repo(RepoEvent::Snapshot(Box::new(twice)));
     let report = &inv.verdicts[&one];
@@ -280,6 +283,7 @@ fn prunes_are_withheld_when_git_may_be_incomplete() {
         line: Some(3),
         message: "invalid YAML".into(),
         object: None,
+        app: None,
     });
     inv.on_repo(RepoEvent::Snapshot(Box::new(broken)));
     let plan = inv.plan_sync(&all(&inv), true);

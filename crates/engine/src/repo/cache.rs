@@ -15,6 +15,8 @@ pub struct ReadOptions {
     /// Namespace for objects that name none (default: `default`).
     pub namespace: Option<String>,
     pub render: RenderOptions,
+    /// Only this app (`--app`: a name or `namespace/name`).
+    pub app: Option<String>,
 }
 
 impl ReadOptions {

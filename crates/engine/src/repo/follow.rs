@@ -31,6 +31,8 @@ pub struct RepoSpec {
     /// For a URL repo: the URL as given (it may carry credentials, so it is never shown);
     /// `path` is then its mirror in the cache.
     pub url: Option<String>,
+    /// `--app`: only this app of the repo's Argo CD or Flux definitions.
+    pub app: Option<String>,
 }
 
 impl RepoSpec {
@@ -63,6 +65,7 @@ impl RepoSpec {
                 helm_values: self.helm_values.clone(),
                 allow_remote: self.allow_remote_bases,
             },
+            app: self.app.clone(),
         }
     }
 }

@@ -56,6 +56,7 @@ pub fn merge_parsed(parsed: Vec<Parsed>) -> (Vec<Desired>, Vec<ManifestError>) {
                     ),
                     // which copy is meant is for a person to say: the object is not applied
                     object: Some(d.key.clone()),
+                    app: None,
                 });
             } else {
                 seen.insert(d.key.clone(), d);
@@ -117,6 +118,7 @@ fn crashed(path: &str) -> ManifestError {
         line: None,
         message: "the parser failed on this file (a bug in kdrift): nothing of it is used".into(),
         object: None,
+        app: None,
     }
 }
 
@@ -132,6 +134,7 @@ pub fn parse_file(
         line,
         message,
         object: None,
+        app: None,
     };
     if bytes.len() > MAX_FILE_BYTES {
         return (
@@ -222,6 +225,7 @@ fn push_object(
             line,
             message: format!("object lacks {}", missing.join(", ")),
             object: None,
+            app: None,
         });
         return;
     }
@@ -237,6 +241,7 @@ fn push_object(
             key,
             manifest: doc.into(),
             source: path.to_string(),
+            app: None,
         });
     }
 }

@@ -1,5 +1,6 @@
 //! Git as the source of truth: reads the desired state at a commit without touching any worktree.
 
+pub mod apps;
 mod cache;
 mod changes;
 mod demo_repo;

@@ -1,5 +1,6 @@
 //! Reads the manifests at a commit straight from git's object database (never the worktree).
 
+use super::apps::{AppInfo, expand};
 use super::cache::{ReadCache, ReadOptions};
 use super::error::{GitContext, RepoError, Result};
 use super::manifests::{MAX_FILE_BYTES, Parsed, is_manifest_path, merge_parsed, parse_all};
@@ -7,6 +8,7 @@ use super::render::{Layout, Tools, export, find_roots, fingerprint, is_under, re
 use super::tree_index::{EntryKind, LinkTarget, TreeIndex};
 use crate::drift::{IgnoreRules, RuleSource};
 use crate::model::{Desired, ManifestError};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +39,8 @@ pub struct Snapshot {
     pub log: Vec<CommitInfo>,
     /// Ignore rules from `.kdrift.toml` at the root of the commit (empty without one).
     pub ignore: IgnoreRules,
+    /// The apps the repo's Argo CD and Flux definitions declare (empty: none).
+    pub apps: Vec<AppInfo>,
 }
 
 /// Commits shown in the commits pane.
@@ -151,6 +155,7 @@ pub fn read_snapshot_with(
             line: None,
             message: format!("tree entry refused: {why}; nothing below it is read"),
             object: None,
+            app: None,
         })
         .collect();
     let mut notes = Vec::new();
@@ -160,6 +165,7 @@ pub fn read_snapshot_with(
             line: None,
             message: "the --path directory does not exist at this commit".into(),
             object: None,
+            app: None,
         });
     }
     let read_path = |p: &str| -> Option<Vec<u8>> {
@@ -206,6 +212,7 @@ pub fn read_snapshot_with(
                     line: None,
                     message,
                     object: None,
+                    app: None,
                 }],
             )
         } else {
@@ -218,8 +225,22 @@ pub fn read_snapshot_with(
     let ignore = repo_config(&repo, &index, &mut errors);
     parsed.extend(render_all(&repo, &index, tree.id, &layout, options, cache)?);
     errors.extend(layout.errors.iter().cloned());
-    let (desired, parse_errors) = merge_parsed(parsed);
+    let (apps, app_notes) = expand(
+        &repo,
+        &index,
+        tree.id,
+        &mut parsed,
+        namespace,
+        &options.render,
+        cache,
+    )?;
+    notes.extend(app_notes);
+    let (mut desired, parse_errors) = merge_parsed(parsed);
     errors.extend(parse_errors);
+    let mut apps = apps;
+    if let Some(name) = options.app.as_deref() {
+        select_app(name, &mut apps, &mut desired, &mut errors, &mut notes);
+    }
     // a render tool's stderr can quote what it read: none of the repo's Secret values in rows
     let values: Vec<String> = desired
         .iter()
@@ -254,7 +275,39 @@ pub fn read_snapshot_with(
         notes,
         log,
         ignore,
+        apps,
     })
+}
+
+/// Keeps only what `--app NAME` (a name, or `namespace/name`) renders, and that app; an unknown
+/// name is an error row listing the apps there are.
+fn select_app(
+    name: &str,
+    apps: &mut Vec<AppInfo>,
+    desired: &mut Vec<Desired>,
+    errors: &mut Vec<ManifestError>,
+    notes: &mut Vec<ManifestError>,
+) {
+    let picked = |a: &AppInfo| a.name == name || format!("{}/{}", a.namespace, a.name) == name;
+    let chosen: Vec<&AppInfo> = apps.iter().filter(|a| picked(a)).collect();
+    let names: BTreeSet<String> = chosen.iter().map(|a| a.name.clone()).collect();
+    let ours = |app: Option<&str>| app.is_some_and(|a| names.contains(a));
+    desired.retain(|d| ours(d.app.as_deref()));
+    errors.retain(|e| ours(e.app.as_deref()));
+    notes.retain(|e| ours(e.app.as_deref()));
+    if names.is_empty() {
+        let known: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+        errors.push(ManifestError {
+            source: "--app".into(),
+            message: if known.is_empty() {
+                format!("no app {name:?}: this commit declares no apps")
+            } else {
+                format!("no app {name:?}; the apps are: {}", known.join(", "))
+            },
+            ..ManifestError::default()
+        });
+    }
+    apps.retain(|a| picked(a));
 }
 
 /// `origin`'s URL when there is one (so every clone of a repo is the same source), else the
@@ -311,6 +364,7 @@ fn repo_config(
                 line: e.line,
                 message: e.message,
                 object: None,
+                app: None,
             });
             IgnoreRules::default()
         }
@@ -340,6 +394,7 @@ fn plain_files(
                 line: None,
                 message: "submodule skipped: only this repository's own files are read".into(),
                 object: None,
+                app: None,
             }),
             EntryKind::Blob if is_manifest_path(path) => files.push((path.clone(), entry.oid)),
             EntryKind::Link if is_manifest_path(path) => {
@@ -352,6 +407,7 @@ fn plain_files(
                         line: None,
                         message,
                         object: None,
+                        app: None,
                     }),
                 }
             }

@@ -119,6 +119,26 @@ impl TreeIndex {
         })
     }
 
+    /// An index of directories and blobs by path alone (null ids), for tests of what reads it.
+    #[cfg(test)]
+    pub fn for_tests(dirs: &[&str], files: &[&str]) -> Self {
+        let null = ObjectId::null(gix::hash::Kind::Sha1);
+        let mut index = Self {
+            paths: vec![],
+            entries: HashMap::new(),
+            refused: vec![],
+        };
+        for (paths, kind) in [(dirs, EntryKind::Tree), (files, EntryKind::Blob)] {
+            for p in paths {
+                index.paths.push(p.to_string());
+                index
+                    .entries
+                    .insert(p.to_string(), Entry { kind, oid: null });
+            }
+        }
+        index
+    }
+
     pub fn get(&self, path: &str) -> Option<Entry> {
         if path.is_empty() {
             return None;

@@ -49,6 +49,7 @@ impl World {
                 key: k.clone(),
                 manifest: manifest.into(),
                 source: "f.yaml".into(),
+                app: None,
             },
         );
     }

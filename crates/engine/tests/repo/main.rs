@@ -1,6 +1,7 @@
 //! Git as the source of truth, on real repos in temp dirs: following a branch, rendering
 //! kustomize and Helm, reading safely, and URL repos mirrored from `file://` and `git daemon`.
 
+mod apps;
 mod follow;
 mod hostile;
 mod missing_tool;

@@ -27,6 +27,7 @@ fn options(subdir: Option<&str>, ns: &str) -> ReadOptions {
             helm_values: vec!["values-prod.yaml".into()],
             ..RenderOptions::default()
         },
+        ..ReadOptions::default()
     }
 }
 

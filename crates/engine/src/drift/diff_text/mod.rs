@@ -549,6 +549,7 @@ mod tests {
             key: ResourceKey::from_object(&v).unwrap(),
             manifest: v.into(),
             source: "x.yaml".into(),
+            app: None,
         }
     }
 

@@ -4,10 +4,13 @@
 mod roots;
 mod tools;
 
+pub(crate) use roots::kustomize_inputs;
 pub use roots::{
     KUSTOMIZATION_FILES, Layout, RenderRoot, Renderer, find_roots, fingerprint, is_under,
+    renderer_file,
 };
 pub use tools::Tools;
+pub(crate) use tools::run as run_tool;
 
 use super::error::{GitContext, Result};
 use super::manifests::{MAX_FILE_BYTES, Parsed, parse_file};
@@ -87,6 +90,7 @@ pub fn render_root(
                 line: None,
                 message,
                 object: None,
+                app: None,
             }],
         )
     };

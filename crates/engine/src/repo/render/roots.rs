@@ -117,6 +117,7 @@ pub fn find_roots(
                             line: None,
                             message,
                             object: None,
+                            app: None,
                         });
                         owned_only.push(dir.clone());
                         continue;
@@ -154,7 +155,7 @@ pub fn find_roots(
 /// Every path any of them names is checked first, since kustomize itself follows a directory in
 /// `resources` wherever it is: a path that leaves the repo, a remote base (unless `allow_remote`)
 /// or a Helm chart kustomize would download refuses the root, as `(file, why)`.
-fn kustomize_inputs(
+pub(crate) fn kustomize_inputs(
     index: &TreeIndex,
     dir: &str,
     read: &dyn Fn(&str) -> Option<Vec<u8>>,
@@ -179,6 +180,7 @@ fn kustomize_inputs(
                     line: None,
                     message: format!("invalid kustomization: {}", e.lines().next().unwrap_or("")),
                     object: None,
+                    app: None,
                 });
                 continue;
             }
