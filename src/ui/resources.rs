@@ -162,6 +162,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
 
 const NS_HEADER: &str = "NAMESPACE";
 const APP_HEADER: &str = "APP";
+const APP_MIN: usize = 12;
 const KIND_HEADER: &str = "KIND";
 const NAME_MIN: usize = 16;
 
@@ -172,8 +173,9 @@ fn text_width(text: &str) -> usize {
 
 /// Widths of the status, namespace, kind, name and (when `want[3]` is not 0) app columns for what
 /// the window holds. When they do not all fit beside a drift column of `DRIFT_MIN`, the app
-/// gives way first (to 8), then the name (to `NAME_MIN`), then the namespace, then the kind (to
-/// their headers' widths); the drift column takes what is left.
+/// gives way first (to `NAME_MIN`), then the name (to `NAME_MIN`), then the app again (to
+/// `APP_MIN`), then the namespace, then the kind (to their headers' widths); the drift column
+/// takes what is left.
 fn columns(width: u16, want: [usize; 4]) -> Vec<Constraint> {
     const STATUS: usize = 10;
     const DRIFT_MIN: usize = 12;
@@ -182,10 +184,17 @@ fn columns(width: u16, want: [usize; 4]) -> Vec<Constraint> {
     let gaps = if app { 5 } else { 4 };
     let room = usize::from(width).saturating_sub(STATUS + DRIFT_MIN + gaps);
     let mut got = want;
-    let floors = [NS_HEADER.len(), KIND_HEADER.len(), NAME_MIN, want[3].min(8)];
-    for i in [3, 2, 0, 1] {
+    // (column, the width it gives way to), in turn
+    let steps = [
+        (3, want[3].min(NAME_MIN)),
+        (2, NAME_MIN),
+        (3, want[3].min(APP_MIN)),
+        (0, NS_HEADER.len()),
+        (1, KIND_HEADER.len()),
+    ];
+    for (i, floor) in steps {
         let over = got.iter().sum::<usize>().saturating_sub(room);
-        got[i] -= over.min(got[i].saturating_sub(floors[i]));
+        got[i] -= over.min(got[i].saturating_sub(floor));
     }
     let [ns, kind, name, app_width] = got.map(|w| w as u16);
     let mut out = vec![

@@ -22,7 +22,7 @@ fn deployment(name: &str, image: &str, replicas: &str, labels: &str) -> String {
 }
 
 /// An app of apps (`argocd/root.yaml` → `argocd/apps/`): a plain directory (`guestbook`, not
-/// recursive: `apps/guestbook/tests/` is not deployed), a kustomize overlay with Argo CD's
+/// recursive: `apps/guestbook/tests/` is not deployed; its PreSync hook is no tracked object), a kustomize overlay with Argo CD's
 /// kustomize options (`shop`), a chart with a release name, a values file and inline values
 /// (`web`, release `web-prod`), and a chart from a Helm repository kdrift cannot render
 /// (`cert-manager`).
@@ -81,6 +81,11 @@ fn argo() -> Vec<(&'static str, String)> {
         (
             "apps/guestbook/service.yaml",
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: guestbook-ui\nspec:\n  selector:\n    app: guestbook-ui\n  ports:\n    - port: 80\n      targetPort: 8080\n".into(),
+        ),
+        (
+            // an Argo CD hook: run before each sync, never a tracked object (nor named)
+            "apps/guestbook/migrate.yaml",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: guestbook-migrate-\n  annotations:\n    argocd.argoproj.io/hook: PreSync\n    argocd.argoproj.io/hook-delete-policy: HookSucceeded\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: registry.example/guestbook:0.2\n".into(),
         ),
         (
             "apps/guestbook/tests/smoke.yaml",

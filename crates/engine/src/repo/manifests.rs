@@ -71,8 +71,8 @@ pub(crate) fn parse_all(files: &[(String, Vec<u8>)], default_namespace: &str) ->
     parse_all_with(files, default_namespace, parse_file)
 }
 
-/// `parse_all` with the parser given (so a test can make one fail).
-fn parse_all_with(
+/// `parse_all` with the parser given (so a test can make one fail, or an app skip hooks).
+pub(crate) fn parse_all_with(
     files: &[(String, Vec<u8>)],
     default_namespace: &str,
     parse: fn(&str, &[u8], &str) -> Parsed,
@@ -129,6 +129,36 @@ pub fn parse_file(
     bytes: &[u8],
     default_namespace: &str,
 ) -> (Vec<Desired>, Vec<ManifestError>) {
+    parse_file_keeping(path, bytes, default_namespace, |_| true)
+}
+
+/// An Argo CD hook (or a Helm hook, which Argo CD runs as one): run around a sync and often
+/// deleted after it, never a tracked object, so never desired state (it may well have only a
+/// `generateName`).
+pub(crate) fn is_argo_hook(doc: &Value) -> bool {
+    doc.pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .is_some_and(|a| {
+            a.contains_key("argocd.argoproj.io/hook") || a.contains_key("helm.sh/hook")
+        })
+}
+
+/// `parse_file` without the Argo CD hooks among the documents.
+pub(crate) fn parse_file_without_hooks(
+    path: &str,
+    bytes: &[u8],
+    default_namespace: &str,
+) -> Parsed {
+    parse_file_keeping(path, bytes, default_namespace, |doc| !is_argo_hook(doc))
+}
+
+/// `parse_file` keeping only the documents (and list items) `keep` accepts.
+fn parse_file_keeping(
+    path: &str,
+    bytes: &[u8],
+    default_namespace: &str,
+    keep: fn(&Value) -> bool,
+) -> (Vec<Desired>, Vec<ManifestError>) {
     let err = |line: Option<usize>, message: String| ManifestError {
         source: path.to_string(),
         line,
@@ -181,7 +211,7 @@ pub fn parse_file(
             .is_some_and(|k| k.ends_with("List"))
             && let Some(items) = doc.get("items").and_then(Value::as_array)
         {
-            for item in items {
+            for item in items.iter().filter(|i| keep(i)) {
                 push_object(
                     path,
                     line,
@@ -193,7 +223,9 @@ pub fn parse_file(
             }
             continue;
         }
-        push_object(path, line, doc, default_namespace, &mut out, &mut errors);
+        if keep(&doc) {
+            push_object(path, line, doc, default_namespace, &mut out, &mut errors);
+        }
     }
     (out, errors)
 }

@@ -67,12 +67,28 @@ pub(super) fn build(name: &str, spec: &Value, cx: &Context<'_>) -> Result<Build,
                     return Err(format!("directory `{field}` patterns are not rendered yet"));
                 }
             }
-            How::Directory {
-                recurse: directory
-                    .get("recurse")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
+            let recurse = directory
+                .get("recurse")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let below = |p: &str| {
+                if recurse {
+                    crate::repo::render::is_under(p, &dir)
+                } else {
+                    crate::repo::tree_index::parent(p) == dir
+                }
+            };
+            if let Some(file) = cx
+                .index
+                .paths
+                .iter()
+                .find(|p| below(p) && (p.ends_with(".jsonnet") || p.ends_with(".libsonnet")))
+            {
+                return Err(format!(
+                    "Argo CD renders its jsonnet ({file}), which kdrift does not yet"
+                ));
             }
+            How::Directory { recurse }
         }
     };
     Ok(Build {
@@ -84,6 +100,9 @@ pub(super) fn build(name: &str, spec: &Value, cx: &Context<'_>) -> Result<Build,
 }
 
 fn helm(name: &str, dir: &str, source: &Value, cx: &Context<'_>) -> Result<Helm, String> {
+    if let Some(why) = super::missing_dependency(dir, cx) {
+        return Err(why);
+    }
     let h = source.get("helm").unwrap_or(&Value::Null);
     let ignore_missing = h
         .get("ignoreMissingValueFiles")

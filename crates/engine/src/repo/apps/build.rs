@@ -7,7 +7,9 @@ use super::{AppDef, Build, Helm, How, substitute};
 use crate::model::ManifestError;
 use crate::repo::cache::ReadCache;
 use crate::repo::error::{GitContext, Result};
-use crate::repo::manifests::{MAX_FILE_BYTES, Parsed, is_manifest_path, parse_all, parse_file};
+use crate::repo::manifests::{
+    MAX_FILE_BYTES, Parsed, is_manifest_path, parse_all_with, parse_file, parse_file_without_hooks,
+};
 use crate::repo::render::{
     KUSTOMIZATION_FILES, RenderOptions, Renderer, Tools, export, find_roots, is_under,
     kustomize_inputs, renderer_file, run_tool,
@@ -179,7 +181,8 @@ fn directory(
         files.push((path.clone(), data));
     }
     let mut objects = Vec::new();
-    for (o, e) in parse_all(&files, &b.namespace) {
+    // only Argo CD reads directories as they are, and it leaves its hooks out of the app
+    for (o, e) in parse_all_with(&files, &b.namespace, parse_file_without_hooks) {
         objects.extend(o);
         errors.extend(e);
     }
@@ -279,7 +282,12 @@ fn rendered(
             }
         },
     };
-    let (objects, mut errors) = parse_file(&source, &bytes, &b.namespace);
+    let parse = if def.tool == super::Tool::ArgoCd {
+        parse_file_without_hooks
+    } else {
+        parse_file
+    };
+    let (objects, mut errors) = parse(&source, &bytes, &b.namespace);
     for e in &mut errors {
         if let Some(line) = e.line.take() {
             e.message = format!("{label} output line {line}: {}", e.message);

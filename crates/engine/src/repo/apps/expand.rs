@@ -41,11 +41,16 @@ pub fn expand(
     cache: &mut ReadCache,
 ) -> Result<(Vec<AppInfo>, Vec<ManifestError>)> {
     let remotes = Remotes::of(repo);
+    let read = |p: &str| -> Option<Vec<u8>> {
+        let e = index.get(p)?;
+        Some(repo.find_object(e.oid).ok()?.data.clone())
+    };
     let mut cx = Context {
         index,
         remotes: &remotes,
         git_repositories: Default::default(),
         default_namespace,
+        read: &read,
     };
     let mut queue: VecDeque<AppDef> = VecDeque::new();
     for (objects, _) in parsed.iter() {

@@ -156,6 +156,9 @@ pub(super) fn helm_release(
     if !matches!(renderer_file(cx.index, &dir), Some((_, Renderer::Helm))) {
         return Err(format!("its chart path {chart_name:?} holds no Chart.yaml"));
     }
+    if let Some(why) = super::missing_dependency(&dir, cx) {
+        return Err(why);
+    }
     let mut value_files = Vec::new();
     let files = strings(chart.get("valuesFiles"))
         .into_iter()

@@ -124,6 +124,47 @@ pub struct Context<'a> {
     pub git_repositories: BTreeMap<(String, String), String>,
     /// Namespace for objects that name none when a definition gives none either.
     pub default_namespace: &'a str,
+    /// A file's bytes at this commit, by repo path.
+    pub read: &'a dyn Fn(&str) -> Option<Vec<u8>>,
+}
+
+/// Why a chart in the repo cannot be templated as it is: a dependency `helm dependency build`
+/// would download (not vendored below `charts/`).
+fn missing_dependency(dir: &str, cx: &Context<'_>) -> Option<String> {
+    let chart = if dir.is_empty() {
+        "Chart.yaml".to_string()
+    } else {
+        format!("{dir}/Chart.yaml")
+    };
+    let text = String::from_utf8((cx.read)(&chart)?).ok()?;
+    let doc: Value = serde_saphyr::from_str(&text).ok()?;
+    let charts = if dir.is_empty() {
+        "charts".to_string()
+    } else {
+        format!("{dir}/charts")
+    };
+    for dep in doc.get("dependencies")?.as_array()? {
+        let name = text_of(dep, "name")?;
+        let vendored = cx.index.paths.iter().any(|p| {
+            crate::repo::tree_index::parent(p) == charts
+                && p.rsplit('/').next().is_some_and(|f| {
+                    f == name || (f.starts_with(&format!("{name}-")) && f.ends_with(".tgz"))
+                })
+        });
+        if !vendored {
+            let from = text_of(dep, "repository").unwrap_or("a repository");
+            return Some(format!(
+                "its chart depends on {name:?} from {from}, which is not vendored in {charts}/"
+            ));
+        }
+    }
+    None
+}
+
+fn text_of<'v>(v: &'v Value, field: &str) -> Option<&'v str> {
+    v.get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 impl Context<'_> {

@@ -24,6 +24,7 @@ fn one(objects: &[Value], ix: &TreeIndex, remotes: &Remotes) -> AppDef {
         remotes,
         git_repositories: Default::default(),
         default_namespace: "default",
+        read: &|_| None,
     };
     cx.learn_sources(&objects);
     let mut defs = definitions(&objects, &cx);
@@ -170,4 +171,40 @@ fn flux_helm_release_defaults_its_release_name_to_target_namespace_and_name() {
     .build
     .unwrap_err();
     assert!(why.contains("HelmRepository"), "{why}");
+}
+
+#[test]
+fn jsonnet_and_unvendored_chart_dependencies_are_not_guessed() {
+    let remotes = Remotes::default();
+    let ix = index(&["dash"], &["dash/board.jsonnet"]);
+    let why = one(
+        &[argo("d", json!({"repoURL": "https://x/y", "path": "dash"}))],
+        &ix,
+        &remotes,
+    )
+    .build
+    .unwrap_err();
+    assert!(why.contains("jsonnet"), "{why}");
+    let ix = index(
+        &["wp", "wp/charts"],
+        &["wp/Chart.yaml", "wp/charts/mariadb-11.0.0.tgz"],
+    );
+    let chart = "apiVersion: v2\nname: wp\nversion: 1.0.0\ndependencies:\n  - name: mariadb\n    repository: https://charts.example\n  - name: memcached\n    repository: https://charts.example\n";
+    let read = |p: &str| (p == "wp/Chart.yaml").then(|| chart.as_bytes().to_vec());
+    let objects = [desired(argo(
+        "wp",
+        json!({"repoURL": "https://x/y", "path": "wp"}),
+    ))];
+    let cx = Context {
+        index: &ix,
+        remotes: &remotes,
+        git_repositories: Default::default(),
+        default_namespace: "default",
+        read: &read,
+    };
+    let why = definitions(&objects, &cx).remove(0).build.unwrap_err();
+    assert!(
+        why.contains("memcached") && !why.contains("mariadb"),
+        "{why}"
+    );
 }
