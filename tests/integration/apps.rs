@@ -102,3 +102,33 @@ fn apps_have_a_column_a_header_count_a_filter_and_a_jump() {
     press(&mut state, KeyCode::Enter);
     assert_eq!(selected_app(&state).as_deref(), Some("web"));
 }
+
+#[test]
+fn a_drift_alert_names_its_app() {
+    let mut state = app_state();
+    let _ = state.alerts.observer.observe(&state.inv, 2_000);
+    let key = state
+        .inv
+        .desired
+        .keys()
+        .find(|k| k.name == "web-prod-settings")
+        .cloned()
+        .unwrap();
+    let mut live = (*state.inv.desired[&key].manifest).clone();
+    live["data"]["greeting"] = "edited".into();
+    press_msg(
+        &mut state,
+        Msg::Kube(KubeEvent::Listed {
+            gvk: key.gvk(),
+            scope: Scope::All,
+            objects: vec![live],
+        }),
+    );
+    let events = state.alerts.observer.observe(&state.inv, 3_000);
+    let lines: Vec<String> = events.iter().map(|e| e.json()).collect();
+    let drift = lines
+        .iter()
+        .find(|l| l.contains(r#""event":"drift""#) && l.contains("web-prod-settings"))
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(drift.contains(r#""app":"web""#), "{drift}");
+}
