@@ -31,19 +31,23 @@ pub struct ScreenArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub color: crate::ui::palette::ColorChoice,
     /// Colour theme: `default`, `high-contrast`, or a TOML file naming the colours it changes
-    /// (see assets/themes/default.toml).
-    #[arg(long, value_name = "NAME|FILE", default_value = "default")]
-    pub theme: String,
+    /// (see assets/themes/default.toml). Default: `theme` in config.toml, else `default`.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
 }
 
 impl ScreenArgs {
-    /// The palette these ask for; a theme file that does not parse is an error naming its line.
-    pub fn palette(&self) -> Result<crate::ui::palette::Palette, crate::ui::palette::ThemeError> {
+    /// The palette these ask for (`configured`: the config file's theme, used when `--theme` is
+    /// not given); a theme file that does not parse is an error naming its line.
+    pub fn palette(
+        &self,
+        configured: Option<&str>,
+    ) -> Result<crate::ui::palette::Palette, crate::ui::palette::ThemeError> {
         use crate::ui::palette::{Palette, colour_on};
         if !colour_on(self.color, std::env::var_os("NO_COLOR").as_deref()) {
             return Ok(Palette::Plain);
         }
-        Palette::theme(&self.theme)
+        Palette::theme(self.theme.as_deref().or(configured).unwrap_or("default"))
     }
 }
 

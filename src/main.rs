@@ -7,7 +7,8 @@ use kdrift::demo::{DEMO_CONTEXT, build_demo_repo, seed_drift, spawn_chaos};
 use kdrift::diff::run_diff;
 use kdrift::tui::{Endpoint, TuiConfig, run};
 use kdrift_engine::cluster::{Resolver, connect};
-use kdrift_engine::drift::{IgnoreRules, RuleSource};
+use kdrift_engine::config::UserConfig;
+use kdrift_engine::drift::IgnoreRules;
 use kdrift_engine::repo::{
     ReadCache, RepoError, RepoSpec, Snapshot, fetch_mirror_within, read_snapshot, resolve_commit,
 };
@@ -119,7 +120,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         startup_fetch_error: None,
         read_only: args.read_only,
         keymap: load_keymap()?,
-        rules: load_rules()?,
+        rules: load_config()?.rules(),
         config_file: config_file(),
         // the simulated cluster serves a Prometheus-compatible API as a Service, as a real
         // cluster's monitoring stack would
@@ -128,7 +129,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         traces: Some(Endpoint::Service(kdrift_sim::JAEGER_SERVICE.into())),
         alerts: tui_alerts(&args.alerts)?,
         bell: args.bell,
-        palette: args.screen.palette()?,
+        palette: args.screen.palette(load_config()?.theme.as_deref())?,
     };
     let result = run(config, resolver).await;
     if let Some(c) = chaos {
@@ -197,7 +198,12 @@ async fn real_cluster(
     screen: kdrift::cli::ScreenArgs,
 ) -> Result<()> {
     // the user's own files first: a broken one is said before anything connects
-    let (keymap, rules, palette) = (load_keymap()?, load_rules()?, screen.palette()?);
+    let config = load_config()?;
+    let (keymap, rules, palette) = (
+        load_keymap()?,
+        config.rules(),
+        screen.palette(config.theme.as_deref())?,
+    );
     let Target {
         resolver,
         context,
@@ -226,7 +232,7 @@ async fn real_cluster(
 /// The user's rules and the target of a one-shot command (`check`, `diff`, `sync`): never a
 /// stale mirror, since these judge the cluster against git as it is now.
 async fn headless(target: &TargetArgs) -> Result<(IgnoreRules, Target)> {
-    let rules = load_rules()?;
+    let rules = load_config()?.rules();
     Ok((rules, open_target(target, false).await?))
 }
 
@@ -251,7 +257,7 @@ async fn sync(args: SyncArgs) -> Result<u8> {
 }
 
 async fn watch(args: WatchArgs, metrics: std::sync::Arc<kdrift_alerts::Metrics>) -> Result<u8> {
-    let rules = load_rules()?;
+    let rules = load_config()?.rules();
     let Target {
         resolver, context, ..
     } = open_target(&args.target, true).await?;
@@ -270,17 +276,18 @@ fn config_file() -> Option<PathBuf> {
     config_dir().map(|d| d.join("kdrift/config.toml"))
 }
 
-/// The user's ignore rules; a config that does not parse stops kdrift with its file and line.
-fn load_rules() -> Result<IgnoreRules> {
+/// The user's config (ignore rules, theme); one that does not parse stops kdrift with its file,
+/// line and key.
+fn load_config() -> Result<UserConfig> {
     let Some(path) = config_file() else {
-        return Ok(IgnoreRules::default());
+        return Ok(UserConfig::default());
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(IgnoreRules::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(UserConfig::default()),
         Err(e) => return Err(anyhow!("reading {}: {e}", path.display())),
     };
-    IgnoreRules::parse(&text, RuleSource::User).map_err(|e| {
+    UserConfig::parse(&text).map_err(|e| {
         let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
         anyhow!("{}{line}: {}", path.display(), e.message)
     })

@@ -160,6 +160,15 @@ fn a_bad_user_config_names_its_file_and_line() {
     let want = format!("{}:3", config.display());
     one_line_exit_2(kdrift(&["check", "--repo", &r], home.path()), &want);
     one_line_exit_2(kdrift(&["--repo", &r], home.path()), &want);
+    // an unknown key is named with its line
+    std::fs::write(&config, "theme = \"high-contrast\"\ncolour = \"red\"\n").unwrap();
+    let (code, _, stderr) = kdrift(&["check", "--repo", &r], home.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:2", config.display()))
+            && stderr.contains("unknown field `colour`"),
+        "{stderr}"
+    );
 }
 
 /// A server that accepts connections and never says a word (a half-open stall).

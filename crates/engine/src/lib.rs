@@ -11,6 +11,7 @@
 pub mod backend;
 pub mod clock;
 pub mod cluster;
+pub mod config;
 pub mod drift;
 pub mod error;
 pub mod headless;

@@ -14,7 +14,9 @@ use crate::model::{FieldChange, ResourceKey};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+/// One rule: which objects (each selector a glob; none given matches all) and which of their
+/// fields (paths, or every field these managers wrote).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IgnoreRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,13 +55,6 @@ pub struct IgnoreRules {
     rules: Vec<(RuleSource, IgnoreRule)>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    #[serde(default)]
-    ignore: Vec<IgnoreRule>,
-}
-
 /// A config file kdrift cannot use, with the line the TOML parser names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -69,23 +64,19 @@ pub struct ConfigError {
 }
 
 impl IgnoreRules {
-    /// Parses the `[[ignore]]` tables of a config file.
+    /// The `[[ignore]]` tables of a config file: `.kdrift.toml` for `Repo`, the user's config
+    /// for `User` (each file's other keys checked too, `crate::config`).
     pub fn parse(text: &str, source: RuleSource) -> Result<Self, ConfigError> {
-        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError {
-            line: e.span().map(|s| text[..s.start].lines().count().max(1)),
-            message: e.message().to_string(),
-        })?;
-        for (i, rule) in file.ignore.iter().enumerate() {
-            if rule.paths.is_empty() && rule.managers.is_empty() {
-                return Err(ConfigError {
-                    line: None,
-                    message: format!("ignore rule {} names neither paths nor managers", i + 1),
-                });
-            }
+        match source {
+            RuleSource::Repo => Ok(crate::config::RepoConfig::parse(text)?.rules()),
+            RuleSource::User => Ok(crate::config::UserConfig::parse(text)?.rules()),
         }
-        Ok(Self {
-            rules: file.ignore.into_iter().map(|r| (source, r)).collect(),
-        })
+    }
+
+    pub fn from_rules(rules: Vec<IgnoreRule>, source: RuleSource) -> Self {
+        Self {
+            rules: rules.into_iter().map(|r| (source, r)).collect(),
+        }
     }
 
     /// These rules and then `other`'s.

@@ -32,3 +32,4 @@ pub use read::{
 pub use remote::{FETCH_LIMIT, FetchOutcome, fetch_mirror, fetch_mirror_within};
 pub use render::RenderOptions;
 pub use repo_url::{cache_dir_for, default_cache_root, is_url, redact_url, scrub};
+pub(crate) use tree_index::join_inside;

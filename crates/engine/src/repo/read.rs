@@ -6,7 +6,8 @@ use super::error::{GitContext, RepoError, Result};
 use super::manifests::{MAX_FILE_BYTES, Parsed, is_manifest_path, merge_parsed, parse_all};
 use super::render::{Layout, Tools, export, find_roots, fingerprint, is_under, render_root};
 use super::tree_index::{EntryKind, LinkTarget, TreeIndex};
-use crate::drift::{IgnoreRules, RuleSource};
+use crate::config::{AppConfig, RepoConfig};
+use crate::drift::IgnoreRules;
 use crate::model::{Desired, ManifestError};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -222,7 +223,7 @@ pub fn read_snapshot_with(
         parsed[*i] = result;
     }
 
-    let ignore = repo_config(&repo, &index, &mut errors);
+    let (ignore, by_hand) = repo_config(&repo, &index, &mut errors);
     parsed.extend(render_all(&repo, &index, tree.id, &layout, options, cache)?);
     errors.extend(layout.errors.iter().cloned());
     let (apps, app_notes) = expand(
@@ -231,6 +232,7 @@ pub fn read_snapshot_with(
         tree.id,
         &mut parsed,
         namespace,
+        &by_hand,
         &options.render,
         cache,
     )?;
@@ -342,22 +344,23 @@ fn source_of(repo: &gix::Repository, path: &Path, prefix: &str) -> String {
 /// The repo's own config file, read from the commit like the manifests.
 pub const CONFIG_FILE: &str = ".kdrift.toml";
 
-/// The ignore rules of `.kdrift.toml`; a file that does not parse is an error row naming its line.
+/// The ignore rules and apps of `.kdrift.toml`; a file that does not parse is an error row
+/// naming its line and key (and none of it is used).
 fn repo_config(
     repo: &gix::Repository,
     index: &TreeIndex,
     errors: &mut Vec<ManifestError>,
-) -> IgnoreRules {
+) -> (IgnoreRules, Vec<AppConfig>) {
     let Some(entry) = index.get(CONFIG_FILE).filter(|e| e.kind == EntryKind::Blob) else {
-        return IgnoreRules::default();
+        return Default::default();
     };
     let text = repo
         .find_object(entry.oid)
         .ok()
         .map(|o| String::from_utf8_lossy(&o.data).into_owned())
         .unwrap_or_default();
-    match IgnoreRules::parse(&text, RuleSource::Repo) {
-        Ok(rules) => rules,
+    match RepoConfig::parse(&text) {
+        Ok(config) => (config.rules(), config.app),
         Err(e) => {
             errors.push(ManifestError {
                 source: CONFIG_FILE.into(),
@@ -366,7 +369,7 @@ fn repo_config(
                 object: None,
                 app: None,
             });
-            IgnoreRules::default()
+            Default::default()
         }
     }
 }

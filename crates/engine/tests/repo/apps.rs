@@ -226,3 +226,50 @@ fn a_definition_of_another_repository_is_a_note_and_its_files_stay_the_paths() {
         "the other apps still render"
     );
 }
+
+#[test]
+fn kdrift_toml_declares_apps_by_hand_and_a_bad_one_names_its_line_and_key() {
+    require_tools();
+    // the Argo CD layout's charts and directories, without its Applications
+    let mut files: Vec<(&str, String)> = argo_files("")
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with("argocd/"))
+        .collect();
+    files.push((
+        ".kdrift.toml",
+        "[[app]]\nname = \"web\"\npath = \"charts/web\"\nrelease = \"web-prod\"\nnamespace = \"web\"\nvalues = [\"values-prod.yaml\"]\n\n[[app]]\nname = \"guestbook\"\npath = \"apps/guestbook\"\nnamespace = \"guestbook\"\nrecurse = false\n".into(),
+    ));
+    let repo = gitops_repo(&files, ARGO_REPO_URL);
+    let snap = read(repo.path(), None);
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    let web = object(&snap, "Deployment", "web", "web-prod");
+    assert_eq!(app_of(web), "web");
+    assert_eq!(web.manifest["spec"]["replicas"], 2);
+    assert_eq!(
+        app_of(object(&snap, "Service", "guestbook", "guestbook-ui")),
+        "guestbook"
+    );
+    assert!(!snap.desired.iter().any(|d| d.key.name == "smoke"));
+    // what no app claims is read as before, in the default namespace
+    assert_eq!(app_of(object(&snap, "Deployment", "default", "api")), "-");
+    let tools: Vec<&str> = snap.apps.iter().map(|a| a.tool).collect();
+    assert_eq!(tools, [".kdrift.toml app", ".kdrift.toml app"]);
+
+    write_files(
+        repo.path(),
+        &[(
+            ".kdrift.toml",
+            "[[app]]\nname = \"web\"\npath = \"charts/web\"\nchart = \"web\"\n".into(),
+        )],
+    );
+    commit_all(repo.path(), "a key kdrift does not know");
+    let snap = read(repo.path(), None);
+    let e = snap
+        .errors
+        .iter()
+        .find(|e| e.source == ".kdrift.toml")
+        .unwrap_or_else(|| panic!("{:?}", snap.errors));
+    assert_eq!(e.line, Some(4));
+    assert!(e.message.contains("unknown field `chart`"), "{}", e.message);
+    assert!(snap.apps.is_empty(), "nothing of a bad file is used");
+}

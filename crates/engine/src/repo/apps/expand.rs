@@ -3,6 +3,7 @@
 //! directory is that app's, so it is read only through the app.
 
 use super::{AppDef, Context, MAX_APPS, Remotes, Tool, build_app, definitions, not_built};
+use crate::config::AppConfig;
 use crate::model::ManifestError;
 use crate::repo::cache::ReadCache;
 use crate::repo::error::Result;
@@ -37,6 +38,7 @@ pub fn expand(
     top: gix::ObjectId,
     parsed: &mut Vec<Parsed>,
     default_namespace: &str,
+    by_hand: &[AppConfig],
     options: &RenderOptions,
     cache: &mut ReadCache,
 ) -> Result<(Vec<AppInfo>, Vec<ManifestError>)> {
@@ -52,7 +54,10 @@ pub fn expand(
         default_namespace,
         read: &read,
     };
-    let mut queue: VecDeque<AppDef> = VecDeque::new();
+    let mut queue: VecDeque<AppDef> = by_hand
+        .iter()
+        .map(|a| super::by_hand::definition(a, &cx))
+        .collect();
     for (objects, _) in parsed.iter() {
         cx.learn_sources(objects);
     }

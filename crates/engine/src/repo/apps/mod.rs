@@ -6,6 +6,7 @@
 
 mod argo;
 mod build;
+mod by_hand;
 mod edits;
 mod expand;
 mod flux;
@@ -31,6 +32,8 @@ pub enum Tool {
     ArgoCd,
     FluxKustomization,
     FluxHelmRelease,
+    /// `[[app]]` in `.kdrift.toml`.
+    Config,
 }
 
 impl Tool {
@@ -39,6 +42,7 @@ impl Tool {
             Tool::ArgoCd => "Argo CD Application",
             Tool::FluxKustomization => "Flux Kustomization",
             Tool::FluxHelmRelease => "Flux HelmRelease",
+            Tool::Config => ".kdrift.toml app",
         }
     }
 }
@@ -195,6 +199,7 @@ pub fn definitions(objects: &[Desired], cx: &Context<'_>) -> Vec<AppDef> {
                 Tool::ArgoCd => argo::build(&d.key.name, spec, cx),
                 Tool::FluxKustomization => flux::kustomization(&namespace, spec, cx),
                 Tool::FluxHelmRelease => flux::helm_release(&d.key.name, &namespace, spec, cx),
+                Tool::Config => unreachable!("no object is a .kdrift.toml app"),
             };
             let claims = match &build {
                 Ok(b) => Some(b.dir.clone()),
@@ -231,6 +236,7 @@ fn pointed_dir(tool: Tool, namespace: &str, spec: &Value, cx: &Context<'_>) -> O
                 .ok()?;
             text(spec, "/path").unwrap_or("./")
         }
+        Tool::Config => return None,
         Tool::FluxHelmRelease => {
             let chart = spec.pointer("/chart/spec")?;
             let source_ref = chart.get("sourceRef").unwrap_or(&Value::Null);
