@@ -120,14 +120,7 @@ fn heading(
         DriftStatus::Orphan | DriftStatus::Error => "31",
         _ => "2",
     };
-    let (source, app) = match row {
-        Row::Object(k) => inventory
-            .desired
-            .get(k)
-            .map(|d| (Some(d.source.clone()), d.app.as_deref().map(str::to_string)))
-            .unwrap_or_default(),
-        Row::Manifest(m) => (Some(m.source.clone()), m.app.clone()),
-    };
+    let (source, app) = inventory.origin(row);
     let mut text = format!("{} {row}", report.status.label());
     if let Some(app) = app {
         text.push_str(&format!("  [{app}]"));

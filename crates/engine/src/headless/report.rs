@@ -1,7 +1,7 @@
 //! The `kdrift check` report: one JSON shape for machines, a short text for people.
 //! Secret values are already masked by `drift`; nothing here reads live values except through changes.
 
-use crate::inventory::{Inventory, Row};
+use crate::inventory::Inventory;
 use crate::model::{DriftStatus, Extra, FieldChange, Ignored, Stage};
 use serde::Serialize;
 
@@ -124,14 +124,8 @@ impl CheckReport {
             .collect();
         for (row, report) in inventory.rows() {
             summary.count(report.status);
-            let (source, app) = match row {
-                Row::Object(key) => inventory
-                    .desired
-                    .get(key)
-                    .map(|d| (Some(d.source.clone()), d.app.as_deref().map(str::to_string)))
-                    .unwrap_or_default(),
-                Row::Manifest(m) => (Some(m.source.clone()), m.app.clone()),
-            };
+            let (source, app) = inventory.origin(row);
+            let (source, app) = (source.map(str::to_string), app.map(str::to_string));
             if let Some(entry) = app
                 .as_deref()
                 .and_then(|name| apps.iter_mut().find(|a| a.name == name))

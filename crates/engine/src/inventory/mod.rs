@@ -369,6 +369,16 @@ impl Inventory {
         }
     }
 
+    /// Where a row comes from: the file that declared it (an object's, or a manifest row's) and
+    /// the app that renders it.
+    pub fn origin<'a>(&'a self, row: Row<'a>) -> (Option<&'a str>, Option<&'a str>) {
+        let source = match row {
+            Row::Object(key) => self.desired.get(key).map(|d| d.source.as_str()),
+            Row::Manifest(m) => Some(m.source.as_str()),
+        };
+        (source, self.app_of(row))
+    }
+
     /// Does the commit declare apps (Argo CD or Flux definitions)?
     pub fn has_apps(&self) -> bool {
         self.repo.as_ref().is_some_and(|r| !r.apps.is_empty())

@@ -11,8 +11,8 @@ use crate::repo::manifests::{
     MAX_FILE_BYTES, Parsed, is_manifest_path, parse_all_with, parse_file, parse_file_without_hooks,
 };
 use crate::repo::render::{
-    KUSTOMIZATION_FILES, RenderOptions, Renderer, Tools, export, find_roots, is_under,
-    kustomize_inputs, renderer_file, run_tool,
+    KUSTOMIZATION_FILES, RenderOptions, Renderer, Tools, export, find_roots, helm_template,
+    is_under, kustomize_inputs, renderer_file, run_tool,
 };
 use crate::repo::tree_index::{EntryKind, LinkTarget, TreeIndex, parent};
 use std::ffi::OsString;
@@ -331,24 +331,7 @@ fn helm(
     namespace: &str,
     tools: &Tools,
 ) -> std::result::Result<Vec<u8>, String> {
-    let Some(program) = &tools.helm else {
-        return Err("cannot render: `helm` is not on PATH (or set KDRIFT_HELM)".into());
-    };
-    let home = root.join(".kdrift-helm");
-    let env = [
-        ("HELM_CACHE_HOME", home.join("cache").into_os_string()),
-        ("HELM_CONFIG_HOME", home.join("config").into_os_string()),
-        ("HELM_DATA_HOME", home.join("data").into_os_string()),
-    ];
-    let mut args: Vec<OsString> = vec![
-        "template".into(),
-        h.release.clone().into(),
-        chart.into(),
-        "--namespace".into(),
-        namespace.into(),
-        "--skip-tests".into(),
-        "--no-hooks".into(),
-    ];
+    let mut args: Vec<OsString> = Vec::new();
     if h.include_crds {
         args.push("--include-crds".into());
     }
@@ -367,5 +350,5 @@ fn helm(
         args.push(if *string { "--set-string" } else { "--set" }.into());
         args.push(format!("{name}={value}").into());
     }
-    run_tool("helm template", program, &args, root, &env)
+    helm_template(tools, root, &h.release, chart, namespace, args)
 }

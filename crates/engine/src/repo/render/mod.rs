@@ -10,7 +10,7 @@ pub use roots::{
     renderer_file,
 };
 pub use tools::Tools;
-pub(crate) use tools::run as run_tool;
+pub(crate) use tools::{helm_template, run as run_tool};
 
 use super::error::{GitContext, Result};
 use super::manifests::{MAX_FILE_BYTES, Parsed, parse_file};
@@ -112,33 +112,22 @@ pub fn render_root(
             tools::run(label, program, &args, tree_dir, &[])
         }
         Renderer::Helm => {
-            let Some(helm) = &tools.helm else {
-                return error("cannot render: `helm` is not on PATH (or set KDRIFT_HELM)".into());
-            };
-            let home = tree_dir.join(".kdrift-helm");
-            // helm keeps no state from the user's home: nothing to read, nothing to leave behind
-            let env = [
-                ("HELM_CACHE_HOME", home.join("cache").into_os_string()),
-                ("HELM_CONFIG_HOME", home.join("config").into_os_string()),
-                ("HELM_DATA_HOME", home.join("data").into_os_string()),
-            ];
-            let mut args: Vec<OsString> = vec![
-                "template".into(),
-                release_name(&root.dir).into(),
-                dir.clone().into(),
-                "--namespace".into(),
-                namespace.into(),
-                "--skip-tests".into(),
-                "--no-hooks".into(),
-            ];
-            for values in &options.helm_values {
-                let file = dir.join(values);
+            let mut values: Vec<OsString> = Vec::new();
+            for file in &options.helm_values {
+                let file = dir.join(file);
                 if file.is_file() {
-                    args.push("--values".into());
-                    args.push(file.into());
+                    values.push("--values".into());
+                    values.push(file.into());
                 }
             }
-            tools::run("helm template", helm, &args, tree_dir, &env)
+            helm_template(
+                tools,
+                tree_dir,
+                &release_name(&root.dir),
+                &dir,
+                namespace,
+                values,
+            )
         }
     };
     match output {

@@ -48,6 +48,38 @@ fn is_executable(p: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// `helm template RELEASE CHART --namespace NS` without tests and hooks, then `extra`, run in
+/// `root` (an export); helm keeps no state from the user's home: nothing read, nothing left.
+pub(crate) fn helm_template(
+    tools: &Tools,
+    root: &Path,
+    release: &str,
+    chart: &Path,
+    namespace: &str,
+    extra: Vec<OsString>,
+) -> Result<Vec<u8>, String> {
+    let Some(helm) = &tools.helm else {
+        return Err("cannot render: `helm` is not on PATH (or set KDRIFT_HELM)".into());
+    };
+    let home = root.join(".kdrift-helm");
+    let env = [
+        ("HELM_CACHE_HOME", home.join("cache").into_os_string()),
+        ("HELM_CONFIG_HOME", home.join("config").into_os_string()),
+        ("HELM_DATA_HOME", home.join("data").into_os_string()),
+    ];
+    let mut args: Vec<OsString> = vec![
+        "template".into(),
+        release.into(),
+        chart.into(),
+        "--namespace".into(),
+        namespace.into(),
+        "--skip-tests".into(),
+        "--no-hooks".into(),
+    ];
+    args.extend(extra);
+    run("helm template", helm, &args, root, &env)
+}
+
 /// Runs `program args` in `cwd` with `env`, returning stdout, or a one-line reason.
 pub(crate) fn run(
     label: &str,
