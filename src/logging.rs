@@ -69,8 +69,10 @@ fn log_file() -> Option<tracing_appender::rolling::RollingFileAppender> {
 
 /// `$XDG_STATE_HOME/kdrift/kdrift.log` (default `~/.local/state/kdrift/kdrift.log`).
 pub fn log_path() -> Option<PathBuf> {
-    let dir = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(dir.join("kdrift/kdrift.log"))
+    Some(
+        kdrift_engine::paths::dirs()
+            .state
+            .as_ref()?
+            .join("kdrift.log"),
+    )
 }

@@ -273,7 +273,7 @@ async fn watch(args: WatchArgs, metrics: std::sync::Arc<kdrift_alerts::Metrics>)
 
 /// `$XDG_CONFIG_HOME/kdrift/config.toml` (default `~/.config/kdrift/config.toml`).
 fn config_file() -> Option<PathBuf> {
-    config_dir().map(|d| d.join("kdrift/config.toml"))
+    config_dir().map(|d| d.join("config.toml"))
 }
 
 /// The user's config (ignore rules, theme); one that does not parse stops kdrift with its file,
@@ -296,7 +296,7 @@ fn load_config() -> Result<UserConfig> {
 /// Defaults embedded in the binary, with `$XDG_CONFIG_HOME/kdrift/keymap.toml` merged on top.
 fn load_keymap() -> Result<Keymap> {
     let base = include_str!("../assets/keymap.toml");
-    let path = config_dir().map(|d| d.join("kdrift/keymap.toml"));
+    let path = config_dir().map(|d| d.join("keymap.toml"));
     match path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
         Some(text) => {
             let name = path.map(|p| p.display().to_string()).unwrap_or_default();
@@ -317,7 +317,7 @@ fn endpoint(url: &Option<String>, service: &Option<String>) -> Option<Endpoint> 
 
 /// The metrics pane's queries: the defaults, with the user's metrics.toml over them.
 fn load_metric_queries() -> Result<kdrift_engine::metrics::Queries> {
-    let path = config_dir().map(|d| d.join("kdrift/metrics.toml"));
+    let path = config_dir().map(|d| d.join("metrics.toml"));
     match path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
         Some(text) => {
             let name = path.map(|p| p.display().to_string()).unwrap_or_default();
@@ -329,8 +329,7 @@ fn load_metric_queries() -> Result<kdrift_engine::metrics::Queries> {
     }
 }
 
+/// `$XDG_CONFIG_HOME/kdrift` (default `~/.config/kdrift`), resolved once.
 fn config_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+    kdrift_engine::paths::dirs().config.clone()
 }

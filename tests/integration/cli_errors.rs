@@ -267,3 +267,34 @@ fn bad_otlp_endpoint_is_named_before_anything_connects() {
         one_line_exit_2((code, out, err), "--otlp-endpoint");
     }
 }
+
+/// The user's config is found by the XDG base directories: `$XDG_CONFIG_HOME/kdrift`, and
+/// `~/.config/kdrift` when that is unset or relative (the spec says to ignore a relative one).
+#[test]
+fn the_config_dir_follows_xdg_config_home_unless_it_is_relative() {
+    let home = tempfile::tempdir().unwrap();
+    let r = repo(&home.path().join("r"));
+    let bad = |dir: &std::path::Path| {
+        let file = dir.join("kdrift/config.toml");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, "thme = \"x\"\n").unwrap();
+        file
+    };
+    let xdg = bad(&home.path().join("xdg"));
+    let dot = bad(&home.path().join(".config"));
+    let run = |config_home: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kdrift"))
+            .args(["check", "--repo", &r])
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", config_home)
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = run(home.path().join("xdg").to_str().unwrap());
+    assert!(stderr.contains(&format!("{}:1", xdg.display())), "{stderr}");
+    let stderr = run("relative/dir");
+    assert!(stderr.contains(&format!("{}:1", dot.display())), "{stderr}");
+}

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod model;
 pub mod outbox;
+pub mod paths;
 pub mod repo;
 pub mod sync;
 pub mod text;

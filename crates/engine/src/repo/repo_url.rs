@@ -187,20 +187,11 @@ pub fn cache_dir_for(cache_root: &Path, url: &str) -> PathBuf {
 
 /// `$XDG_CACHE_HOME/kdrift/repos`, else `~/.cache/kdrift/repos` (the temp dir if there is no home).
 pub fn default_cache_root() -> PathBuf {
-    cache_root_from(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
-}
-
-fn cache_root_from(xdg: Option<std::ffi::OsString>, home: Option<std::ffi::OsString>) -> PathBuf {
-    // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-    let base = xdg
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            home.filter(|h| !h.is_empty())
-                .map(|h| PathBuf::from(h).join(".cache"))
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("kdrift").join("repos")
+    crate::paths::dirs()
+        .cache
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("kdrift"))
+        .join("repos")
 }
 
 #[cfg(test)]
@@ -242,30 +233,6 @@ mod tests {
         ] {
             assert!(!is_url(path), "{path:?} is a local path");
         }
-    }
-
-    #[test]
-    fn cache_root_follows_xdg_then_home() {
-        let root = |x: Option<&str>, h: Option<&str>| {
-            cache_root_from(x.map(Into::into), h.map(Into::into))
-        };
-        assert_eq!(
-            root(Some("/xdg"), Some("/home/u")),
-            PathBuf::from("/xdg/kdrift/repos")
-        );
-        assert_eq!(
-            root(None, Some("/home/u")),
-            PathBuf::from("/home/u/.cache/kdrift/repos")
-        );
-        // A relative XDG_CACHE_HOME is invalid per the spec.
-        assert_eq!(
-            root(Some("rel"), Some("/home/u")),
-            PathBuf::from("/home/u/.cache/kdrift/repos")
-        );
-        assert_eq!(
-            root(None, None),
-            std::env::temp_dir().join("kdrift").join("repos")
-        );
     }
 
     #[test]
