@@ -16,6 +16,10 @@ pub enum Action {
     ClearFilter,
     /// Jump to the first row of a namespace or kind (`:`, as in k9s).
     Jump,
+    /// Sort the resources by the next column: status, kind, name, age, back to namespace.
+    Sort,
+    /// The sort the other way round.
+    ReverseSort,
     FocusNext,
     FocusPrev,
     SyncOne,
@@ -82,7 +86,9 @@ impl Action {
             Action::PageDown => "page down",
             Action::Filter => "filter rows",
             Action::ClearFilter => "clear filter",
-            Action::Jump => "jump to a namespace or kind (cm, deploy, …)",
+            Action::Jump => "jump to an app, namespace or kind",
+            Action::Sort => "sort by status, kind, name or age",
+            Action::ReverseSort => "reverse the sort",
             Action::FocusNext => "next pane",
             Action::FocusPrev => "previous pane",
             Action::SyncOne => "converge selected",

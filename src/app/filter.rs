@@ -6,6 +6,7 @@
 
 use kdrift_engine::inventory::{Inventory, Row, Rows};
 use kdrift_engine::model::DriftReport;
+use memchr::memmem::Finder;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
@@ -32,10 +33,11 @@ impl Filtered {
             return m.positions.clone();
         }
         let mut text = String::new();
+        let finder = Finder::new(needle.as_bytes());
         // the app's name too, when the repo declares apps (a lookup per row, only then)
         let apps = inv.has_apps();
         let mut test = |row: Row<'_>, report: &DriftReport| {
-            matches(row, report, &needle, &mut text)
+            matches(row, report, &needle, &finder, &mut text)
                 || (apps
                     && inv
                         .app_of(row)
@@ -74,23 +76,45 @@ impl Filtered {
     }
 }
 
-/// Whether `row` matches the lower-cased `needle`: its `namespace/Kind/name` or its status,
-/// compared without case (its app is tried by the caller). `text` is a buffer reused across rows.
-fn matches(row: Row<'_>, report: &DriftReport, needle: &str, text: &mut String) -> bool {
+/// Whether `row` matches the lower-cased `needle` (`finder` searches for it): its
+/// `namespace/Kind/name` or its status, compared without case (its app is tried by the caller).
+/// `text` is a buffer reused across rows; an object's is put together without `fmt`, as this
+/// runs for every row on the first key typed.
+fn matches(
+    row: Row<'_>,
+    report: &DriftReport,
+    needle: &str,
+    finder: &Finder<'_>,
+    text: &mut String,
+) -> bool {
     if report.status.label().contains(needle) {
         return true;
     }
     text.clear();
-    let _ = write!(text, "{row}");
+    match row {
+        Row::Object(k) => {
+            if let Some(ns) = &k.namespace {
+                text.push_str(ns);
+                text.push('/');
+            }
+            text.push_str(&k.kind);
+            text.push('/');
+            text.push_str(&k.name);
+        }
+        Row::Manifest(_) => {
+            let _ = write!(text, "{row}");
+        }
+    }
     if text.is_ascii() {
         text.make_ascii_lowercase();
-        text.contains(needle)
+        finder.find(text.as_bytes()).is_some()
     } else {
         text.to_lowercase().contains(needle)
     }
 }
 
-/// Rows in display order: all of them, or those at `positions`. A jump ahead (`nth`, `skip`)
+/// Rows in display order: all of them, or those at `positions` (ascending after a filter, in
+/// any order after a sort). A jump ahead (`nth`, `skip`) or back
 /// seeks (`Inventory::rows_from`) instead of stepping over the rows between, so the selected row
 /// of 100k, or a window far down, is reached in a lookup and a few steps.
 pub struct Visible<'a> {
@@ -133,9 +157,10 @@ impl<'a> Iterator for Visible<'a> {
                 p
             }
         };
-        let ahead = want.checked_sub(self.at)?;
-        let rows = match &mut self.rows {
-            Some(rows) if ahead <= STEP_AT_MOST => {
+        // a sorted order goes back as well as forth: behind, it seeks too
+        let ahead = want.checked_sub(self.at);
+        let rows = match (&mut self.rows, ahead) {
+            (Some(rows), Some(ahead)) if ahead <= STEP_AT_MOST => {
                 self.at = want + 1;
                 return rows.nth(ahead);
             }

@@ -54,7 +54,7 @@ pub fn jump(state: &mut State, target: &str) {
     ];
     let found = rules
         .iter()
-        .find_map(|rule| state.visible().position(|(row, _)| rule(row)));
+        .find_map(|rule| state.position_where(|row, _| rule(row)));
     match found {
         Some(i) => state.selected = i,
         None => state.notify(

@@ -8,6 +8,7 @@ mod jump;
 mod keymap;
 mod mode;
 mod msg;
+mod sort;
 mod state;
 mod update;
 mod update_diff;
@@ -22,6 +23,7 @@ pub use diff_view::{BodyLine, DiffRequest, DiffView, Preamble, layout, preamble,
 pub use keymap::{KeySpec, Keymap, KeymapError, display_key, parse_key};
 pub use mode::{DialogStage, Hints, HistoryView, IgnoreProposal, KeyTable, Mode, PlanDialog};
 pub use msg::{Cmd, JobReply, MetricsRequest, Msg, TracesRequest};
+pub use sort::{Sort, SortBy};
 pub use state::{
     AlertsView, CommitFiles, Converging, EventsView, Jobs, LOG_CAPACITY, LogView, Lower,
     MetricsView, Notice, NoticeKind, Pane, State, SyncProgress, TimelineView, TracesOf, TracesView,

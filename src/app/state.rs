@@ -4,6 +4,7 @@ use super::diff_view::DiffView;
 use super::filter::{Filtered, Visible};
 use super::keymap::Keymap;
 use super::mode::Mode;
+use super::sort::{Sort, Sorted};
 use kdrift_engine::cluster::LogLine;
 use kdrift_engine::inventory::{Inventory, Row};
 use kdrift_engine::jobs::Latest;
@@ -225,6 +226,9 @@ pub struct State {
     pub filter: String,
     /// The filter's matches, kept (see `filter.rs`).
     pub filtered: Filtered,
+    /// The table's order (`o`, `O`), and the sorted positions kept (see `sort.rs`).
+    pub sort: Sort,
+    pub sorted: Sorted,
     pub selected: usize,
     pub focus: Pane,
     pub diff_scroll: usize,
@@ -299,12 +303,51 @@ impl State {
         }
     }
 
-    /// Rows after the filter, in display order (namespace, kind, name). With a filter, the
-    /// matches are worked out once per filter text and inventory change (`filter.rs`).
+    /// Rows after the filter, in display order (namespace, kind, name, or the sort's). With a
+    /// filter or a sort, the positions are worked out once per filter text, sort and inventory
+    /// change (`filter.rs`, `sort.rs`).
     pub fn visible(&self) -> Visible<'_> {
+        Visible::new(&self.inv, self.order())
+    }
+
+    /// The visible rows as positions in `Inventory::rows()`, in display order; `None` when that
+    /// is every row in the inventory's order.
+    fn order(&self) -> Option<std::sync::Arc<[u32]>> {
         let only =
             (!self.filter.is_empty()).then(|| self.filtered.positions(&self.inv, &self.filter));
-        Visible::new(&self.inv, only)
+        self.sorted.positions(&self.inv, self.sort, only)
+    }
+
+    /// The visible index of the first row, in display order, that `pred` holds for. Sorted, the
+    /// rows are tried in the inventory's order (one pass) rather than reached one by one.
+    pub fn position_where(
+        &self,
+        mut pred: impl FnMut(Row<'_>, &DriftReport) -> bool,
+    ) -> Option<usize> {
+        if self.sort.is_natural() {
+            return self.visible().position(|(row, report)| pred(row, report));
+        }
+        let order = self.order()?;
+        let holds: Vec<bool> = self
+            .inv
+            .rows()
+            .map(|(row, report)| pred(row, report))
+            .collect();
+        order.iter().position(|&p| holds[p as usize])
+    }
+
+    /// Sorts the table by `sort`, keeping the selection on the row it was on.
+    pub fn set_sort(&mut self, sort: Sort) {
+        let at = match self.order() {
+            None => Some(self.selected),
+            Some(order) => order.get(self.selected).map(|&p| p as usize),
+        };
+        self.sort = sort;
+        let Some(at) = at else { return };
+        self.selected = match self.order() {
+            None => at,
+            Some(order) => order.iter().position(|&p| p as usize == at).unwrap_or(0),
+        };
     }
 
     pub fn visible_rows(&self) -> Vec<(Row<'_>, &DriftReport)> {

@@ -124,6 +124,17 @@ pub(super) fn apply_action(state: &mut State, action: Action, cmds: &mut Vec<Cmd
             state.mode = Mode::Filter(Box::new(input));
         }
         Action::Jump => state.mode = Mode::Jump(Box::new(TextArea::default())),
+        Action::Sort => {
+            let by = state.sort.by.next();
+            state.set_sort(super::Sort { by, reverse: false });
+        }
+        Action::ReverseSort => {
+            let sort = super::Sort {
+                reverse: !state.sort.reverse,
+                ..state.sort
+            };
+            state.set_sort(sort);
+        }
         Action::ClearFilter => {
             state.filter.clear();
             state.marked.clear();

@@ -114,10 +114,7 @@ fn select_first_drift(state: &mut State) {
     if state.selected != 0 {
         return;
     }
-    if let Some(i) = state
-        .visible()
-        .position(|(_, report)| report.status.is_drift())
-    {
+    if let Some(i) = state.position_where(|_, report| report.status.is_drift()) {
         state.selected = i;
     }
 }

@@ -15,7 +15,7 @@ use ratatui::widgets::{Cell, Row, Table};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let count = state.visible_count();
-    let title = if state.filter.is_empty() {
+    let mut title = if state.filter.is_empty() {
         format!(" resources ({count}) ")
     } else {
         format!(
@@ -24,6 +24,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             sanitize(&state.filter)
         )
     };
+    if let Some(sort) = state.sort.title() {
+        title.push_str(&sort);
+        title.push(' ');
+    }
     let block = pane(Line::from(title), is_focused(state.focus, Pane::Resources));
     let inner = block.inner(area);
     frame.render_widget(block, area);

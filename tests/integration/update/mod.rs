@@ -5,6 +5,7 @@ mod converge;
 mod diff_pane;
 mod events;
 mod keys;
+mod sort;
 
 use crate::common::{
     ctrl, demo, demo_state, key, press, press_msg, screen, select, selected, status,

@@ -187,11 +187,17 @@ impl Inventory {
         // health reads `status`, which the cache drops: judged now, kept only when not healthy
         let health = health_of(&key.group, &key.kind, &obj);
         slim(&mut obj);
+        let created_before = self.live.get(&key).map(|o| o.created());
         self.drop_live(&key);
         if !health.is_healthy() {
             self.unhealthy.insert(key.clone(), health);
         }
         let kept = Arc::new(super::LiveObject::new(&obj));
+        if created_before.is_some_and(|c| c != kept.created()) {
+            // another object under the same name (deleted and made again between two events):
+            // the table's age order sees it
+            self.touch_rows();
+        }
         if let Some(commit) = kept.synced_from() {
             *self.synced_from.entry(commit.to_string()).or_default() += 1;
         }

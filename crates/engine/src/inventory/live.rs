@@ -6,6 +6,7 @@
 //! Judging needs the tree, so it is parsed back on demand; objects that just arrived are judged
 //! from the tree the watch brought (`Fresh`), so folding a list or an event parses nothing.
 
+use crate::manifest::Manifest;
 use crate::model::ResourceKey;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -16,6 +17,9 @@ pub struct LiveObject {
     json: Box<str>,
     version: Option<Box<str>>,
     synced_from: Option<Box<str>>,
+    /// Its `creationTimestamp`, seconds since the epoch: the table sorts by age without parsing
+    /// every object again.
+    created: Option<i64>,
     /// What of it converging could change (`cluster::live_fingerprint`), worked out when first
     /// asked (only answers of the server need it).
     fingerprint: OnceLock<u64>,
@@ -30,6 +34,10 @@ impl LiveObject {
                 .into_boxed_str(),
             version: text("/metadata/resourceVersion"),
             synced_from: text("/metadata/annotations/kdrift.dev~1commit"),
+            created: obj
+                .pointer("/metadata/creationTimestamp")
+                .and_then(Value::as_str)
+                .and_then(crate::clock::rfc3339_secs),
             fingerprint: OnceLock::new(),
         }
     }
@@ -48,6 +56,11 @@ impl LiveObject {
         self.synced_from.as_deref()
     }
 
+    /// When the cluster created it (seconds since the epoch), if it says.
+    pub fn created(&self) -> Option<i64> {
+        self.created
+    }
+
     pub fn fingerprint(&self) -> u64 {
         *self
             .fingerprint
@@ -64,11 +77,14 @@ impl LiveObject {
 type Parsed = (ResourceKey, Arc<LiveObject>, Arc<Value>);
 
 /// Trees at hand: objects folded in by the current event (the watch's own trees), and the last
-/// one parsed (a judgement asks for the same object several times).
+/// one parsed of each side (a judgement asks for the same object several times).
 #[derive(Debug, Default)]
 pub(super) struct Trees {
     pub(super) fresh: HashMap<ResourceKey, Arc<Value>>,
     last: Mutex<Option<Parsed>>,
+    /// Git's side: the manifest is held with its tree, so its allocation cannot be reused by
+    /// another while the tree is kept.
+    last_desired: Mutex<Option<(Manifest, Arc<Value>)>>,
 }
 
 impl Clone for Trees {
@@ -97,10 +113,27 @@ impl Trees {
         tree
     }
 
+    /// The tree of git's `manifest`: the last parsed, or parsed now.
+    pub(super) fn of_desired(&self, manifest: &Manifest) -> Arc<Value> {
+        let mut last = self.last_desired.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((m, tree)) = last.as_ref()
+            && Manifest::same(m, manifest)
+        {
+            return tree.clone();
+        }
+        let tree = Arc::new(manifest.tree());
+        *last = Some((manifest.clone(), tree.clone()));
+        tree
+    }
+
     /// The event is folded: its trees go (the text stays).
     pub(super) fn settle(&mut self) {
         self.fresh.clear();
         *self.last.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+        *self
+            .last_desired
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner()) = None;
     }
 }
 
