@@ -293,17 +293,21 @@ fn load_config() -> Result<UserConfig> {
     })
 }
 
-/// Defaults embedded in the binary, with `$XDG_CONFIG_HOME/kdrift/keymap.toml` merged on top.
+/// Defaults embedded in the binary, with `$XDG_CONFIG_HOME/kdrift/keymap.toml` merged on top,
+/// then config.toml's `[keys]`.
 fn load_keymap() -> Result<Keymap> {
     let base = include_str!("../assets/keymap.toml");
-    let path = config_dir().map(|d| d.join("keymap.toml"));
-    match path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
-        Some(text) => {
-            let name = path.map(|p| p.display().to_string()).unwrap_or_default();
-            Ok(Keymap::from_toml(base, Some((&name, &text)))?)
-        }
-        None => Ok(Keymap::from_toml(base, None)?),
+    let read = |path: Option<PathBuf>| {
+        let path = path?;
+        let text = std::fs::read_to_string(&path).ok()?;
+        Some((path.display().to_string(), text))
+    };
+    let keymap = read(config_dir().map(|d| d.join("keymap.toml")));
+    let config = read(config_file());
+    fn layer(f: &Option<(String, String)>) -> Option<(&str, &str)> {
+        f.as_ref().map(|(n, t)| (n.as_str(), t.as_str()))
     }
+    Ok(Keymap::layered(base, layer(&keymap), layer(&config))?)
 }
 
 /// `--…-url` or `--…-service`, whichever was given (clap lets only one through).

@@ -11,8 +11,12 @@ const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 /// A keymap file that cannot be used, named by its file.
 #[derive(Debug, thiserror::Error)]
 pub enum KeymapError {
-    #[error("{file}: {detail}")]
-    File { file: String, detail: String },
+    #[error("{file}{}: {detail}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    File {
+        file: String,
+        line: Option<usize>,
+        detail: String,
+    },
     #[error("unknown key {0:?}")]
     UnknownKey(String),
 }
@@ -31,13 +35,20 @@ pub struct Keymap {
     pub dialog: Vec<(KeySpec, Action)>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct KeymapFile {
     #[serde(default)]
     normal: BTreeMap<String, Action>,
     #[serde(default)]
     dialog: BTreeMap<String, Action>,
+}
+
+/// The `[keys]` table of config.toml, read as a keymap (the rest of the file is the engine's).
+#[derive(Deserialize)]
+struct ConfigKeys {
+    #[serde(default)]
+    keys: KeymapFile,
 }
 
 impl Keymap {
@@ -47,15 +58,33 @@ impl Keymap {
 
     /// Parses `base`, then applies `user` on top (a user key replaces the same key's binding).
     pub fn from_toml(base: &str, user: Option<(&str, &str)>) -> Result<Self> {
-        let parse = |name: &str, text: &str| {
-            toml::from_str::<KeymapFile>(text).map_err(|e| KeymapError::File {
+        Self::layered(base, user, None)
+    }
+
+    /// `base`, then a keymap file over it, then the `[keys]` of the user's config.toml over
+    /// both. Each is named by its file, with the line, when a key or an action is unknown.
+    pub fn layered(
+        base: &str,
+        keymap: Option<(&str, &str)>,
+        config: Option<(&str, &str)>,
+    ) -> Result<Self> {
+        fn parse<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T> {
+            kdrift_engine::config::parse(text).map_err(|e| KeymapError::File {
                 file: name.to_string(),
-                detail: e.to_string(),
+                line: e.line,
+                detail: e.message,
             })
-        };
-        let mut file = parse("the default keymap", base)?;
-        if let Some((name, text)) = user {
-            let over = parse(name, text)?;
+        }
+        let mut file: KeymapFile = parse("the default keymap", base)?;
+        let mut over = Vec::new();
+        if let Some((name, text)) = keymap {
+            over.push(checked(name, text, parse::<KeymapFile>(name, text)?)?);
+        }
+        if let Some((name, text)) = config {
+            // only its [keys] table: the engine checks the rest of the file
+            over.push(checked(name, text, parse::<ConfigKeys>(name, text)?.keys)?);
+        }
+        for over in over {
             file.normal.extend(over.normal);
             file.dialog.extend(over.dialog);
         }
@@ -87,6 +116,30 @@ impl Keymap {
             .find(|(_, a)| *a == action)
             .map(|(k, _)| display_key(k))
     }
+}
+
+/// `file` with every key it names known, else the first unknown one with its line.
+fn checked(name: &str, text: &str, file: KeymapFile) -> Result<KeymapFile> {
+    for key in file.normal.keys().chain(file.dialog.keys()) {
+        if parse_key(key).is_err() {
+            let quoted = format!("\"{key}\"");
+            let line = text
+                .lines()
+                .position(|l| {
+                    let l = l.trim_start();
+                    l.starts_with(&quoted) || l.starts_with(&format!("{key} "))
+                })
+                .map(|i| i + 1);
+            return Err(KeymapError::File {
+                file: name.to_string(),
+                line,
+                detail: format!(
+                    "unknown key {key:?} (a character, or up, down, pageup, enter, esc, tab, space, …, with ctrl- in front)"
+                ),
+            });
+        }
+    }
+    Ok(file)
 }
 
 fn parse_section(section: BTreeMap<String, Action>) -> Result<Vec<(KeySpec, Action)>> {
@@ -188,5 +241,47 @@ mod tests {
         let err = Keymap::from_toml(DEFAULT_KEYMAP, Some(("my.toml", "[normal]\nx = \"fly\"\n")))
             .unwrap_err();
         assert!(err.to_string().contains("my.toml"), "{err}");
+    }
+
+    /// config.toml's `[keys]` go over keymap.toml, which goes over the defaults; the rest of
+    /// config.toml is not the keymap's to judge; a bad action or key names file and line.
+    #[test]
+    fn config_keys_go_over_the_keymap_file() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let config = "theme = \"high-contrast\"\n[[ignore]]\nkind = \"X\"\npaths = [\"/a\"]\n\n[keys.normal]\n\"x\" = \"sort\"\n\"z\" = \"help\"\n";
+        let km = Keymap::layered(
+            DEFAULT_KEYMAP,
+            Some(("keymap.toml", "[normal]\nx = \"quit\"\ny = \"top\"\n")),
+            Some(("config.toml", config)),
+        )
+        .unwrap();
+        assert_eq!(
+            km.normal_action(&key('x')),
+            Some(Action::Sort),
+            "config wins"
+        );
+        assert_eq!(
+            km.normal_action(&key('y')),
+            Some(Action::Top),
+            "keymap.toml kept"
+        );
+        assert_eq!(km.normal_action(&key('z')), Some(Action::Help));
+        assert_eq!(
+            km.normal_action(&key('q')),
+            Some(Action::Quit),
+            "defaults kept"
+        );
+
+        let bad_action = "theme = \"default\"\n[keys.normal]\n\"x\" = \"fly\"\n";
+        let err = Keymap::layered(DEFAULT_KEYMAP, None, Some(("config.toml", bad_action)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("config.toml:3: "), "{err}");
+        assert!(err.contains("fly"), "{err}");
+        let bad_key = "[keys.dialog]\n\"y\" = \"confirm\"\n\"hyper-q\" = \"cancel\"\n";
+        let err = Keymap::layered(DEFAULT_KEYMAP, None, Some(("config.toml", bad_key)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("config.toml:3: unknown key"), "{err}");
     }
 }

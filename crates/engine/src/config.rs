@@ -1,7 +1,7 @@
 //! kdrift's two config files, typed, validated and described by a JSON schema generated from
 //! these types (`docs/schema/`): `.kdrift.toml` at the repo's top (read from the commit, like the
 //! manifests: ignore rules and apps by hand) and the user's `~/.config/kdrift/config.toml`
-//! (ignore rules and the theme). An unknown key, a wrong type or a bad value is an error naming
+//! (ignore rules, the theme and keys). An unknown key, a wrong type or a bad value is an error naming
 //! the line and the key.
 //!
 //! ```toml
@@ -48,6 +48,22 @@ pub struct UserConfig {
     /// The colour theme when `--theme` is not given: `default`, `high-contrast` or a file.
     #[serde(default)]
     pub theme: Option<String>,
+    /// Keys over the defaults (and over `keymap.toml`), as in kdrift's `assets/keymap.toml`.
+    #[serde(default)]
+    pub keys: KeysConfig,
+}
+
+/// `[keys.normal]` and `[keys.dialog]`: a key (`"x"`, `"ctrl-d"`, `"pagedown"`) to an action name
+/// (`"sort"`, `"sync_one"`, …). The front end checks the names, with their line.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// Keys of the table and its panes.
+    #[serde(default)]
+    pub normal: std::collections::BTreeMap<String, String>,
+    /// Keys of the plan and other dialogs.
+    #[serde(default)]
+    pub dialog: std::collections::BTreeMap<String, String>,
 }
 
 /// One app of `.kdrift.toml`.
@@ -88,8 +104,8 @@ pub enum AppRenderer {
     Helm,
 }
 
-/// TOML into `T`, with the line of the first error.
-fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ConfigError> {
+/// TOML into `T`, with the line of the first error (also the front end's keymap files).
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ConfigError> {
     toml::from_str(text).map_err(|e| ConfigError {
         line: e.span().map(|s| text[..s.start].matches('\n').count() + 1),
         message: e.message().trim().to_string(),
@@ -211,9 +227,23 @@ mod tests {
         );
         let e = err("[[app]]\nname = \"a\"\npath = \"x\"\n[[app]]\nname = \"a\"\npath = \"y\"\n");
         assert!(e.message.contains("given twice"), "{}", e.message);
+        let e = UserConfig::parse("theme = \"high-contrast\"\ncolour = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(
+            e.message.contains("unknown field `colour`"),
+            "{}",
+            e.message
+        );
+        // [keys]: tables of strings; the action names are the front end's to check
         let e = UserConfig::parse("theme = \"high-contrast\"\nkeys = 1\n").unwrap_err();
         assert_eq!(e.line, Some(2));
-        assert!(e.message.contains("unknown field `keys`"), "{}", e.message);
+        assert!(e.message.contains("invalid type"), "{}", e.message);
+        let e = UserConfig::parse("[keys.normal]\nx = \"sort\"\n[keys.modal]\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e:?}");
+        let keys = UserConfig::parse("[keys.normal]\nx = \"sort\"\n")
+            .unwrap()
+            .keys;
+        assert_eq!(keys.normal.get("x").map(String::as_str), Some("sort"));
         assert_eq!(
             UserConfig::parse("theme = \"high-contrast\"\n")
                 .unwrap()
