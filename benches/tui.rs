@@ -22,7 +22,7 @@ fn judged(snap: kdrift_engine::repo::Snapshot, drift: impl Fn(&mut Value)) -> St
         .desired
         .iter()
         .map(|d| {
-            let mut live = (*d.manifest).clone();
+            let mut live = d.manifest.tree();
             drift(&mut live);
             live
         })
@@ -153,7 +153,7 @@ fn hundred_thousand_rows() -> State {
             .iter()
             .map(|o| Desired {
                 key: ResourceKey::from_object(o).unwrap(),
-                manifest: std::sync::Arc::new(o.clone()),
+                manifest: o.into(),
                 source: "cm.yaml".into(),
                 app: None,
             })

@@ -46,7 +46,7 @@ impl DiffRequest {
 #[derive(Debug, Clone)]
 struct Sides {
     key: ResourceKey,
-    desired: Option<Arc<Value>>,
+    desired: Option<kdrift_engine::manifest::Manifest>,
     /// The live object as kept (parsed only when a text is asked for).
     live: Option<Arc<kdrift_engine::inventory::LiveObject>>,
     server: Option<Arc<Value>>,
@@ -61,8 +61,13 @@ impl Sides {
                 _ => false,
             }
         }
+        let same_desired = match (&self.desired, &other.desired) {
+            (Some(a), Some(b)) => kdrift_engine::manifest::Manifest::same(a, b),
+            (None, None) => true,
+            _ => false,
+        };
         self.key == other.key
-            && ptr(&self.desired, &other.desired)
+            && same_desired
             && ptr(&self.live, &other.live)
             && ptr(&self.server, &other.server)
     }

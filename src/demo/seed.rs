@@ -29,7 +29,7 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot, controllers: bool)
         apply_object(
             resolver,
             &d.key,
-            &applied_manifest(&d.manifest, stamp),
+            &applied_manifest(&d.manifest.tree(), stamp),
             first,
         )
         .await
@@ -48,7 +48,7 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot, controllers: bool)
         apply_object(
             resolver,
             &o.key,
-            &applied_manifest(&o.manifest, stamp),
+            &applied_manifest(&o.manifest.tree(), stamp),
             first,
         )
         .await

@@ -30,7 +30,7 @@ fn app_state() -> State {
         by_kind
             .entry(d.key.gvk())
             .or_default()
-            .push((*d.manifest).clone());
+            .push(d.manifest.tree());
     }
     let mut state = State::new("apps", Keymap::defaults());
     press_msg(&mut state, Msg::Tick(1_000));
@@ -114,7 +114,7 @@ fn a_drift_alert_names_its_app() {
         .find(|k| k.name == "web-prod-settings")
         .cloned()
         .unwrap();
-    let mut live = (*state.inv.desired[&key].manifest).clone();
+    let mut live = state.inv.desired[&key].manifest.tree();
     live["data"]["greeting"] = "edited".into();
     press_msg(
         &mut state,

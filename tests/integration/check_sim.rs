@@ -78,7 +78,7 @@ async fn converged_cluster_checks_clean() {
     for (key, report) in &state.verdicts {
         match report.status {
             DriftStatus::Modified | DriftStatus::Missing => {
-                let m = applied_manifest(&state.desired[key].manifest, Stamp::default());
+                let m = applied_manifest(&state.desired[key].manifest.tree(), Stamp::default());
                 let force = ApplyOptions {
                     force: true,
                     ..ApplyOptions::default()

@@ -588,7 +588,7 @@ fn layout_fits_the_terminal_at_80_120_and_200_columns() {
             .iter()
             .map(|o| Desired {
                 key: ResourceKey::from_object(o).unwrap(),
-                manifest: std::sync::Arc::new(o.clone()),
+                manifest: o.into(),
                 source: "app.yaml".into(),
                 app: None,
             })

@@ -39,7 +39,7 @@ fn new_commit(c: &mut Criterion) {
     let live: Vec<Value> = snaps[0]
         .desired
         .iter()
-        .map(|d| live_of(&d.manifest, 3))
+        .map(|d| live_of(&d.manifest.tree(), 3))
         .collect();
     inventory.on_repo(RepoEvent::Snapshot(Box::new(snaps[0].clone())));
     inventory.on_kube(KubeEvent::Listed {
@@ -139,7 +139,7 @@ fn big_deployment() -> (Desired, Value) {
         kdrift_engine::repo::parse_file("web.yaml", text.as_bytes(), "bench");
     assert!(errors.is_empty(), "{errors:?}");
     let desired = parsed.remove(0);
-    let mut live = (*desired.manifest).clone();
+    let mut live = desired.manifest.tree();
     live["metadata"]["uid"] = json!("00000000-0000-0000-0000-000000000000");
     live["metadata"]["resourceVersion"] = json!("12345");
     live["spec"]["template"]["spec"]["containers"][0]["terminationMessagePath"] =
@@ -162,12 +162,13 @@ fn drift_stage_one(c: &mut Criterion) {
         b.iter(|| black_box(assess(Some(&desired), Some(&changed))))
     });
     // its parts: the compare of what git declares, and the walk for other managers' extras
-    let want = kdrift_engine::drift::normalized_desired(&desired.manifest).into_owned();
+    let tree = desired.manifest.tree();
+    let want = kdrift_engine::drift::normalized_desired(&tree).into_owned();
     c.bench_function("compare equal, 8 KB Deployment", |b| {
         b.iter(|| black_box(kdrift_engine::drift::compare(&want, &equal, false)))
     });
     c.bench_function("extras equal, 8 KB Deployment", |b| {
-        b.iter(|| black_box(kdrift_engine::drift::extras(&desired.manifest, &equal)))
+        b.iter(|| black_box(kdrift_engine::drift::extras(&tree, &equal)))
     });
     let configmap = |n: usize, value: &dyn Fn(usize) -> String| {
         let data: serde_json::Map<String, Value> = (0..n)
@@ -182,7 +183,7 @@ fn drift_stage_one(c: &mut Criterion) {
         app: None,
     };
     let five_hundred = as_desired(configmap(500, &|i| format!("value {i}")));
-    let mut one_off = (*five_hundred.manifest).clone();
+    let mut one_off = five_hundred.manifest.tree();
     one_off["data"]["key-00250"] = json!("changed");
     let report = assess(Some(&five_hundred), Some(&one_off)).unwrap();
     c.bench_function("object_diff, 500 lines, one change", |b| {

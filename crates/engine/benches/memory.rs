@@ -1,8 +1,8 @@
 //! Memory per cached object, measured with a counting allocator: N ConfigMaps of about 1.2 KB
 //! declared in git (parsed from YAML as the repo reader does) and the same N as the API server
 //! lists them (metadata, managedFields, the kubectl last-applied annotation), folded into an
-//! inventory. Prints the bytes the inventory holds per object after the inputs are dropped, and
-//! the peak while the list is folded. Run: `cargo bench -p kdrift-engine --bench memory [-- N]`.
+//! inventory in pages of 500, as the watcher hands them on. Prints the bytes the inventory holds
+//! per object after the inputs are dropped, and the peak while listing and re-listing. Run: `cargo bench -p kdrift-engine --bench memory [-- N]`.
 
 use kdrift_engine::cluster::{KubeEvent, Scope};
 use kdrift_engine::inventory::Inventory;
@@ -101,18 +101,37 @@ fn main() {
     inv.on_repo(RepoEvent::Snapshot(Box::new(snap)));
     let desired_bytes = now() - base;
 
-    let objects: Vec<Value> = (0..n).map(live).collect();
-    let before_list = now();
-    let listed = before_list - base - desired_bytes;
-    let peak_before = dhat::HeapStats::get().max_bytes as isize;
-    inv.on_kube(KubeEvent::Listed {
-        gvk,
-        scope: Scope::All,
-        objects,
-    });
-    // the high-water mark since start: past the list's, it is the fold's
-    let peak = (dhat::HeapStats::get().max_bytes as isize).max(peak_before) - base;
+    // listed as the watcher lists: pages of 500, each parsed as it arrives, so no whole list
+    // is ever held (`cluster::watch`)
+    const PAGE: usize = 500;
+    let list = |inv: &mut Inventory| {
+        let scope = Scope::All;
+        inv.on_kube(KubeEvent::ListStarted {
+            gvk: gvk.clone(),
+            scope: scope.clone(),
+        });
+        for start in (0..n).step_by(PAGE) {
+            let objects: Vec<Value> = (start..(start + PAGE).min(n)).map(live).collect();
+            inv.on_kube(KubeEvent::ListPage {
+                gvk: gvk.clone(),
+                scope: scope.clone(),
+                objects,
+            });
+        }
+        inv.on_kube(KubeEvent::Listed {
+            gvk: gvk.clone(),
+            scope,
+            objects: Vec::new(),
+        });
+    };
+    let max = || dhat::HeapStats::get().max_bytes as isize;
+    list(&mut inv);
     let held = now() - base;
+    let first_peak = max() - base;
+    // a re-list (a watch that expired, a reconnect): every object comes again
+    list(&mut inv);
+    let relisted = now() - base;
+    let peak = max() - base;
     let per = |b: isize| b as f64 / n as f64;
     println!("objects: {n} ConfigMaps of ~1.2 KB data");
     println!(
@@ -124,10 +143,6 @@ fn main() {
         per(desired_bytes)
     );
     println!(
-        "the list as the API server sends it, parsed: {:.0} B/object",
-        per(listed)
-    );
-    println!(
         "inventory after the list (desired + live + verdicts): {:.0} B/object ({:.1} MiB)",
         per(held),
         held as f64 / 1_048_576.0
@@ -136,7 +151,16 @@ fn main() {
         "  of which live and verdicts: {:.0} B/object",
         per(held - desired_bytes)
     );
-    println!("peak while folding the list: {:.0} B/object", per(peak));
+    println!(
+        "peak while listing in pages of {PAGE}: {:.0} B/object, {:.2}x steady",
+        per(first_peak),
+        first_peak as f64 / held as f64
+    );
+    println!(
+        "after a re-list: {:.0} B/object; peak over both lists {:.2}x steady",
+        per(relisted),
+        peak as f64 / held as f64
+    );
     // what one slimmed live object costs as a Value tree, and as the text kept
     let key = inv.live().keys().next().unwrap().clone();
     let kept = inv.live().get(&key).unwrap().clone();
@@ -147,6 +171,15 @@ fn main() {
         "one slimmed live object: {tree} B as a Value tree, {} B kept as text",
         kept.bytes()
     );
+    let manifest = inv.desired.values().next().unwrap().manifest.clone();
+    let before = now();
+    let desired_tree = manifest.tree();
+    println!(
+        "one desired object: {} B as a Value tree, {} B kept as text",
+        now() - before,
+        manifest.bytes()
+    );
+    drop(desired_tree);
     let before = now();
     let report = inv.verdicts.get(&key).cloned();
     println!("its verdict: {} B", now() - before);

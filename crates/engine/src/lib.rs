@@ -18,6 +18,7 @@ pub mod headless;
 pub mod health;
 pub mod inventory;
 pub mod jobs;
+pub mod manifest;
 pub mod metrics;
 pub mod model;
 pub mod outbox;

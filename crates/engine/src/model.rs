@@ -98,9 +98,10 @@ impl fmt::Display for ResourceKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Desired {
     pub key: ResourceKey,
-    /// Shared: a commit that leaves a file alone hands the same parsed object on (parse cache,
-    /// snapshot, state), so nothing is deep-copied and "unchanged" is a pointer comparison.
-    pub manifest: std::sync::Arc<Value>,
+    /// Shared, as compact text: a commit that leaves a file alone hands the same parsed object
+    /// on (parse cache, snapshot, state), so nothing is deep-copied and "unchanged" is a pointer
+    /// comparison.
+    pub manifest: crate::manifest::Manifest,
     /// Path of the file inside the repo that declared it.
     pub source: String,
     /// The app (an Argo CD Application, a Flux Kustomization or HelmRelease, or one of

@@ -219,14 +219,14 @@ fn a_change_without_a_written_time_says_since_when_it_is_seen() {
 #[test]
 fn l4_a_big_diff_is_asked_for_not_worked_out_on_the_key_press() {
     let mut state = demo_state();
-    let mut big = (*state
+    let mut big = state
         .inv
         .desired
         .values()
         .find(|d| d.key.name == "frontend-config")
         .unwrap()
-        .manifest)
-        .clone();
+        .manifest
+        .tree();
     let data = big["data"].as_object_mut().unwrap();
     for i in 0..1_000 {
         data.insert(format!("k{i:04}"), json!("v".repeat(1_024)));
@@ -242,7 +242,7 @@ fn l4_a_big_diff_is_asked_for_not_worked_out_on_the_key_press() {
     let key = kdrift_engine::model::ResourceKey::from_object(&big).unwrap();
     snap.desired.push(kdrift_engine::model::Desired {
         key: key.clone(),
-        manifest: std::sync::Arc::new(big),
+        manifest: big.into(),
         source: "shop/big.yaml".into(),
         app: None,
     });

@@ -253,7 +253,7 @@ async fn a_new_snapshot_updates_changed_rows_and_keeps_the_rest() {
         .iter_mut()
         .find(|d| d.key.name == "redis" && d.key.kind == "StatefulSet")
         .unwrap();
-    std::sync::Arc::make_mut(&mut redis.manifest)["spec"]["replicas"] = json!(3);
+    redis.manifest.edit(|m| m["spec"]["replicas"] = json!(3));
     next.desired
         .retain(|d| d.key.name != "api" || d.key.kind != "Service");
     next.commit.id = "f".repeat(40);

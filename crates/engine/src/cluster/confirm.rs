@@ -25,7 +25,7 @@ pub struct ConfirmRequest {
     /// The object as converging would apply it.
     pub manifest: Value,
     /// The desired object the request is for (its identity decides whether an answer still fits).
-    pub desired: Arc<Value>,
+    pub desired: crate::manifest::Manifest,
     pub live: Arc<Value>,
     /// The kind's API schema, for comparing the answer with live as the server merges lists.
     pub shape: Option<Arc<Shape>>,
@@ -35,7 +35,7 @@ pub struct ConfirmRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirmation {
     pub key: ResourceKey,
-    pub desired: Arc<Value>,
+    pub desired: crate::manifest::Manifest,
     /// The live resourceVersion the answer was computed against.
     pub live_version: Option<String>,
     /// What of that live object converging could change (`live_fingerprint`): an answer still

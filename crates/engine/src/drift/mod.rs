@@ -26,7 +26,7 @@ pub use schema::{ListType, Shape, shapes_from_openapi};
 pub use secrets::{MASK, mask_secret, scrub_values, secret_values};
 pub use server::{COMMIT_ANNOTATION, comparable, server_changes};
 
-use crate::model::{Desired, DriftReport, DriftStatus, OWNER_LABEL, OWNER_VALUE};
+use crate::model::{Desired, DriftReport, DriftStatus, OWNER_LABEL, OWNER_VALUE, ResourceKey};
 use serde_json::Value;
 
 /// True when the live object carries kdrift's ownership label, i.e. kdrift may prune it.
@@ -48,27 +48,38 @@ pub fn assess_shaped(
     live: Option<&Value>,
     shape: Option<&Shape>,
 ) -> Option<DriftReport> {
+    let tree = desired.map(|d| d.manifest.tree());
+    assess_parsed(desired.map(|d| &d.key).zip(tree.as_ref()), live, shape)
+}
+
+/// `assess_shaped` with git's object already parsed (the inventory parses each once per
+/// judgement): `desired` is its key and tree.
+pub fn assess_parsed(
+    desired: Option<(&ResourceKey, &Value)>,
+    live: Option<&Value>,
+    shape: Option<&Shape>,
+) -> Option<DriftReport> {
     match (desired, live) {
         (None, None) => None,
         (Some(_), None) => Some(DriftReport::new(DriftStatus::Missing)),
         (None, Some(live)) => {
             is_owned_by_kdrift(live).then(|| DriftReport::new(DriftStatus::Orphan))
         }
-        (Some(desired), Some(live)) => {
-            let want = normalized_desired(&desired.manifest);
-            let secret = desired.key.is_secret();
+        (Some((key, manifest)), Some(live)) => {
+            let want = normalized_desired(manifest);
+            let secret = key.is_secret();
             let changes = compare_shaped(&want, live, secret, shape);
             let extras = if secret {
                 // the server stores `stringData` as `data`: either spelling is declared
                 let mut declared = want.clone().into_owned();
                 if let (Some(string_data), Some(map)) =
-                    (desired.manifest.get("stringData"), declared.as_object_mut())
+                    (manifest.get("stringData"), declared.as_object_mut())
                 {
                     map.insert("stringData".into(), string_data.clone());
                 }
                 extras(&declared, live)
             } else {
-                extras(&desired.manifest, live)
+                extras(manifest, live)
             };
             let status = if changes.is_empty() {
                 DriftStatus::InSync

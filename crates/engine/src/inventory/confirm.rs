@@ -5,6 +5,7 @@
 use super::{Inventory, LiveObject};
 use crate::cluster::{ConfirmRequest, Confirmation, Confirmed};
 use crate::drift::{scrub_values, secret_values};
+use crate::manifest::Manifest;
 use crate::model::{DriftReport, DriftStatus, ResourceKey, Stage};
 use crate::sync::{Stamp, applied_manifest};
 use std::sync::Arc;
@@ -27,7 +28,7 @@ impl Inventory {
             && self
                 .recheck
                 .get(key)
-                .is_some_and(|d| Arc::ptr_eq(d, &desired.manifest));
+                .is_some_and(|d| Manifest::same(d, &desired.manifest));
         if !self.server_checks || !(drifted || recheck) {
             return local;
         }
@@ -52,7 +53,7 @@ impl Inventory {
                 let mut text = format!("not confirmed by the server: {e}");
                 if key.is_secret() {
                     // the server's words can quote what it refused
-                    let mut values = secret_values(&desired.manifest);
+                    let mut values = secret_values(&desired.manifest.tree());
                     if let Some(live) = self.live_object(key) {
                         values.extend(secret_values(&live));
                     }
@@ -69,11 +70,11 @@ impl Inventory {
                 let already = self
                     .asked
                     .get(key)
-                    .is_some_and(|(d, v)| Arc::ptr_eq(d, &asked.0) && *v == asked.1);
+                    .is_some_and(|(d, v)| Manifest::same(d, &asked.0) && *v == asked.1);
                 if !already && let Some(live) = self.live_object(key) {
                     self.to_confirm.push(ConfirmRequest {
                         key: key.clone(),
-                        manifest: applied_manifest(&desired.manifest, Stamp::default()),
+                        manifest: applied_manifest(&desired.manifest.tree(), Stamp::default()),
                         desired: desired.manifest.clone(),
                         live,
                         shape: self.shapes.get(&key.gvk()).cloned(),
@@ -106,7 +107,7 @@ impl Inventory {
         let is_the_asked = self
             .asked
             .get(&key)
-            .is_some_and(|(d, v)| Arc::ptr_eq(d, &answer.desired) && *v == answer.live_version);
+            .is_some_and(|(d, v)| Manifest::same(d, &answer.desired) && *v == answer.live_version);
         if is_the_asked {
             self.asked.remove(&key);
         }
@@ -129,8 +130,8 @@ impl Inventory {
 /// Whether an answer still speaks for these two sides: the same desired object, and the live
 /// version it was computed against or one that differs only in status and bookkeeping (status
 /// updates come often and must not send the same question again).
-fn holds(c: &Confirmation, desired: &Arc<serde_json::Value>, live: &LiveObject) -> bool {
-    Arc::ptr_eq(&c.desired, desired)
+fn holds(c: &Confirmation, desired: &Manifest, live: &LiveObject) -> bool {
+    Manifest::same(&c.desired, desired)
         && (c.live_version.as_deref() == live.resource_version()
             || c.live_fingerprint == live.fingerprint())
 }

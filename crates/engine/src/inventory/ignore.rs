@@ -79,10 +79,8 @@ impl Inventory {
                 .map(str::to_string)
         };
         let live = self.live_object(key);
-        let sides = [
-            self.desired.get(key).map(|d| d.manifest.as_ref()),
-            live.as_deref(),
-        ];
+        let desired = self.desired_object(key);
+        let sides = [desired.as_deref(), live.as_deref()];
         for obj in sides.into_iter().flatten() {
             match annotation(obj, FLUX_SSA).as_deref() {
                 Some("Ignore") | Some("ignore") => {

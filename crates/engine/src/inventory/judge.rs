@@ -3,12 +3,12 @@
 //! failed kinds are error rows, never stale verdicts.
 
 use super::{Fact, Inventory, ManifestRow};
-use crate::drift::assess_shaped;
+use crate::drift::assess_parsed;
+use crate::manifest::Manifest;
 use crate::model::{Desired, DriftReport, DriftStatus, Gvk, ResourceKey, WatchState};
 use crate::sync::{applied_from, gitops_owner};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 impl Inventory {
     /// Judges `keys` as one batch, traced as one `judge` span (its own trace): why, how many,
@@ -40,8 +40,8 @@ impl Inventory {
                 message: Some(reason),
                 ..DriftReport::new(DriftStatus::Error)
             }),
-            None => assess_shaped(
-                self.desired.get(key),
+            None => assess_parsed(
+                self.desired_object(key).as_deref().map(|tree| (key, tree)),
                 self.live_object(key).as_deref(),
                 self.shapes.get(&key.gvk()).map(|s| &**s),
             )
@@ -107,10 +107,12 @@ impl Inventory {
     /// True when git declares the CRD that defines `key`'s kind.
     pub(super) fn defines_kind(&self, key: &ResourceKey) -> bool {
         self.desired.values().any(|d| {
-            let m = &d.manifest;
-            d.key.kind == "CustomResourceDefinition"
-                && m.pointer("/spec/group").and_then(Value::as_str) == Some(key.group.as_str())
-                && m.pointer("/spec/names/kind").and_then(Value::as_str) == Some(key.kind.as_str())
+            d.key.kind == "CustomResourceDefinition" && {
+                let m = d.manifest.tree();
+                m.pointer("/spec/group").and_then(Value::as_str) == Some(key.group.as_str())
+                    && m.pointer("/spec/names/kind").and_then(Value::as_str)
+                        == Some(key.kind.as_str())
+            }
         })
     }
 
@@ -170,12 +172,11 @@ impl Inventory {
         }
         for key in keys {
             if let Some(mut d) = self.desired.remove(&key) {
-                if let Some(meta) = Arc::make_mut(&mut d.manifest)
-                    .get_mut("metadata")
-                    .and_then(Value::as_object_mut)
-                {
-                    meta.remove("namespace");
-                }
+                d.manifest.edit(|m| {
+                    if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
+                        meta.remove("namespace");
+                    }
+                });
                 d.key.namespace = None;
                 self.desired.insert(d.key.clone(), d);
             }
@@ -195,7 +196,7 @@ impl Inventory {
             self.rebuild_all();
             return;
         }
-        let same = |a: &Desired, b: &Desired| Arc::ptr_eq(&a.manifest, &b.manifest) || a == b;
+        let same = |a: &Desired, b: &Desired| Manifest::same(&a.manifest, &b.manifest) || a == b;
         let changed: Vec<ResourceKey> = old
             .iter()
             .filter(|(k, d)| self.desired.get(*k).is_none_or(|n| !same(n, d)))

@@ -24,6 +24,7 @@ pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, Scope, WatchRequest};
 use crate::drift::{IgnoreRules, Shape};
 use crate::health::Health;
+use crate::manifest::Manifest;
 use crate::model::{
     Desired, DriftReport, DriftStatus, FieldChange, Fight, Gvk, ManifestError, ResourceKey,
     WatchState,
@@ -129,8 +130,9 @@ pub struct Inventory {
     /// Lists in progress (`KubeEvent::ListStarted`), by kind and scope: the live objects they
     /// have yet to bring again; what is left when the list is done has gone.
     relisting: BTreeMap<(Gvk, Scope), BTreeSet<ResourceKey>>,
-    /// Changes when a row comes or goes or a row's status changes (unique across inventories):
-    /// all a filter matches on. A watch event that changes an object but not its status (the
+    /// Changes when a row comes or goes, a row's status changes or its live object is another
+    /// one under the same name (unique across inventories): all a filter matches on and a sort
+    /// orders by. A watch event that changes an object but not its status (the
     /// usual one under load) leaves it, so a filter is not worked out again per event.
     rows_stamp: u64,
     /// Every `seek::MARK_EVERY`th row, so `rows_from` jumps to a position instead of stepping
@@ -166,9 +168,9 @@ pub struct Inventory {
     /// Objects whose desired side changed with a commit while the local compare calls them in
     /// sync: the server is asked too (git dropping a field live still has is drift only it
     /// sees), for as long as that desired object is the current one.
-    recheck: BTreeMap<ResourceKey, Arc<Value>>,
+    recheck: BTreeMap<ResourceKey, Manifest>,
     /// Requests on their way, by the desired object and live version they are for.
-    asked: BTreeMap<ResourceKey, (Arc<Value>, Option<String>)>,
+    asked: BTreeMap<ResourceKey, (Manifest, Option<String>)>,
     /// Requests raised by the event being folded.
     to_confirm: Vec<ConfirmRequest>,
     /// Rows whose drift appeared while settled and waits for the server: news once confirmed.
@@ -328,14 +330,23 @@ impl Inventory {
         self.live.get(key).map(|obj| self.trees.of(key, obj))
     }
 
+    /// Git's object for `key` as a tree, parsed from its text (the last one parsed is kept: a
+    /// judgement asks several times).
+    pub fn desired_object(&self, key: &ResourceKey) -> Option<Arc<Value>> {
+        self.desired
+            .get(key)
+            .map(|d| self.trees.of_desired(&d.manifest))
+    }
+
     /// Every value of the Secrets kdrift knows (git's and the cluster's), in each spelling, to
     /// scrub from text that did not come through the masked diff (pod logs, messages).
     pub fn secret_values(&self) -> Vec<String> {
-        let desired = self
+        let desired: Vec<Value> = self
             .desired
             .values()
             .filter(|d| d.key.is_secret())
-            .map(|d| &*d.manifest);
+            .map(|d| d.manifest.tree())
+            .collect();
         let live: Vec<Value> = self
             .live
             .iter()
@@ -351,6 +362,7 @@ impl Inventory {
                 .any(|k| k.name == *v || k.namespace.as_deref() == Some(v.as_str()))
         };
         let mut values: Vec<String> = desired
+            .iter()
             .chain(live.iter())
             .flat_map(crate::drift::secret_values)
             .filter(|v| !is_name(v))
@@ -450,9 +462,7 @@ impl Inventory {
         if !key.is_workload() {
             return None;
         }
-        let source = self
-            .live_object(key)
-            .or_else(|| self.desired.get(key).map(|d| d.manifest.clone()))?;
+        let source = self.live_object(key).or_else(|| self.desired_object(key))?;
         let labels = source.pointer("/spec/selector/matchLabels")?.as_object()?;
         let selector: BTreeMap<String, String> = labels
             .iter()

@@ -42,7 +42,7 @@ fn snapshot(id: &str, objects: &[Value]) -> Snapshot {
         .iter()
         .map(|o| Desired {
             key: ResourceKey::from_object(o).unwrap(),
-            manifest: Arc::new(o.clone()),
+            manifest: o.into(),
             source: format!("{}.yaml", o["metadata"]["name"].as_str().unwrap()),
             app: None,
         })

@@ -106,9 +106,9 @@ mod tests {
         assert_eq!(snap.commit.subject, "second");
         assert_eq!(snap.commit.id, ids[1]);
         assert_eq!(snap.desired.len(), 1);
-        assert_eq!(snap.desired[0].manifest["data"]["v"], "2");
+        assert_eq!(snap.desired[0].manifest.tree()["data"]["v"], "2");
         assert_eq!(snap.desired[0].source, "app/c.yaml");
         let old = read_snapshot(dir.path(), Some(&ids[0]), Some("app"), None).unwrap();
-        assert_eq!(old.desired[0].manifest["data"]["v"], "1");
+        assert_eq!(old.desired[0].manifest.tree()["data"]["v"], "1");
     }
 }

@@ -182,7 +182,7 @@ impl Versions<'_> {
         let manifest = objects
             .into_iter()
             .find(|d| &d.key == self.key)
-            .map(|d| std::sync::Arc::unwrap_or_clone(d.manifest));
+            .map(|d| d.manifest.tree());
         self.memo.insert(inputs, manifest.clone());
         Ok(manifest)
     }

@@ -342,7 +342,8 @@ mod tests {
         let y = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nspec:\n  mode: 0644\n  ten: 10\n  half: 0.5\n  flag: true\n";
         let (objs, errs) = parse_file("a.yaml", y, "default");
         assert!(errs.is_empty(), "{errs:?}");
-        let spec = &objs[0].manifest["spec"];
+        let tree = objs[0].manifest.tree();
+        let spec = &tree["spec"];
         assert_eq!(
             spec["mode"], 420,
             "YAML 1.1 octal, as `defaultMode: 0644` is meant"

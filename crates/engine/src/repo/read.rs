@@ -247,7 +247,7 @@ pub fn read_snapshot_with(
     let values: Vec<String> = desired
         .iter()
         .filter(|d| d.key.is_secret())
-        .flat_map(|d| crate::drift::secret_values(&d.manifest))
+        .flat_map(|d| crate::drift::secret_values(&d.manifest.tree()))
         .collect();
     if !values.is_empty() {
         for e in &mut errors {

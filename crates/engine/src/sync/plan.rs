@@ -234,7 +234,7 @@ pub fn plan_sync(keys: &[ResourceKey], input: &PlanInput<'_>) -> SyncPlan {
         let manifest = match op {
             PlanOp::Prune => None,
             _ => match desired {
-                Some(d) => Some(applied_manifest(&d.manifest, stamp)),
+                Some(d) => Some(applied_manifest(&d.manifest.tree(), stamp)),
                 None => continue,
             },
         };

@@ -70,18 +70,18 @@ fn argo_cd_applications_render_with_their_release_names_values_and_namespaces() 
     // kustomize with the Application's options laid over the overlay
     let api = object(&snap, "Deployment", "shop", "api");
     assert_eq!(app_of(api), "shop");
-    assert_eq!(api.manifest["spec"]["replicas"], 3);
-    assert_eq!(api.manifest["metadata"]["labels"]["team"], "shop");
+    assert_eq!(api.manifest.tree()["spec"]["replicas"], 3);
+    assert_eq!(api.manifest.tree()["metadata"]["labels"]["team"], "shop");
     assert_eq!(
-        api.manifest["spec"]["template"]["spec"]["containers"][0]["image"],
+        api.manifest.tree()["spec"]["template"]["spec"]["containers"][0]["image"],
         "registry.example/api:1.1"
     );
     // the chart under its release name, values file then inline values
     let web = object(&snap, "Deployment", "web", "web-prod");
     assert_eq!(app_of(web), "web");
-    assert_eq!(web.manifest["spec"]["replicas"], 2);
+    assert_eq!(web.manifest.tree()["spec"]["replicas"], 2);
     let settings = object(&snap, "ConfigMap", "web", "web-prod-settings");
-    assert_eq!(settings.manifest["data"]["greeting"], "hi");
+    assert_eq!(settings.manifest.tree()["data"]["greeting"], "hi");
     // the child Applications belong to the app of apps; the root is the path's own
     assert_eq!(
         app_of(object(&snap, "Application", "argocd", "web")),
@@ -115,28 +115,33 @@ fn flux_kustomizations_and_helm_releases_render_as_flux_would() {
     let podinfo = object(&snap, "Deployment", "podinfo", "podinfo");
     assert_eq!(app_of(podinfo), "apps");
     assert_eq!(
-        podinfo.manifest["spec"]["replicas"], 2,
+        podinfo.manifest.tree()["spec"]["replicas"],
+        2,
         "a number, as Flux's YAML gives"
     );
-    assert_eq!(podinfo.manifest["metadata"]["labels"]["cluster"], "prod");
+    assert_eq!(
+        podinfo.manifest.tree()["metadata"]["labels"]["cluster"],
+        "prod"
+    );
     let settings = object(&snap, "ConfigMap", "podinfo", "podinfo-settings");
     assert_eq!(
-        settings.manifest["metadata"]["annotations"]["owner"],
+        settings.manifest.tree()["metadata"]["annotations"]["owner"],
         "platform"
     );
-    assert_eq!(settings.manifest["data"]["region"], "eu-west-1");
-    assert_eq!(settings.manifest["data"]["motd"], "echo ${HOME}");
+    assert_eq!(settings.manifest.tree()["data"]["region"], "eu-west-1");
+    assert_eq!(settings.manifest.tree()["data"]["motd"], "echo ${HOME}");
     let script = object(&snap, "ConfigMap", "podinfo", "podinfo-script");
     assert_eq!(
-        script.manifest["data"]["run.sh"], "echo ${HOME}",
+        script.manifest.tree()["data"]["run.sh"],
+        "echo ${HOME}",
         "opted out"
     );
     // the chart as the release `[targetNamespace-]name`
     let redis = object(&snap, "Deployment", "cache", "cache-redis");
     assert_eq!(app_of(redis), "redis");
-    assert_eq!(redis.manifest["spec"]["replicas"], 3);
+    assert_eq!(redis.manifest.tree()["spec"]["replicas"], 3);
     let config = object(&snap, "ConfigMap", "cache", "cache-redis-config");
-    assert_eq!(config.manifest["data"]["maxmemory"], "64mb");
+    assert_eq!(config.manifest.tree()["data"]["maxmemory"], "64mb");
     // flux-system renders clusters/prod: the definitions themselves and the GitRepository
     assert_eq!(
         app_of(object(&snap, "GitRepository", "flux-system", "flux-system")),
@@ -244,7 +249,7 @@ fn kdrift_toml_declares_apps_by_hand_and_a_bad_one_names_its_line_and_key() {
     assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     let web = object(&snap, "Deployment", "web", "web-prod");
     assert_eq!(app_of(web), "web");
-    assert_eq!(web.manifest["spec"]["replicas"], 2);
+    assert_eq!(web.manifest.tree()["spec"]["replicas"], 2);
     assert_eq!(
         app_of(object(&snap, "Service", "guestbook", "guestbook-ui")),
         "guestbook"

@@ -69,7 +69,7 @@ async fn follows_new_commits_on_the_branch() {
             panic!("commit {id} not seen within 2 s")
         };
         assert_eq!(s.commit.id, id);
-        assert_eq!(s.desired[0].manifest["data"]["v"], *value);
+        assert_eq!(s.desired[0].manifest.tree()["data"]["v"], *value);
         eprintln!("commit seen after {:?}", start.elapsed());
     }
     assert!(

@@ -15,7 +15,7 @@ use std::time::Duration;
 fn head_value(cache: &Path) -> (String, String) {
     let snap = read_snapshot(cache, None, None, None).expect("the cache reads at HEAD");
     assert_eq!(snap.desired.len(), 1, "{:?}", snap.errors);
-    let value = snap.desired[0].manifest["data"]["v"]
+    let value = snap.desired[0].manifest.tree()["data"]["v"]
         .as_str()
         .unwrap()
         .to_string();

@@ -245,7 +245,7 @@ pub fn object_diff_shaped(
     shape: Option<&Shape>,
 ) -> DiffText {
     let start = Instant::now();
-    let want = desired.map(|d| normalize_desired(&d.manifest));
+    let want = desired.map(|d| normalize_desired(&d.manifest.tree()));
     let have = match (&want, live) {
         (Some(w), Some(l)) => Some(project(l, w)),
         (None, Some(l)) => Some(super::server::identity_first(strip_server_fields(l))),

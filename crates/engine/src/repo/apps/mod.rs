@@ -177,7 +177,7 @@ impl Context<'_> {
         for d in objects {
             if d.key.group == "source.toolkit.fluxcd.io"
                 && d.key.kind == "GitRepository"
-                && let Some(url) = d.manifest.pointer("/spec/url").and_then(Value::as_str)
+                && let Some(url) = d.manifest.tree()["spec"]["url"].as_str()
             {
                 let ns = d.key.namespace.clone().unwrap_or_default();
                 self.git_repositories
@@ -193,7 +193,8 @@ pub fn definitions(objects: &[Desired], cx: &Context<'_>) -> Vec<AppDef> {
         .iter()
         .filter_map(|d| {
             let tool = tool_of(d)?;
-            let spec = d.manifest.get("spec").unwrap_or(&Value::Null);
+            let tree = d.manifest.tree();
+            let spec = tree.get("spec").unwrap_or(&Value::Null);
             let namespace = d.key.namespace.clone().unwrap_or_default();
             let build = match tool {
                 Tool::ArgoCd => argo::build(&d.key.name, spec, cx),
