@@ -506,6 +506,10 @@ def run_size(args, kube, n, work):
     created = create(kube, ns, objs)
     log(f"{n}: applied in {created:.1f}s ({n / created:.0f}/s)")
     result = {"objects": n, "namespace": ns, "create_s": created}
+    if args.setup_only:
+        # for profiling by hand: the namespace and the repo stay
+        log(f"{n}: kept: namespace {ns}, repo {repo}")
+        return result
     try:
         log(f"{n}: kdrift TUI")
         result["kdrift"] = measure_kdrift(args, kube, ns, n, repo, os.path.join(work, f"home-kdrift-{n}"))
@@ -568,6 +572,8 @@ def main():
     p.add_argument("--timeout", type=float, default=300, help="seconds any one screen may take")
     p.add_argument("--kubectl-diff-max", type=int, default=20000)
     p.add_argument("--json", help="write the results here too")
+    p.add_argument("--setup-only", action="store_true",
+                   help="create each size's objects and repo, measure nothing, keep both (to profile by hand)")
     p.add_argument("--check", action="store_true",
                    help="fail unless the smoke bounds hold (full view, idle CPU, event p99)")
     args = p.parse_args()
@@ -581,7 +587,10 @@ def main():
         for n in [int(s) for s in args.sizes.split(",") if s]:
             results.append(run_size(args, kube, n, work))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.setup_only:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.setup_only:
+        return
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:

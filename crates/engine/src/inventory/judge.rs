@@ -50,7 +50,7 @@ impl Inventory {
         let Some(local) = report else {
             self.note_timeline(key, None);
             let old = self.verdicts.remove(key).map(|r| r.status);
-            self.retally(old, None);
+            self.retally(key, old, None);
             self.forget_confirmation(key);
             self.forget_writers(key);
             self.first_seen.remove(key);
@@ -67,7 +67,7 @@ impl Inventory {
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
         self.note_timeline(key, Some(&report));
         let old = self.verdicts.insert(key.clone(), report).map(|r| r.status);
-        self.retally(old, Some(status));
+        self.retally(key, old, Some(status));
         if news {
             self.raise(Fact::DriftDetected {
                 key: key.clone(),
@@ -224,6 +224,7 @@ impl Inventory {
         self.verdicts.clear();
         self.touch_row_set();
         self.tally = Default::default();
+        self.missing.clear();
         let keys: BTreeSet<ResourceKey> = self
             .desired
             .keys()

@@ -145,6 +145,9 @@ pub struct Inventory {
     /// How many verdicts have each status, kept as they change: the header's counts cost
     /// nothing per frame, whatever the number of rows.
     tally: [usize; DriftStatus::ALL.len()],
+    /// Rows that say "missing", by kind, kept with `tally`: while a kind lists, those are the
+    /// rows that say "listing", counted for the header without a pass over 100k rows per frame.
+    missing: BTreeMap<Gvk, usize>,
     /// One row per manifest error and skipped part.
     pub manifests: BTreeMap<ManifestRow, DriftReport>,
     pub watches: BTreeMap<Gvk, WatchState>,
@@ -268,7 +271,11 @@ impl Inventory {
         {
             return 0;
         }
-        self.desired.keys().filter(|k| self.is_listing(k)).count()
+        self.watches
+            .iter()
+            .filter(|(_, w)| matches!(w, WatchState::Connecting))
+            .filter_map(|(gvk, _)| self.missing.get(gvk))
+            .sum()
     }
 
     /// Object rows that drifted (from the tally: no pass over the rows).
@@ -281,11 +288,23 @@ impl Inventory {
     }
 
     /// A verdict changed from `old` to `new` (`None`: no verdict).
-    fn retally(&mut self, old: Option<DriftStatus>, new: Option<DriftStatus>) {
+    fn retally(&mut self, key: &ResourceKey, old: Option<DriftStatus>, new: Option<DriftStatus>) {
         if old.is_none() != new.is_none() {
             self.touch_row_set();
         } else if old != new {
             self.touch_rows();
+        }
+        let missing = |s: Option<DriftStatus>| s == Some(DriftStatus::Missing);
+        if missing(old) != missing(new) {
+            let gvk = key.gvk();
+            if missing(new) {
+                *self.missing.entry(gvk).or_default() += 1;
+            } else if let Some(n) = self.missing.get_mut(&gvk) {
+                *n -= 1;
+                if *n == 0 {
+                    self.missing.remove(&gvk);
+                }
+            }
         }
         if let Some(s) = old {
             self.tally[s.index()] -= 1;
