@@ -10,7 +10,8 @@ use kdrift_engine::cluster::{Resolver, connect};
 use kdrift_engine::config::UserConfig;
 use kdrift_engine::drift::IgnoreRules;
 use kdrift_engine::repo::{
-    ReadCache, RepoError, RepoSpec, Snapshot, fetch_mirror_within, read_snapshot, resolve_commit,
+    FirstRead, ReadCache, RepoError, RepoSpec, Snapshot, fetch_mirror_within, read_snapshot,
+    resolve_commit,
 };
 use kdrift_sim::SimCluster;
 use std::path::PathBuf;
@@ -136,6 +137,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         alerts: tui_alerts(&args.alerts)?,
         bell: args.bell,
         palette: args.screen.palette(load_config()?.theme.as_deref())?,
+        first_read: None,
     };
     let result = run(config, resolver).await;
     if let Some(c) = chaos {
@@ -148,6 +150,8 @@ async fn demo(args: DemoArgs) -> Result<()> {
 /// The repo and a cluster, as `open_target` found them.
 struct Target {
     snapshot: Snapshot,
+    /// What reading it parsed and rendered, for a follower to start from.
+    cache: ReadCache,
     resolver: Resolver,
     context: String,
     /// A URL repo could not be fetched, but its mirror from an earlier run is there (TUI only).
@@ -177,11 +181,13 @@ async fn open_target(target: &TargetArgs, offline_ok: bool) -> Result<Target> {
             stale = Some(e);
         }
     }
-    let snapshot = spec.read(None, &mut ReadCache::default())?;
+    let mut cache = ReadCache::default();
+    let snapshot = spec.read(None, &mut cache)?;
     let (client, context) =
         connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
     Ok(Target {
         snapshot,
+        cache,
         resolver: Resolver::new(client),
         context,
         stale,
@@ -214,7 +220,8 @@ async fn real_cluster(
         resolver,
         context,
         stale,
-        ..
+        snapshot,
+        cache,
     } = open_target(&target, true).await?;
     let config = TuiConfig {
         context,
@@ -231,6 +238,7 @@ async fn real_cluster(
         alerts: tui_alerts(&alerts)?,
         bell,
         palette,
+        first_read: Some(FirstRead { snapshot, cache }),
     };
     run(config, resolver).await
 }
@@ -265,7 +273,11 @@ async fn sync(args: SyncArgs) -> Result<u8> {
 async fn watch(args: WatchArgs, metrics: std::sync::Arc<kdrift_alerts::Metrics>) -> Result<u8> {
     let rules = load_config()?.rules();
     let Target {
-        resolver, context, ..
+        resolver,
+        context,
+        snapshot,
+        cache,
+        ..
     } = open_target(&args.target, true).await?;
     let config = kdrift::watch::WatchConfig {
         context,
@@ -273,6 +285,7 @@ async fn watch(args: WatchArgs, metrics: std::sync::Arc<kdrift_alerts::Metrics>)
         fetch_interval: Duration::from_secs(args.target.fetch_interval.max(1)),
         rules,
         read_only: args.target.read_only,
+        first_read: Some(FirstRead { snapshot, cache }),
     };
     kdrift::watch::run_watch(config, &args, resolver, metrics).await
 }

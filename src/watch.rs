@@ -42,6 +42,8 @@ pub struct WatchConfig {
     pub fetch_interval: Duration,
     pub rules: IgnoreRules,
     pub read_only: bool,
+    /// The repo as read at start: the follower starts from it.
+    pub first_read: Option<kdrift_engine::repo::FirstRead>,
 }
 
 /// What `--converge-after` is doing.
@@ -92,6 +94,7 @@ pub async fn run_watch(
         .headless()
         .with_alerts(Some(outputs), false)
         .with_repo(config.repo.clone())
+        .with_first_read(config.first_read)
         .follow(&config.repo, config.fetch_interval);
     let mut converger = Converger::default();
     let (synced_tx, mut synced) = mpsc::channel::<(Vec<ResourceKey>, SyncOutcome, Vec<String>)>(4);

@@ -7,7 +7,7 @@ use crate::app::{Msg, State, update};
 use kdrift_engine::Outbox;
 use kdrift_engine::clock::now_ms;
 use kdrift_engine::cluster::Resolver;
-use kdrift_engine::repo::{RepoSpec, spawn_fetcher, spawn_follower};
+use kdrift_engine::repo::{FirstRead, RepoSpec, spawn_fetcher, spawn_follower_from};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -33,6 +33,8 @@ pub struct Driver {
     bell: bool,
     /// The alerts of the last batch.
     fresh: Vec<kdrift_alerts::Envelope>,
+    /// The repo as read before the driver started, for `follow` to start from.
+    first_read: Option<FirstRead>,
 }
 
 impl Driver {
@@ -46,6 +48,7 @@ impl Driver {
             rx,
             executor,
             sources: Vec::new(),
+            first_read: None,
             headless: false,
             outputs: None,
             bell: false,
@@ -101,11 +104,18 @@ impl Driver {
         self
     }
 
+    /// `follow` starts from this read instead of reading the repo again.
+    pub fn with_first_read(mut self, first: Option<FirstRead>) -> Self {
+        self.first_read = first;
+        self
+    }
+
     /// Follows `spec`'s branch (and, for a URL repo, fetches it every `fetch_every` and on `f`).
     pub fn follow(mut self, spec: &RepoSpec, fetch_every: Duration) -> Self {
         self.state.remote_repo = spec.url.is_some();
+        let first = self.first_read.take();
         self.sources
-            .push(spawn_follower(spec.clone(), self.outbox()));
+            .push(spawn_follower_from(spec.clone(), first, self.outbox()));
         if let Some(url) = spec.url.clone() {
             let (now_tx, now_rx) = mpsc::channel(1);
             let limit = spec.fetch_limit();

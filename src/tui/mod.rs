@@ -43,6 +43,9 @@ pub struct TuiConfig {
     pub bell: bool,
     /// `--theme` and `--color` / `NO_COLOR`.
     pub palette: crate::ui::palette::Palette,
+    /// The repo as read at start (so a bad one failed before the terminal was taken): the
+    /// follower starts from it rather than reading it again.
+    pub first_read: Option<kdrift_engine::repo::FirstRead>,
 }
 
 /// Where a pane asks: a URL, or a Service (`namespace/name:port`) through the API server's proxy.
@@ -89,6 +92,7 @@ pub async fn run(config: TuiConfig, resolver: Resolver) -> Result<()> {
         .with_alerts(config.alerts, config.bell)
         .with_repo(spec.clone())
         .with_config_file(config.config_file)
+        .with_first_read(config.first_read)
         .follow(&spec, config.fetch_interval);
     if let Some(e) = config.startup_fetch_error {
         tracing::warn!(error = %kdrift_engine::error::chain(&e), "starting from the repo's mirror");

@@ -28,6 +28,11 @@ impl Inventory {
 
     /// Moves what the rules ignore out of `report`'s changes.
     pub(super) fn apply_ignores(&self, key: &ResourceKey, mut report: DriftReport) -> DriftReport {
+        // only changes and orphans can be set aside: the rest is judged without reading either
+        // object's annotations (most rows at start: missing while their kind lists, or in sync)
+        if !matches!(report.status, DriftStatus::Orphan | DriftStatus::Modified) {
+            return report;
+        }
         let annotation = self.skip_annotation(key);
         if report.status == DriftStatus::Orphan
             && let Some(rule) = annotation.filter(|a| a.starts_with(ARGO_COMPARE))

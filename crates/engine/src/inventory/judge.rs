@@ -40,12 +40,24 @@ impl Inventory {
                 message: Some(reason),
                 ..DriftReport::new(DriftStatus::Error)
             }),
-            None => assess_parsed(
-                self.desired_object(key).as_deref().map(|tree| (key, tree)),
-                self.live_object(key).as_deref(),
-                self.shapes.get(&key.gvk()).map(|s| &**s),
-            )
-            .filter(|r| r.status != DriftStatus::Orphan || self.applied_here(key)),
+            None => {
+                let live = self.live_object(key);
+                // declared with nothing live: missing, without parsing git's text to say so
+                let desired = match live {
+                    Some(_) => self.desired_object(key),
+                    None => None,
+                };
+                if live.is_none() && self.desired.contains_key(key) {
+                    Some(DriftReport::new(DriftStatus::Missing))
+                } else {
+                    assess_parsed(
+                        desired.as_deref().map(|tree| (key, tree)),
+                        live.as_deref(),
+                        self.shapes.get(&key.gvk()).map(|s| &**s),
+                    )
+                    .filter(|r| r.status != DriftStatus::Orphan || self.applied_here(key))
+                }
+            }
         };
         let Some(local) = report else {
             self.note_timeline(key, None);

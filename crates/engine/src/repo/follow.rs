@@ -71,6 +71,24 @@ impl RepoSpec {
 }
 
 pub fn spawn_follower(spec: RepoSpec, out: Outbox<RepoEvent>) -> JoinHandle<()> {
+    spawn_follower_from(spec, None, out)
+}
+
+/// A read made before the follower started (the binary reads the repo once, so a bad one fails
+/// before anything else starts): handed on as the first snapshot, with its cache, instead of
+/// being read again (at 100k manifests a read is seconds).
+pub struct FirstRead {
+    pub snapshot: Snapshot,
+    pub cache: ReadCache,
+}
+
+/// `spawn_follower`, starting from `first` when given: it is sent as is, and the branch is read
+/// again only once it has moved past it.
+pub fn spawn_follower_from(
+    spec: RepoSpec,
+    first: Option<FirstRead>,
+    out: Outbox<RepoEvent>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let (changed_tx, mut changed) = mpsc::channel::<()>(1);
         // The callback runs on notify's thread; a full channel already means "look again".
@@ -89,6 +107,16 @@ pub fn spawn_follower(spec: RepoSpec, out: Outbox<RepoEvent>) -> JoinHandle<()> 
         let mut last: Option<String> = None;
         // Parsed files and renders carry over, so a commit costs only what it changed.
         let mut cache = Some(ReadCache::default());
+        if let Some(first) = first {
+            last = Some(first.snapshot.commit.id.clone());
+            cache = Some(first.cache);
+            if !out
+                .send(RepoEvent::Snapshot(Box::new(first.snapshot)))
+                .await
+            {
+                return;
+            }
+        }
         loop {
             let current = {
                 let spec = spec.clone();

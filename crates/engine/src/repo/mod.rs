@@ -23,7 +23,7 @@ pub use demo_repo::{RepoFile, write_history};
 pub use error::RepoError;
 pub use events::RepoEvent;
 pub use fetcher::{STALE, spawn_fetcher};
-pub use follow::{RepoSpec, spawn_follower};
+pub use follow::{FirstRead, RepoSpec, spawn_follower, spawn_follower_from};
 pub use history::{HistoryEntry, object_history};
 pub use manifests::{merge_parsed, parse_file, parse_manifests};
 pub use read::{
