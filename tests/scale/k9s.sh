@@ -12,7 +12,13 @@ KDRIFT_K9S_VERSION=${KDRIFT_K9S_VERSION:-v0.50.16}
 bin=${KDRIFT_K9S_BIN:-$KDRIFT_TESTBED_CACHE/k9s-$KDRIFT_K9S_VERSION/bin}
 command -v go >/dev/null || { echo "k9s.sh: 'go' is not on PATH (Go >= 1.26 is needed)" >&2; exit 1; }
 
-reported() { [[ -x $bin/k9s ]] && "$bin/k9s" version -s 2>/dev/null | grep -Eq "^Version +$KDRIFT_K9S_VERSION\$"; }
+# the output is taken whole before it is matched: with pipefail, `k9s | grep -q` fails whenever
+# grep stops reading before k9s has written its last line (SIGPIPE), and k9s was built again
+reported() {
+  local out
+  [[ -x $bin/k9s ]] && out=$("$bin/k9s" version -s 2>/dev/null) &&
+    grep -Eq "^Version +$KDRIFT_K9S_VERSION\$" <<<"$out"
+}
 if [[ ${1:-} != --force ]] && reported; then
   echo "$bin/k9s"
   exit 0
