@@ -2,7 +2,10 @@
 //! stays put, and a followed ref that breaks reports an error instead of replacing the desired state.
 
 use kdrift_engine::Outbox;
-use kdrift_engine::repo::{RepoEvent, RepoFile, RepoSpec, spawn_follower, write_history};
+use kdrift_engine::repo::{
+    FirstRead, ReadCache, RepoEvent, RepoFile, RepoSpec, spawn_follower, spawn_follower_from,
+    write_history,
+};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -75,6 +78,65 @@ async fn follows_new_commits_on_the_branch() {
     assert!(
         next(&mut rx, Duration::from_millis(500)).await.is_none(),
         "no snapshot without a change"
+    );
+    task.abort();
+}
+
+/// Started from the read the binary made at start (to check the repo), the follower sends that
+/// snapshot as it is, does not read the same commit again, and reads a new commit with the
+/// cache that read filled: a file the commit left alone is the very same object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_given_the_first_read_sends_it_and_reads_only_new_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata:\n  v: \"x\"\n";
+    write_history(
+        dir.path(),
+        &[(
+            "other",
+            vec![RepoFile {
+                path: "other.yaml",
+                contents: Some(other),
+            }],
+        )],
+    )
+    .unwrap();
+    let first = commit(dir.path(), "one", "1");
+    let spec = spec(dir.path(), None);
+    let mut cache = ReadCache::default();
+    let mut snapshot = spec.read(None, &mut cache).unwrap();
+    // a mark no read would put there: the snapshot sent must be this one
+    snapshot.repo = "read before the follower".into();
+    let unchanged = |s: &kdrift_engine::repo::Snapshot| {
+        s.desired
+            .iter()
+            .find(|d| d.key.name == "other")
+            .unwrap()
+            .manifest
+            .clone()
+    };
+    let other_before = unchanged(&snapshot);
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = spawn_follower_from(spec, Some(FirstRead { snapshot, cache }), Outbox::new(tx));
+    let Some(RepoEvent::Snapshot(s)) = next(&mut rx, Duration::from_secs(5)).await else {
+        panic!("no first snapshot")
+    };
+    assert_eq!(s.repo, "read before the follower", "sent as it was read");
+    assert_eq!(s.commit.id, first);
+    assert!(
+        next(&mut rx, Duration::from_millis(500)).await.is_none(),
+        "the same commit is not read again"
+    );
+    let id = commit(dir.path(), "two", "2");
+    let Some(RepoEvent::Snapshot(s)) = next(&mut rx, Duration::from_secs(2)).await else {
+        panic!("commit {id} not seen within 2 s")
+    };
+    assert_eq!(s.commit.id, id);
+    assert_ne!(s.repo, "read before the follower");
+    let changed = s.desired.iter().find(|d| d.key.name == "c").unwrap();
+    assert_eq!(changed.manifest.tree()["data"]["v"], "2");
+    assert!(
+        kdrift_engine::manifest::Manifest::same(&unchanged(&s), &other_before),
+        "the untouched file came from the first read's cache"
     );
     task.abort();
 }
