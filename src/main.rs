@@ -10,8 +10,7 @@ use kdrift_engine::cluster::{Resolver, connect};
 use kdrift_engine::config::UserConfig;
 use kdrift_engine::drift::IgnoreRules;
 use kdrift_engine::repo::{
-    FirstRead, ReadCache, RepoError, RepoSpec, Snapshot, fetch_mirror_within, read_snapshot,
-    resolve_commit,
+    FirstRead, ReadCache, RepoError, RepoSpec, fetch_mirror_within, read_snapshot, resolve_commit,
 };
 use kdrift_sim::SimCluster;
 use std::path::PathBuf;
@@ -149,19 +148,28 @@ async fn demo(args: DemoArgs) -> Result<()> {
 
 /// The repo and a cluster, as `open_target` found them.
 struct Target {
-    snapshot: Snapshot,
-    /// What reading it parsed and rendered, for a follower to start from.
-    cache: ReadCache,
+    spec: RepoSpec,
     resolver: Resolver,
     context: String,
     /// A URL repo could not be fetched, but its mirror from an earlier run is there (TUI only).
     stale: Option<RepoError>,
 }
 
-/// The repo (read once, so a bad one fails here) and a reachable cluster: everything that must
-/// work before the TUI or a check starts, each failure one clear line. `offline_ok`: a URL repo
-/// that cannot be fetched may be shown from its mirror (the TUI keeps fetching; `check` must not
-/// judge a cluster against stale git).
+impl Target {
+    /// The repo read whole, with what the read parsed and rendered (for a follower to start
+    /// from).
+    fn read(&self) -> Result<FirstRead> {
+        let mut cache = ReadCache::default();
+        let snapshot = self.spec.read(None, &mut cache)?;
+        Ok(FirstRead { snapshot, cache })
+    }
+}
+
+/// The repo (it opens and the revision names a commit, so a bad one fails here) and a reachable
+/// cluster: everything that must work before the TUI or a check starts, each failure one clear
+/// line. The read itself is the caller's: the TUI's follower reads in parts, on screen as they
+/// come. `offline_ok`: a URL repo that cannot be fetched may be shown from its mirror (the TUI
+/// keeps fetching; `check` must not judge a cluster against stale git).
 async fn open_target(target: &TargetArgs, offline_ok: bool) -> Result<Target> {
     if target.repo.is_none() {
         return Err(anyhow!(
@@ -181,13 +189,11 @@ async fn open_target(target: &TargetArgs, offline_ok: bool) -> Result<Target> {
             stale = Some(e);
         }
     }
-    let mut cache = ReadCache::default();
-    let snapshot = spec.read(None, &mut cache)?;
+    spec.check_opens()?;
     let (client, context) =
         connect(target.kubeconfig.as_deref(), target.context.as_deref()).await?;
     Ok(Target {
-        snapshot,
-        cache,
+        spec,
         resolver: Resolver::new(client),
         context,
         stale,
@@ -220,8 +226,7 @@ async fn real_cluster(
         resolver,
         context,
         stale,
-        snapshot,
-        cache,
+        ..
     } = open_target(&target, true).await?;
     let config = TuiConfig {
         context,
@@ -238,7 +243,8 @@ async fn real_cluster(
         alerts: tui_alerts(&alerts)?,
         bell,
         palette,
-        first_read: Some(FirstRead { snapshot, cache }),
+        // read by the follower, in parts shown as they come
+        first_read: None,
     };
     run(config, resolver).await
 }
@@ -252,12 +258,14 @@ async fn headless(target: &TargetArgs) -> Result<(IgnoreRules, Target)> {
 
 async fn check(args: CheckArgs) -> Result<u8> {
     let (rules, t) = headless(&args.target).await?;
-    Ok(run_check(&t.resolver, t.snapshot, &t.context, rules, args.output).await)
+    let snapshot = t.read()?.snapshot;
+    Ok(run_check(&t.resolver, snapshot, &t.context, rules, args.output).await)
 }
 
 async fn diff(args: DiffArgs) -> Result<u8> {
     let (rules, t) = headless(&args.target).await?;
-    Ok(run_diff(&t.resolver, t.snapshot, &t.context, rules, args.color).await)
+    let snapshot = t.read()?.snapshot;
+    Ok(run_diff(&t.resolver, snapshot, &t.context, rules, args.color).await)
 }
 
 async fn sync(args: SyncArgs) -> Result<u8> {
@@ -267,25 +275,25 @@ async fn sync(args: SyncArgs) -> Result<u8> {
         ));
     }
     let (rules, t) = headless(&args.target).await?;
-    Ok(kdrift::sync::run_sync_command(&t.resolver, t.snapshot, &t.context, rules, &args).await)
+    let snapshot = t.read()?.snapshot;
+    Ok(kdrift::sync::run_sync_command(&t.resolver, snapshot, &t.context, rules, &args).await)
 }
 
 async fn watch(args: WatchArgs, metrics: std::sync::Arc<kdrift_alerts::Metrics>) -> Result<u8> {
     let rules = load_config()?.rules();
+    let target = open_target(&args.target, true).await?;
+    // read whole before watching: alerts judge a whole desired state from the first one
+    let first = target.read()?;
     let Target {
-        resolver,
-        context,
-        snapshot,
-        cache,
-        ..
-    } = open_target(&args.target, true).await?;
+        resolver, context, ..
+    } = target;
     let config = kdrift::watch::WatchConfig {
         context,
         repo: args.target.repo_spec(),
         fetch_interval: Duration::from_secs(args.target.fetch_interval.max(1)),
         rules,
         read_only: args.target.read_only,
-        first_read: Some(FirstRead { snapshot, cache }),
+        first_read: Some(first),
     };
     kdrift::watch::run_watch(config, &args, resolver, metrics).await
 }

@@ -45,7 +45,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             format!("  repo error: {}", sanitize(&e.to_string())),
             Style::new().fg(Color::Red),
         )),
-        (None, None) => first.push(Span::styled("  reading repo…", dim())),
+        (None, None) => match &state.inv.reading {
+            // the first read, as far as its parts have come
+            Some(r) => {
+                first.push(Span::styled("  ", dim()));
+                first.push(Span::raw(format!(
+                    "{}@{}",
+                    short_repo(&r.repo),
+                    r.branch.as_deref().unwrap_or("(detached)")
+                )));
+                first.push(Span::styled(
+                    format!(" {} ", r.commit.short),
+                    Style::new().fg(Color::Yellow),
+                ));
+                first.push(Span::styled(
+                    format!(
+                        "  reading repo… {} objects, {}/{} files",
+                        r.objects, r.files_read, r.files
+                    ),
+                    Style::new().fg(Color::Yellow),
+                ));
+            }
+            None => first.push(Span::styled("  reading repo…", dim())),
+        },
     }
     if state.inv.traveling() {
         let head = state

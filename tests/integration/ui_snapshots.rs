@@ -627,3 +627,54 @@ fn layout_fits_the_terminal_at_80_120_and_200_columns() {
         insta::assert_snapshot!(format!("layout_{w}x{h}"), text);
     }
 }
+
+/// The first read shown as it comes: the rows of the files parsed so far, judged against the
+/// lists, with the read's progress in the header and no orphan guessed from half a repo; the
+/// read's snapshot then leaves the very rows a whole read does.
+#[test]
+fn the_first_read_in_parts_shows_its_rows_then_the_whole_repo() {
+    let captured = crate::common::captured();
+    let mut state = State::new("demo", kdrift::app::Keymap::defaults());
+    press_msg(&mut state, Msg::Tick(NOW_MS));
+    let snap = captured.snapshot.clone();
+    let half = snap.desired.len() / 2;
+    let part = kdrift_engine::repo::ReadPart {
+        repo: snap.repo.clone(),
+        branch: snap.branch.clone(),
+        commit: snap.commit.clone(),
+        desired: snap.desired[..half].to_vec(),
+        files_read: 3,
+        files: 7,
+    };
+    press_msg(
+        &mut state,
+        Msg::Repo(kdrift_engine::repo::RepoEvent::Reading(Box::new(part))),
+    );
+    for event in &captured.events {
+        press_msg(&mut state, Msg::Kube(event.clone()));
+    }
+    let text = screen(&mut state, 120, 40).backend().to_string();
+    assert!(
+        text.contains(&format!("reading repo… {half} objects, 3/7 files")),
+        "{text}"
+    );
+    assert_eq!(state.inv.row_count(), half, "{text}");
+    assert!(text.contains("orphan 0"), "{text}");
+
+    press_msg(
+        &mut state,
+        Msg::Repo(kdrift_engine::repo::RepoEvent::Snapshot(Box::new(snap))),
+    );
+    let text = screen(&mut state, 120, 40).backend().to_string();
+    assert!(!text.contains("reading repo"), "{text}");
+    let whole = demo_state();
+    let rows = |s: &State| -> Vec<(String, String)> {
+        s.inv
+            .verdicts
+            .iter()
+            .map(|(k, r)| (k.to_string(), format!("{:?}", r.status)))
+            .collect()
+    };
+    assert_eq!(rows(&state), rows(&whole));
+    assert!(state.inv.settled);
+}

@@ -21,6 +21,7 @@ impl Inventory {
         match event {
             KubeEvent::Resolved { gvk, namespaced } => {
                 if !namespaced {
+                    self.cluster_kinds.insert(gvk.clone());
                     self.unscope_cluster_kind(&gvk);
                 }
             }
@@ -181,7 +182,8 @@ impl Inventory {
     /// Keeps a live object only when it matters: declared in git, or owned by kdrift (possible orphan).
     fn store_live(&mut self, mut obj: Value) -> Option<ResourceKey> {
         let key = ResourceKey::from_object(&obj)?;
-        if !self.desired.contains_key(&key) && !is_owned_by_kdrift(&obj) {
+        // while the first read comes in parts, a later part may declare it
+        if self.reading.is_none() && !self.desired.contains_key(&key) && !is_owned_by_kdrift(&obj) {
             return None;
         }
         // health reads `status`, which the cache drops: judged now, kept only when not healthy
@@ -207,7 +209,7 @@ impl Inventory {
         Some(key)
     }
 
-    fn drop_live(&mut self, key: &ResourceKey) {
+    pub(super) fn drop_live(&mut self, key: &ResourceKey) {
         self.unhealthy.remove(key);
         self.trees.fresh.remove(key);
         let Some(old) = self.live.remove(key) else {

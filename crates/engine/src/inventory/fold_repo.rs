@@ -19,7 +19,11 @@ impl Inventory {
                 }
                 self.raise(Fact::Fetched { manual, changed });
             }
-            RepoEvent::Failed(e) => self.fail(RepoTrouble::Read(chain(&e))),
+            RepoEvent::Failed(e) => {
+                self.abandon_read();
+                self.fail(RepoTrouble::Read(chain(&e)))
+            }
+            RepoEvent::Reading(part) => self.read_part(*part),
             RepoEvent::FetchFailed(e) => self.fail(RepoTrouble::Fetch(chain(&e))),
             RepoEvent::Snapshot(snap) => self.follow(*snap),
         }
@@ -72,16 +76,27 @@ impl Inventory {
             commit: snap.commit.clone(),
             apps: snap.apps.clone(),
         });
-        let source_changed = self.source.as_deref() != Some(snap.source.as_str());
+        // the first read's parts were folded in as they came: its snapshot is no new source
+        let reading = self.reading.take();
+        let source_changed =
+            reading.is_none() && self.source.as_deref() != Some(snap.source.as_str());
         self.source = Some(snap.source.clone());
+        let cluster_kinds = &self.cluster_kinds;
         let old = std::mem::replace(
             &mut self.desired,
             snap.desired
                 .into_iter()
-                .map(|d| (d.key.clone(), d))
+                .map(|mut d| {
+                    if cluster_kinds.contains(&d.key.gvk()) {
+                        super::fold_read::unscope(&mut d);
+                    }
+                    (d.key.clone(), d)
+                })
                 .collect(),
         );
-        self.note_changed_desired(&old);
+        if reading.is_none() {
+            self.note_changed_desired(&old);
+        }
         let blocked_before: Vec<ResourceKey> = self
             .manifest_errors
             .iter()
@@ -109,14 +124,28 @@ impl Inventory {
         if rules_changed {
             self.judge_everything_again();
         }
+        let restart = match &reading {
+            Some(reading) => self.finish_read(reading, &kinds),
+            None => self.changed_kinds(&old),
+        };
         self.refresh_after_snapshot(&old, source_changed);
+        if reading.is_some() {
+            // what no part declared and kdrift applied from here: orphans, now that git is whole
+            let orphans: Vec<ResourceKey> = self
+                .live
+                .keys()
+                .filter(|k| !self.desired.contains_key(*k))
+                .cloned()
+                .collect();
+            self.judge_batch("orphans", orphans);
+        }
         // objects an error names (declared twice) are judged again, as are those it named before
         let blocked_now = self.manifest_errors.iter().filter_map(|e| e.object.clone());
         let named: BTreeSet<ResourceKey> = blocked_before.into_iter().chain(blocked_now).collect();
         for key in named {
             self.recompute(&key);
         }
-        let requests = self.watch_requests(kinds, &old);
+        let requests = self.watch_requests(kinds, restart);
         self.raise(Fact::Watch(requests));
         // From here on the cluster's changes raise drift again, unless a kind still waits for
         // its first list: watches that keep running send no new state, so this must not wait.
@@ -155,7 +184,7 @@ impl Inventory {
     fn watch_requests(
         &mut self,
         kinds: BTreeMap<Gvk, BTreeSet<String>>,
-        old: &BTreeMap<ResourceKey, crate::model::Desired>,
+        changed: BTreeSet<Gvk>,
     ) -> Vec<WatchRequest> {
         let all_namespaces: BTreeSet<String> = kinds.values().flatten().cloned().collect();
         let mut requests = Vec::new();
@@ -178,12 +207,6 @@ impl Inventory {
                 });
             }
         }
-        let changed: BTreeSet<Gvk> = old
-            .keys()
-            .filter(|k| !self.desired.contains_key(*k))
-            .chain(self.desired.keys().filter(|k| !old.contains_key(*k)))
-            .map(ResourceKey::gvk)
-            .collect();
         for gvk in &changed {
             if let Some(w) = self.watches.get_mut(gvk) {
                 *w = WatchState::Connecting;
@@ -199,6 +222,16 @@ impl Inventory {
             namespaces: ns.into_iter().collect(),
         }));
         requests
+    }
+
+    /// Kinds whose declared objects a commit changed: their watches start again (objects now
+    /// declared were not kept before: only declared or kdrift-owned objects are).
+    fn changed_kinds(&self, old: &BTreeMap<ResourceKey, crate::model::Desired>) -> BTreeSet<Gvk> {
+        old.keys()
+            .filter(|k| !self.desired.contains_key(*k))
+            .chain(self.desired.keys().filter(|k| !old.contains_key(*k)))
+            .map(ResourceKey::gvk)
+            .collect()
     }
 
     /// Watches of kinds that failed, asked for again (after a sync created the CRDs that define

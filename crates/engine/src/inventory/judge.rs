@@ -40,6 +40,9 @@ impl Inventory {
                 message: Some(reason),
                 ..DriftReport::new(DriftStatus::Error)
             }),
+            // kept while the first read comes, undeclared so far: no row (there is no source to
+            // be an orphan of yet), and nothing to assess for it
+            None if self.reading.is_some() && !self.desired.contains_key(key) => None,
             None => {
                 let live = self.live_object(key);
                 // declared with nothing live: missing, without parsing git's text to say so
@@ -182,18 +185,17 @@ impl Inventory {
         if keys.is_empty() {
             return;
         }
+        // only the moved rows are judged again: the old key's row goes, the new one comes
+        let mut moved = Vec::with_capacity(keys.len() * 2);
         for key in keys {
             if let Some(mut d) = self.desired.remove(&key) {
-                d.manifest.edit(|m| {
-                    if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
-                        meta.remove("namespace");
-                    }
-                });
-                d.key.namespace = None;
+                super::fold_read::unscope(&mut d);
+                moved.push(key);
+                moved.push(d.key.clone());
                 self.desired.insert(d.key.clone(), d);
             }
         }
-        self.rebuild_all();
+        self.judge_batch("cluster-scoped", moved);
     }
 
     /// After a new commit only rows whose desired object changed are judged again (a commit touching

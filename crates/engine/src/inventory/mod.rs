@@ -8,10 +8,13 @@
 mod confirm;
 mod fights;
 mod fold_kube;
+mod fold_read;
 mod fold_repo;
 mod ignore;
 mod judge;
 mod live;
+#[cfg(test)]
+mod reading_tests;
 mod rows;
 mod seek;
 mod seen;
@@ -19,6 +22,7 @@ mod seen;
 mod tests;
 mod timeline;
 
+pub use fold_read::Reading;
 pub use rows::{MANIFEST_API_VERSION, MANIFEST_KIND, ManifestRow, Row, Rows};
 
 use crate::cluster::{ConfirmRequest, Confirmation, LogTarget, Scope, WatchRequest};
@@ -120,6 +124,8 @@ pub struct Inventory {
     pub head: Option<CommitInfo>,
     pub log: Vec<CommitInfo>,
     pub repo_error: Option<RepoTrouble>,
+    /// The first read while its parts come (`fold_read.rs`); `repo` is set when it ends.
+    pub reading: Option<Reading>,
     pub desired: BTreeMap<ResourceKey, Desired>,
     pub manifest_errors: Vec<ManifestError>,
     /// Parts of the repo skipped on purpose (submodules): rows that block nothing.
@@ -155,6 +161,9 @@ pub struct Inventory {
     pub forbidden: BTreeSet<(Gvk, Option<String>)>,
     /// Kinds git does not declare, watched only for objects carrying kdrift's label.
     pub orphan_kinds: BTreeSet<Gvk>,
+    /// Kinds discovery says are cluster-scoped: git's objects of them lose the `default`
+    /// namespace they were given when parsed, as they come.
+    cluster_kinds: BTreeSet<Gvk>,
     /// True once every watched kind has listed: only then are changes "drift detected".
     pub settled: bool,
     /// How many live objects kdrift applied from each commit (counted as they come and go, so
@@ -468,7 +477,9 @@ impl Inventory {
                 (at, e.message.clone())
             })
             .collect();
-        if !self.manifest_errors.is_empty() {
+        if self.reading.is_some() {
+            withhold_prunes(&mut plan, "not pruned: the repo is still being read");
+        } else if !self.manifest_errors.is_empty() {
             withhold_prunes(&mut plan, "not pruned: some manifests failed to parse");
         } else if self.desired.is_empty() {
             withhold_prunes(&mut plan, "not pruned: git declares nothing");

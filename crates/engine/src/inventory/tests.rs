@@ -18,13 +18,13 @@ fn commit(id: &str) -> CommitInfo {
     }
 }
 
-fn configmap(ns: &str, name: &str, v: &str) -> Value {
+pub(super) fn configmap(ns: &str, name: &str, v: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "ConfigMap",
            "metadata": {"name": name, "namespace": ns}, "data": {"v": v}})
 }
 
 /// Applied by kdrift from this repo (`snapshot`'s source).
-fn owned(mut obj: Value) -> Value {
+pub(super) fn owned(mut obj: Value) -> Value {
     obj["metadata"]["labels"] = json!({ OWNER_LABEL: OWNER_VALUE });
     obj["metadata"]["annotations"] = json!({ SOURCE_ANNOTATION: "r" });
     obj
@@ -37,7 +37,7 @@ fn owned_elsewhere(mut obj: Value) -> Value {
     obj
 }
 
-fn snapshot(id: &str, objects: &[Value]) -> Snapshot {
+pub(super) fn snapshot(id: &str, objects: &[Value]) -> Snapshot {
     let desired = objects
         .iter()
         .map(|o| Desired {
@@ -61,7 +61,7 @@ fn snapshot(id: &str, objects: &[Value]) -> Snapshot {
     }
 }
 
-fn gvk() -> Gvk {
+pub(super) fn gvk() -> Gvk {
     Gvk {
         group: String::new(),
         version: "v1".into(),
@@ -69,7 +69,7 @@ fn gvk() -> Gvk {
     }
 }
 
-fn listed(objects: &[Value]) -> KubeEvent {
+pub(super) fn listed(objects: &[Value]) -> KubeEvent {
     KubeEvent::Listed {
         gvk: gvk(),
         scope: Scope::All,
@@ -95,7 +95,7 @@ fn settled(live_one: &str) -> (Inventory, Vec<Fact>) {
     (inv, facts)
 }
 
-fn verdict(inv: &Inventory, ns: &str, name: &str) -> Option<DriftStatus> {
+pub(super) fn verdict(inv: &Inventory, ns: &str, name: &str) -> Option<DriftStatus> {
     inv.verdicts
         .iter()
         .find(|(k, _)| k.namespace.as_deref() == Some(ns) && k.name == name)

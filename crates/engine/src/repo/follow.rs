@@ -4,12 +4,15 @@
 use super::cache::{ReadCache, ReadOptions};
 use super::error::{RepoError, Result};
 use super::events::RepoEvent;
-use super::read::{Snapshot, read_snapshot_with, resolve_commit};
+use super::read::{
+    ReadPart, Snapshot, read_snapshot_streaming, read_snapshot_with, resolve_commit,
+};
 use super::render::RenderOptions;
 use crate::outbox::Outbox;
 use notify::{RecursiveMode, Watcher};
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -55,6 +58,36 @@ impl RepoSpec {
         let mut snap = read_snapshot_with(&self.path, rev, &self.read_options(), cache)?;
         snap.repo = self.display();
         Ok(snap)
+    }
+
+    /// `read`, handing on its parts as they are parsed (see `ReadPart`).
+    pub fn read_in_parts(
+        &self,
+        rev: Option<&str>,
+        cache: &mut ReadCache,
+        parts: &mut dyn FnMut(ReadPart),
+    ) -> Result<Snapshot> {
+        let rev = rev.or(self.rev.as_deref());
+        let name = self.display();
+        let mut named = |mut part: ReadPart| {
+            part.repo = name.clone();
+            parts(part)
+        };
+        let mut snap = read_snapshot_streaming(
+            &self.path,
+            rev,
+            &self.read_options(),
+            cache,
+            Some(&mut named),
+        )?;
+        snap.repo = self.display();
+        Ok(snap)
+    }
+
+    /// Whether the repo opens and `rev` names a commit, without reading it: what must be said
+    /// before the terminal is taken (the read itself goes on inside the TUI).
+    pub fn check_opens(&self) -> Result<()> {
+        resolve_commit(&self.path, self.rev.as_deref()).map(|_| ())
     }
 
     pub fn read_options(&self) -> ReadOptions {
@@ -128,8 +161,19 @@ pub fn spawn_follower_from(
                 Ok(Ok(id)) => {
                     let spec = spec.clone();
                     let mut taken = cache.take().unwrap_or_default();
+                    // the first read is shown as it goes; later commits cost what they changed
+                    let parts = last.is_none().then(|| (Handle::current(), out.clone()));
                     let read = tokio::task::spawn_blocking(move || {
-                        let snap = spec.read(Some(&id), &mut taken);
+                        let snap = match parts {
+                            Some((runtime, out)) => {
+                                spec.read_in_parts(Some(&id), &mut taken, &mut |part| {
+                                    // a reader gone is seen by the next send below
+                                    let _ = runtime
+                                        .block_on(out.send(RepoEvent::Reading(Box::new(part))));
+                                })
+                            }
+                            None => spec.read(Some(&id), &mut taken),
+                        };
                         (snap, taken)
                     })
                     .await;

@@ -27,7 +27,8 @@ pub use follow::{FirstRead, RepoSpec, spawn_follower, spawn_follower_from};
 pub use history::{HistoryEntry, object_history};
 pub use manifests::{merge_parsed, parse_file, parse_manifests};
 pub use read::{
-    CONFIG_FILE, CommitInfo, LOG_LIMIT, Snapshot, read_snapshot, read_snapshot_with, resolve_commit,
+    CONFIG_FILE, CommitInfo, LOG_LIMIT, ReadPart, Snapshot, read_snapshot, read_snapshot_streaming,
+    read_snapshot_with, resolve_commit,
 };
 pub use remote::{FETCH_LIMIT, FetchOutcome, fetch_mirror, fetch_mirror_within};
 pub use render::RenderOptions;

@@ -12,7 +12,7 @@ use crate::model::{Desired, ManifestError};
 use std::collections::BTreeSet;
 use std::path::Path;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommitInfo {
     pub id: String,
     pub short: String,
@@ -119,7 +119,44 @@ pub fn read_snapshot_with(
     options: &ReadOptions,
     cache: &mut ReadCache,
 ) -> Result<Snapshot> {
+    read_snapshot_streaming(path, rev, options, cache, None)
+}
+
+/// Part of a read handed on before the read ends: the objects of the files parsed since the
+/// last part. At 100k manifests a read takes seconds; with its parts, rows are on screen (and
+/// their kinds watched) after the first few hundred files. Only files the cache did not hold
+/// are handed on (a first read), and none when `--app` picks what is kept at the end.
+#[derive(Debug, Clone)]
+pub struct ReadPart {
+    pub repo: String,
+    pub branch: Option<String>,
+    pub commit: CommitInfo,
+    pub desired: Vec<Desired>,
+    /// Files parsed so far, of `files` to parse.
+    pub files_read: usize,
+    pub files: usize,
+}
+
+/// Bytes of manifests in the first part: small, so the first rows come soon; each part after
+/// it is twice the one before, up to `LAST_PART_BYTES` (a part costs the inventory a pass over
+/// its objects, and the front end a frame).
+const FIRST_PART_BYTES: usize = 128 * 1024;
+const LAST_PART_BYTES: usize = 8 * 1024 * 1024;
+
+/// `read_snapshot_with`, handing each part to `parts` as it is parsed (see `ReadPart`). The
+/// snapshot at the end is the read's answer; the parts only show it coming.
+pub fn read_snapshot_streaming(
+    path: &Path,
+    rev: Option<&str>,
+    options: &ReadOptions,
+    cache: &mut ReadCache,
+    mut parts: Option<&mut dyn FnMut(ReadPart)>,
+) -> Result<Snapshot> {
     use tracing::field::Empty;
+    if options.app.is_some() {
+        // what is kept is decided at the end: a part could show another app's objects
+        parts = None;
+    }
     // one trace per read: its renders inside, what it found recorded when it ends
     let span = tracing::info_span!(
         "repo.read",
@@ -187,40 +224,66 @@ pub fn read_snapshot_with(
             }
         }
     }
-    let mut inputs = Vec::with_capacity(misses.len());
-    let mut too_big = Vec::with_capacity(misses.len());
-    for (i, oid) in &misses {
-        // the header alone says how big a blob is, so an oversized one is never inflated
-        let big =
-            repo.find_header(*oid).git("reading a file's size")?.size() as usize > MAX_FILE_BYTES;
-        let data = if big {
-            Vec::new()
-        } else {
-            repo.find_object(*oid).git("reading a file")?.detach().data
-        };
-        too_big.push(big);
-        inputs.push((files[*i].0.clone(), data));
-    }
-    let results = parse_all(&inputs, namespace);
-    for (((i, oid), result), big) in misses.iter().zip(results).zip(too_big) {
-        let result = if big {
-            let message = format!("file is larger than {MAX_FILE_BYTES} bytes");
-            let source = files[*i].0.clone();
-            (
-                vec![],
-                vec![ManifestError {
-                    source,
-                    line: None,
-                    message,
-                    object: None,
-                    app: None,
-                }],
-            )
-        } else {
-            result
-        };
-        cache.keep_file(*oid, &files[*i].0, result.clone());
-        parsed[*i] = result;
+    let mut start = 0;
+    let mut budget = FIRST_PART_BYTES;
+    while start < misses.len() {
+        // without anyone to hand parts to, one part: every file at once
+        let mut end = start;
+        let mut bytes = 0;
+        let mut inputs = Vec::new();
+        let mut too_big = Vec::new();
+        while end < misses.len() && (parts.is_none() || end == start || bytes < budget) {
+            let (i, oid) = misses[end];
+            // the header alone says how big a blob is, so an oversized one is never inflated
+            let big = repo.find_header(oid).git("reading a file's size")?.size() as usize
+                > MAX_FILE_BYTES;
+            let data = if big {
+                Vec::new()
+            } else {
+                repo.find_object(oid).git("reading a file")?.detach().data
+            };
+            bytes += data.len();
+            too_big.push(big);
+            inputs.push((files[i].0.clone(), data));
+            end += 1;
+        }
+        let results = parse_all(&inputs, namespace);
+        for (((i, oid), result), big) in misses[start..end].iter().zip(results).zip(too_big) {
+            let result = if big {
+                let message = format!("file is larger than {MAX_FILE_BYTES} bytes");
+                let source = files[*i].0.clone();
+                (
+                    vec![],
+                    vec![ManifestError {
+                        source,
+                        line: None,
+                        message,
+                        object: None,
+                        app: None,
+                    }],
+                )
+            } else {
+                result
+            };
+            cache.keep_file(*oid, &files[*i].0, result.clone());
+            parsed[*i] = result;
+        }
+        if let Some(hand_on) = parts.as_mut() {
+            let desired = misses[start..end]
+                .iter()
+                .flat_map(|(i, _)| parsed[*i].0.iter().cloned())
+                .collect();
+            hand_on(ReadPart {
+                repo: path.display().to_string(),
+                branch: branch.clone(),
+                commit: info.clone(),
+                desired,
+                files_read: end,
+                files: misses.len(),
+            });
+        }
+        start = end;
+        budget = (budget * 2).min(LAST_PART_BYTES);
     }
 
     let (ignore, by_hand) = repo_config(&repo, &index, &mut errors);

@@ -53,10 +53,77 @@ async fn follow(
 ) {
     let (tx, mut rx) = mpsc::channel(16);
     let task = spawn_follower(spec, Outbox::new(tx));
-    match next(&mut rx, Duration::from_secs(5)).await {
-        Some(RepoEvent::Snapshot(s)) => (task, rx, s),
-        other => panic!("expected a first snapshot, got {other:?}"),
+    loop {
+        match next(&mut rx, Duration::from_secs(5)).await {
+            Some(RepoEvent::Snapshot(s)) => return (task, rx, s),
+            // the first read's parts come first
+            Some(RepoEvent::Reading(_)) => continue,
+            other => panic!("expected a first snapshot, got {other:?}"),
+        }
     }
+}
+
+/// The first read comes in parts as the files are parsed, each part the objects of files not
+/// handed on before, adding up to the snapshot that ends the read; a later commit comes whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_read_comes_in_parts_then_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let padding = "x".repeat(2000);
+    let files: Vec<(String, String)> = (0..300)
+        .map(|i| {
+            let doc = format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  v: \"{padding}\"\n"
+            );
+            (format!("m/c{i:03}.yaml"), doc)
+        })
+        .collect();
+    let entries: Vec<RepoFile<'_>> = files
+        .iter()
+        .map(|(path, doc)| RepoFile {
+            path,
+            contents: Some(doc),
+        })
+        .collect();
+    write_history(dir.path(), &[("many", entries)]).unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = spawn_follower(spec(dir.path(), None), Outbox::new(tx));
+    let mut parts = Vec::new();
+    let snap = loop {
+        match next(&mut rx, Duration::from_secs(10)).await {
+            Some(RepoEvent::Reading(p)) => parts.push(p),
+            Some(RepoEvent::Snapshot(s)) => break s,
+            other => panic!("expected parts then a snapshot, got {other:?}"),
+        }
+    };
+    assert!(parts.len() >= 3, "{} parts for 600 KB", parts.len());
+    let read: Vec<usize> = parts.iter().map(|p| p.files_read).collect();
+    assert!(read.windows(2).all(|w| w[0] < w[1]), "{read:?}");
+    assert_eq!(parts.last().unwrap().files_read, 300);
+    assert!(
+        parts
+            .iter()
+            .all(|p| p.files == 300 && p.commit == snap.commit)
+    );
+    let mut from_parts: Vec<String> = parts
+        .iter()
+        .flat_map(|p| p.desired.iter().map(|d| d.key.to_string()))
+        .collect();
+    let mut whole: Vec<String> = snap.desired.iter().map(|d| d.key.to_string()).collect();
+    from_parts.sort();
+    whole.sort();
+    assert_eq!(
+        from_parts, whole,
+        "the parts add up to the snapshot, none twice"
+    );
+    assert!(parts[0].desired.len() < 100, "the first part is small");
+
+    // a later commit: read whole, no parts
+    commit(dir.path(), "one more", "1");
+    match next(&mut rx, Duration::from_secs(5)).await {
+        Some(RepoEvent::Snapshot(s)) => assert_eq!(s.desired.len(), 301),
+        other => panic!("expected the new commit whole, got {other:?}"),
+    }
+    task.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,8 +184,12 @@ async fn a_follower_given_the_first_read_sends_it_and_reads_only_new_commits() {
     let other_before = unchanged(&snapshot);
     let (tx, mut rx) = mpsc::channel(16);
     let task = spawn_follower_from(spec, Some(FirstRead { snapshot, cache }), Outbox::new(tx));
-    let Some(RepoEvent::Snapshot(s)) = next(&mut rx, Duration::from_secs(5)).await else {
-        panic!("no first snapshot")
+    let s = loop {
+        match next(&mut rx, Duration::from_secs(5)).await {
+            Some(RepoEvent::Snapshot(s)) => break s,
+            Some(RepoEvent::Reading(_)) => continue,
+            other => panic!("no first snapshot: {other:?}"),
+        }
     };
     assert_eq!(s.repo, "read before the follower", "sent as it was read");
     assert_eq!(s.commit.id, first);
@@ -247,8 +318,12 @@ async fn a_force_pushed_url_repo_is_followed_and_a_broken_push_keeps_what_still_
         now_rx,
         Outbox::new(tx),
     );
-    let Some(RepoEvent::Snapshot(s)) = next(&mut rx, Duration::from_secs(5)).await else {
-        panic!("no first snapshot")
+    let s = loop {
+        match next(&mut rx, Duration::from_secs(5)).await {
+            Some(RepoEvent::Snapshot(s)) => break s,
+            Some(RepoEvent::Reading(_)) => continue,
+            other => panic!("no first snapshot: {other:?}"),
+        }
     };
     assert_eq!(s.commit.id, before);
 

@@ -1,0 +1,169 @@
+//! The first read folded in parts (`fold_read.rs`): rows and watches as parts come, nothing
+//! dropped that a later part declares, no orphans or settling before the snapshot, and what
+//! the snapshot decides at the end.
+
+use super::tests::{configmap, gvk, listed, owned, snapshot, verdict};
+use super::*;
+use crate::cluster::{KubeEvent, WatchRequest};
+use crate::repo::{ReadPart, RepoError, RepoEvent};
+
+fn part(id: &str, objects: &[Value], files_read: usize) -> RepoEvent {
+    let snap = snapshot(id, objects);
+    RepoEvent::Reading(Box::new(ReadPart {
+        repo: snap.repo,
+        branch: snap.branch,
+        commit: snap.commit,
+        desired: snap.desired,
+        files_read,
+        files: 4,
+    }))
+}
+
+fn watches(facts: &[Fact]) -> Vec<WatchRequest> {
+    facts
+        .iter()
+        .filter_map(|f| match f {
+            Fact::Watch(r) => Some(r.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn parts_become_rows_and_watches_before_the_read_ends() {
+    let mut inv = Inventory::default();
+    let facts = inv.on_repo(part("a", &[configmap("a", "one", "1")], 1));
+    let asked = watches(&facts);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].gvk, gvk());
+    assert_eq!(asked[0].namespaces, vec!["a".to_string()]);
+    assert!(!asked[0].restart);
+    assert!(inv.is_reading() && inv.repo.is_none());
+    assert_eq!(inv.reading.as_ref().unwrap().objects, 1);
+    // declared, its kind not listed yet: the row says listing
+    assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::Missing));
+    assert_eq!(inv.listing(), 1);
+
+    // the kind lists: `two` is not declared yet but kept (a later part declares it), the
+    // kdrift-owned `old` is no orphan before git is whole, nothing settles
+    let live = [
+        configmap("a", "one", "1"),
+        configmap("a", "two", "9"),
+        owned(configmap("a", "old", "x")),
+        configmap("a", "stranger", "x"),
+    ];
+    let facts = inv.on_kube(listed(&live));
+    assert!(!inv.settled && !facts.contains(&Fact::Settled), "{facts:?}");
+    assert_eq!(verdict(&inv, "a", "one"), Some(DriftStatus::InSync));
+    assert_eq!(verdict(&inv, "a", "two"), None);
+    assert_eq!(verdict(&inv, "a", "old"), None);
+    assert_eq!(inv.live().len(), 4);
+
+    // the next part declares `two`: judged against what was kept, the watch left running
+    let facts = inv.on_repo(part("a", &[configmap("a", "two", "2")], 2));
+    assert!(watches(&facts).is_empty(), "{facts:?}");
+    assert_eq!(verdict(&inv, "a", "two"), Some(DriftStatus::Modified));
+    // no drift is news while the desired state is incomplete
+    assert!(
+        !facts
+            .iter()
+            .any(|f| matches!(f, Fact::DriftDetected { .. })),
+        "{facts:?}"
+    );
+
+    // the snapshot: the stranger is dropped, the owned leftover is an orphan, nothing restarts
+    let git = [configmap("a", "one", "1"), configmap("a", "two", "2")];
+    let facts = inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", &git))));
+    assert!(!inv.is_reading());
+    assert!(
+        watches(&facts)
+            .iter()
+            .filter(|w| w.gvk == gvk())
+            .all(|w| !w.restart),
+        "{facts:?}"
+    );
+    assert_eq!(verdict(&inv, "a", "old"), Some(DriftStatus::Orphan));
+    assert_eq!(verdict(&inv, "a", "stranger"), None);
+    assert!(!inv.live().keys().any(|k| k.name == "stranger"));
+    assert_eq!(verdict(&inv, "a", "two"), Some(DriftStatus::Modified));
+    assert!(inv.settled, "every kind listed once git is whole");
+}
+
+#[test]
+fn a_kind_seen_in_a_new_namespace_is_watched_again_over_all_of_them() {
+    let mut inv = Inventory::default();
+    inv.on_repo(part("a", &[configmap("a", "one", "1")], 1));
+    inv.on_kube(listed(&[configmap("a", "one", "1")]));
+    assert_eq!(inv.watches.get(&gvk()), Some(&WatchState::Live));
+    // the same namespace again: the watch is left alone
+    let facts = inv.on_repo(part("a", &[configmap("a", "two", "1")], 2));
+    assert!(watches(&facts).is_empty());
+    let facts = inv.on_repo(part("a", &[configmap("b", "three", "1")], 3));
+    let asked = watches(&facts);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(asked[0].restart);
+    assert_eq!(asked[0].namespaces, vec!["a".to_string(), "b".to_string()]);
+    assert_eq!(inv.watches.get(&gvk()), Some(&WatchState::Connecting));
+    assert!(inv.is_listing(&ResourceKey::from_object(&configmap("b", "three", "1")).unwrap()));
+
+    // the snapshot names the same namespaces: no second restart
+    let git = [
+        configmap("a", "one", "1"),
+        configmap("a", "two", "1"),
+        configmap("b", "three", "1"),
+    ];
+    let facts = inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", &git))));
+    assert!(watches(&facts).iter().all(|w| !w.restart), "{facts:?}");
+}
+
+#[test]
+fn a_read_that_fails_after_some_parts_leaves_no_half_desired_state() {
+    let mut inv = Inventory::default();
+    inv.on_repo(part("a", &[configmap("a", "one", "1")], 1));
+    inv.on_kube(listed(&[
+        configmap("a", "one", "1"),
+        configmap("a", "two", "1"),
+    ]));
+    assert_eq!(inv.row_count(), 1);
+    let facts = inv.on_repo(RepoEvent::Failed(RepoError::Task("boom".into())));
+    assert!(
+        matches!(facts.as_slice(), [Fact::RepoFailed(_)]),
+        "{facts:?}"
+    );
+    assert!(!inv.is_reading());
+    assert!(inv.desired.is_empty());
+    assert_eq!(inv.row_count(), 0);
+    assert!(inv.live().is_empty(), "nothing kept for a read that failed");
+}
+
+#[test]
+fn parts_of_a_cluster_scoped_kind_lose_the_default_namespace_as_they_come() {
+    let ns_kind = Gvk {
+        group: String::new(),
+        version: "v1".into(),
+        kind: "Namespace".into(),
+    };
+    let namespace = |name: &str| {
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+                           "metadata": {"name": name, "namespace": "default"}})
+    };
+    let mut inv = Inventory::default();
+    inv.on_repo(part("a", &[namespace("one")], 1));
+    inv.on_kube(KubeEvent::Resolved {
+        gvk: ns_kind.clone(),
+        namespaced: false,
+    });
+    inv.on_repo(part("a", &[namespace("two")], 2));
+    let keys: Vec<String> = inv.desired.keys().map(|k| k.to_string()).collect();
+    assert!(
+        inv.desired.keys().all(|k| k.namespace.is_none()),
+        "{keys:?}"
+    );
+    assert_eq!(inv.row_count(), 2, "{keys:?}");
+    // the snapshot brings them with `default` again: taken off, the same rows
+    let git = [namespace("one"), namespace("two")];
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", &git))));
+    assert!(inv.desired.keys().all(|k| k.namespace.is_none()));
+    assert_eq!(inv.row_count(), 2);
+}
