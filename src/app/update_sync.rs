@@ -20,6 +20,14 @@ pub fn open_dialog(state: &mut State, keys: Vec<ResourceKey>) {
         state.notify(NoticeKind::Info, "a sync is already running");
         return;
     }
+    // objects applied now would carry no commit or source: kdrift could not tell them its own
+    if state.inv.is_reading() {
+        state.notify(
+            NoticeKind::Info,
+            "the repo is still being read: converge once it is whole",
+        );
+        return;
+    }
     let plan = state.inv.plan_sync(&keys, false);
     if plan.is_empty() && !plan.holds_back() && plan.orphans == 0 {
         state.notify(NoticeKind::Info, "nothing to converge: in sync with git");

@@ -660,6 +660,18 @@ fn the_first_read_in_parts_shows_its_rows_then_the_whole_repo() {
     );
     assert_eq!(state.inv.row_count(), half, "{text}");
     assert!(text.contains("orphan 0"), "{text}");
+    // converging waits for the whole repo: what it applied would carry no commit or source
+    key(&mut state, 'S');
+    assert!(
+        !matches!(state.mode, kdrift::app::Mode::Dialog(_)),
+        "no plan while reading"
+    );
+    let said = state
+        .notices
+        .last()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("still being read"), "{said}");
 
     press_msg(
         &mut state,
