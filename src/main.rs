@@ -24,6 +24,7 @@ use std::time::Duration;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    kdrift::alloc::purge_freed_memory_at_once();
     let cli = Cli::parse();
     // generated text only: no logging, no runtime
     let generated = match &cli.command {

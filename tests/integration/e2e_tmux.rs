@@ -34,6 +34,16 @@ fn demo_shows_drift_converges_on_keypress_and_restores_the_terminal() {
         first.contains("tune frontend config"),
         "HEAD subject in the header:\n{first}"
     );
+    // the binary runs itself again once, so mimalloc gives freed memory back at once
+    let pid = tmux.process("kdrift").expect("kdrift runs in the pane");
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    assert!(
+        environ
+            .split(|b| *b == 0)
+            .any(|v| v == format!("{}=0", kdrift::alloc::PURGE_DELAY).as_bytes()),
+        "kdrift runs without {}=0",
+        kdrift::alloc::PURGE_DELAY
+    );
 
     // Go to redis (last row) and read its diff.
     tmux.keys("G");

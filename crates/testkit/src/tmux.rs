@@ -37,6 +37,29 @@ impl Tmux {
         Self { socket }
     }
 
+    /// The process named `name` the pane runs (a child of the pane's shell), if it runs.
+    pub fn process(&self, name: &str) -> Option<u32> {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display",
+                "-p",
+                "-t",
+                "e2e",
+                "#{pane_pid}",
+            ])
+            .output()
+            .ok()?;
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let children =
+            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
+        children.split_whitespace().find_map(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            (comm.trim() == name).then(|| pid.parse().ok())?
+        })
+    }
+
     /// Whether the first window rang its bell while another window was current (tmux's
     /// `window_bell_flag`): `away` opens that other window first.
     pub fn away(&self) {
