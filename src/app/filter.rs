@@ -1,11 +1,11 @@
 //! The resources filter over any number of rows: which rows match is worked out once per filter
 //! text and change of the rows (`Inventory::rows_stamp`: a row came or went, or a status
-//! changed) and kept as their positions, so a frame, a key press, a count or a watch event that
+//! changed; only `row_set_stamp` when no status label holds the text) and kept as their positions, so a frame, a key press, a count or a watch event that
 //! changes no status never matches every row again. Typing one more character only looks at
 //! the rows the shorter text matched. Matching builds no string per row.
 
 use kdrift_engine::inventory::{Inventory, Row, Rows};
-use kdrift_engine::model::DriftReport;
+use kdrift_engine::model::{DriftReport, DriftStatus};
 use memchr::memmem::Finder;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,7 @@ struct Matches {
     /// Lower-cased filter text they are for.
     needle: String,
     stamp: u64,
+    set_stamp: u64,
     rows: usize,
     positions: Arc<[u32]>,
 }
@@ -28,8 +29,13 @@ impl Filtered {
     pub fn positions(&self, inv: &Inventory, filter: &str) -> Arc<[u32]> {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let needle = filter.to_lowercase();
-        let current = m.stamp == inv.rows_stamp() && m.rows == inv.row_count();
+        let same_rows = m.set_stamp == inv.row_set_stamp() && m.rows == inv.row_count();
+        // a status that changed alone changes no match when no status says the text (the probe
+        // of a name under 100k rows whose status flips is not worked out again per flip)
+        let by_status = DriftStatus::ALL.iter().any(|s| s.label().contains(&needle));
+        let current = same_rows && (m.stamp == inv.rows_stamp() || !by_status);
         if current && m.needle == needle {
+            m.stamp = inv.rows_stamp();
             return m.positions.clone();
         }
         let mut text = String::new();
@@ -69,6 +75,7 @@ impl Filtered {
         *m = Matches {
             needle,
             stamp: inv.rows_stamp(),
+            set_stamp: inv.row_set_stamp(),
             rows: inv.row_count(),
             positions: positions.clone(),
         };

@@ -188,9 +188,32 @@ fn filtering() {
         .unwrap();
     drifted["spec"]["replicas"] = 99.into();
     let rows = state.inv.row_count();
-    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(drifted)));
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(drifted.clone())));
     assert_eq!(state.inv.row_count(), rows);
     assert!(!api(&state), "modified now: {:?}", state.visible_rows());
+
+    // a filter no status label holds is not worked out again when a status changes alone: the
+    // same matches, the row's new status shown
+    let mut state = demo_state();
+    key(&mut state, '/');
+    for c in "api".chars() {
+        key(&mut state, c);
+    }
+    let before = state.filtered.positions(&state.inv, &state.filter);
+    let stamp = state.inv.rows_stamp();
+    press_msg(&mut state, Msg::Kube(KubeEvent::Applied(drifted)));
+    assert_ne!(state.inv.rows_stamp(), stamp, "a status changed");
+    let after = state.filtered.positions(&state.inv, &state.filter);
+    assert!(std::sync::Arc::ptr_eq(&before, &after), "worked out again");
+    let shown: Vec<String> = state
+        .visible_rows()
+        .iter()
+        .map(|(r, report)| format!("{r} {}", report.status.label()))
+        .collect();
+    assert!(
+        shown.contains(&"shop/Deployment/api modified".to_string()),
+        "{shown:?}"
+    );
 }
 
 /// Issue 15: `:` jumps to the first row of a namespace or a kind (by name, kubectl short name

@@ -64,8 +64,9 @@ impl Inventory {
         };
         let Some(local) = report else {
             self.note_timeline(key, None);
-            let old = self.verdicts.remove(key).map(|r| r.status);
-            self.retally(key, old, None);
+            let old = self.verdicts.remove(key);
+            self.count_settled_drift(old.as_ref(), None);
+            self.retally(key, old.map(|r| r.status), None);
             self.forget_confirmation(key);
             self.forget_writers(key);
             self.first_seen.remove(key);
@@ -81,8 +82,10 @@ impl Inventory {
         let news = self.is_news(key, before, &report);
         let (status, change) = (report.status, report.changes.first().cloned().map(Box::new));
         self.note_timeline(key, Some(&report));
-        let old = self.verdicts.insert(key.clone(), report).map(|r| r.status);
-        self.retally(key, old, Some(status));
+        let settled_drift = report.is_settled_drift();
+        let old = self.verdicts.insert(key.clone(), report);
+        self.count_settled_drift(old.as_ref(), Some(settled_drift));
+        self.retally(key, old.map(|r| r.status), Some(status));
         if news {
             self.raise(Fact::DriftDetected {
                 key: key.clone(),
@@ -238,6 +241,7 @@ impl Inventory {
         self.verdicts.clear();
         self.touch_row_set();
         self.tally = Default::default();
+        self.settled_drift = 0;
         self.missing.clear();
         let keys: BTreeSet<ResourceKey> = self
             .desired

@@ -141,6 +141,8 @@ pub struct Inventory {
     /// orders by. A watch event that changes an object but not its status (the
     /// usual one under load) leaves it, so a filter is not worked out again per event.
     rows_stamp: u64,
+    /// Changes only when a row comes or goes (row positions move); moves with `rows_stamp`.
+    row_set_stamp: u64,
     /// Every `seek::MARK_EVERY`th row, so `rows_from` jumps to a position instead of stepping
     /// over every row before it; rebuilt (lazily) when a row came or went.
     marks: seek::Marks,
@@ -151,6 +153,10 @@ pub struct Inventory {
     /// How many verdicts have each status, kept as they change: the header's counts cost
     /// nothing per frame, whatever the number of rows.
     tally: [usize; DriftStatus::ALL.len()],
+    /// How many verdicts are confirmed drift (`DriftReport::is_settled_drift`), kept as they
+    /// change: whether anything drifted is asked on every event, and finding the one drifted row
+    /// among 100k was a walk over the rows before it per event.
+    settled_drift: usize,
     /// Rows that say "missing", by kind, kept with `tally`: while a kind lists, those are the
     /// rows that say "listing", counted for the header without a pass over 100k rows per frame.
     missing: BTreeMap<Gvk, usize>,
@@ -235,9 +241,15 @@ impl Inventory {
         self.rows_stamp = next_stamp();
     }
 
+    /// See `row_set_stamp`.
+    pub fn row_set_stamp(&self) -> u64 {
+        self.row_set_stamp
+    }
+
     /// The set of rows changed (not only a status): positions move.
     fn touch_row_set(&mut self) {
         self.touch_rows();
+        self.row_set_stamp = self.rows_stamp;
         self.marks.forget();
     }
 
@@ -294,6 +306,17 @@ impl Inventory {
             .filter(|s| s.is_drift())
             .map(|s| self.tally[s.index()])
             .sum()
+    }
+
+    /// A verdict replaced `old`; `new`: whether the new one is confirmed drift (`None`: no
+    /// verdict now).
+    fn count_settled_drift(&mut self, old: Option<&DriftReport>, new: Option<bool>) {
+        if old.is_some_and(DriftReport::is_settled_drift) {
+            self.settled_drift -= 1;
+        }
+        if new == Some(true) {
+            self.settled_drift += 1;
+        }
     }
 
     /// A verdict changed from `old` to `new` (`None`: no verdict).
@@ -529,7 +552,7 @@ impl Inventory {
         // the tally first: with nothing drifted (the usual case) no row is looked at, so an
         // event costs the same at 100 rows and at 100,000
         let drifted = self.drifted_count();
-        if drifted > 0 && self.verdicts.values().any(DriftReport::is_settled_drift) {
+        if drifted > 0 && self.settled_drift > 0 {
             self.had_drift = true;
         } else if may_raise && self.had_drift && drifted == 0 {
             self.had_drift = false;

@@ -174,19 +174,46 @@ fn changes_after_settling_are_facts() {
     }
 }
 
+/// The count of confirmed drift kept as verdicts change (never a pass over the rows per event).
+fn assert_settled_drift_counted(inv: &Inventory) {
+    let counted = inv
+        .verdicts
+        .values()
+        .filter(|r| r.is_settled_drift())
+        .count();
+    assert_eq!(inv.settled_drift, counted);
+}
+
 #[test]
 fn the_last_drift_going_away_is_converged() {
     let (mut inv, _) = settled("9");
+    assert_settled_drift_counted(&inv);
+    assert!(inv.settled_drift > 0);
     let mut facts = inv.on_kube(KubeEvent::Applied(configmap("a", "one", "1")));
+    assert_settled_drift_counted(&inv);
     facts.extend(inv.on_kube(KubeEvent::Applied(configmap("a", "two", "2"))));
+    assert_settled_drift_counted(&inv);
     assert!(
         !facts.iter().any(|f| matches!(f, Fact::Converged { .. })),
         "an orphan is left"
     );
     inv.on_kube(KubeEvent::Deleted(owned(configmap("b", "far", "x"))));
+    assert_settled_drift_counted(&inv);
     let gone = owned(configmap("a", "old", "x"));
     let facts = inv.on_kube(KubeEvent::Deleted(gone));
     assert_eq!(facts, [Fact::Converged { resources: 2 }]);
+    assert_settled_drift_counted(&inv);
+    assert_eq!(inv.settled_drift, 0);
+    // drift again, then a new commit that judges everything again (rules changed)
+    inv.on_kube(KubeEvent::Applied(configmap("a", "one", "7")));
+    assert_eq!(inv.settled_drift, 1);
+    let mut snap = snapshot(
+        "b",
+        &[configmap("a", "one", "1"), configmap("a", "two", "2")],
+    );
+    snap.source = "moved".into();
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snap)));
+    assert_settled_drift_counted(&inv);
 }
 
 #[test]
