@@ -1,7 +1,8 @@
 //! The resources table's order: the inventory's own (namespace, kind, name) or sorted by status,
 //! kind, name or age (`o` cycles, `O` reverses). A sorted order is worked out once per sort,
-//! filter result and change of the rows (`Inventory::rows_stamp`) and kept as row positions, so
-//! frames, key presses and watch events that change no status never sort again; the window on
+//! filter result and change of the rows (`Inventory::rows_stamp`; by kind or name only a row
+//! coming or going, `row_set_stamp`) and kept as row positions, so frames, key presses and watch
+//! events that change no status never sort again; the window on
 //! screen then reaches each of its rows by position (`Inventory::rows_from`).
 
 use kdrift_engine::inventory::{Inventory, Row};
@@ -122,10 +123,16 @@ impl Sorted {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
         };
+        // by kind or name, the order moves only when a row comes or goes (a status that flips
+        // under load does not sort 100k rows again); by status or age, with any change of a row
+        let stamp = match sort.by {
+            SortBy::Kind | SortBy::Name => inv.row_set_stamp(),
+            _ => inv.rows_stamp(),
+        };
         if kept.positions.is_some()
             && same_from
             && kept.sort == sort
-            && kept.stamp == inv.rows_stamp()
+            && kept.stamp == stamp
             && kept.rows == inv.row_count()
         {
             return kept.positions.clone();
@@ -133,7 +140,7 @@ impl Sorted {
         let positions = sorted(inv, sort, from.as_deref());
         *kept = Kept {
             sort,
-            stamp: inv.rows_stamp(),
+            stamp,
             rows: inv.row_count(),
             from,
             positions: Some(positions.clone()),

@@ -225,3 +225,50 @@ fn a_filter_is_sorted_too() {
     press(&mut state, KeyCode::Enter);
     assert_eq!(rows(&state), ["shop/Deployment/frontend"]);
 }
+
+/// Sorted by name, a status that changes alone does not sort again (by status it does).
+#[test]
+fn a_status_change_sorts_again_only_when_the_order_uses_it() {
+    let drift = |state: &mut State| {
+        let mut api = state
+            .inv
+            .live()
+            .iter()
+            .find(|(k, _)| k.kind == "Deployment" && k.name == "api")
+            .map(|(_, l)| l.value())
+            .unwrap();
+        api["spec"]["replicas"] = 99.into();
+        press_msg(state, Msg::Kube(KubeEvent::Applied(api)));
+    };
+    let order = |state: &State| {
+        state
+            .sorted
+            .positions(&state.inv, state.sort, None)
+            .unwrap()
+    };
+    // o: status, kind, name
+    for (presses, sorts_again) in [(1, true), (3, false)] {
+        let mut state = demo_state();
+        for _ in 0..presses {
+            key(&mut state, 'o');
+        }
+        let before = order(&state);
+        drift(&mut state);
+        let after = order(&state);
+        assert_eq!(
+            !std::sync::Arc::ptr_eq(&before, &after),
+            sorts_again,
+            "sort {:?}",
+            state.sort
+        );
+        if sorts_again {
+            assert_eq!(statuses(&state)[0], DriftStatus::Modified);
+            assert!(
+                rows(&state)
+                    .iter()
+                    .take(4)
+                    .any(|r| r == "shop/Deployment/api")
+            );
+        }
+    }
+}
