@@ -18,16 +18,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     ];
     match (&state.inv.repo, &state.inv.repo_error) {
         (Some(repo), _) => {
-            first.push(Span::styled("  ", dim()));
-            first.push(Span::raw(format!(
-                "{}@{}",
-                short_repo(&repo.name),
-                repo.branch.as_deref().unwrap_or("(detached)")
-            )));
-            first.push(Span::styled(
-                format!(" {} ", repo.commit.short),
-                Style::new().fg(Color::Yellow),
-            ));
+            push_commit(
+                &mut first,
+                &repo.name,
+                repo.branch.as_deref(),
+                &repo.commit.short,
+            );
             first.push(Span::raw(sanitize(&repo.commit.subject)));
             match repo.apps.as_slice() {
                 [] => {}
@@ -48,16 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         (None, None) => match &state.inv.reading {
             // the first read, as far as its parts have come
             Some(r) => {
-                first.push(Span::styled("  ", dim()));
-                first.push(Span::raw(format!(
-                    "{}@{}",
-                    short_repo(&r.repo),
-                    r.branch.as_deref().unwrap_or("(detached)")
-                )));
-                first.push(Span::styled(
-                    format!(" {} ", r.commit.short),
-                    Style::new().fg(Color::Yellow),
-                ));
+                push_commit(&mut first, &r.repo, r.branch.as_deref(), &r.commit.short);
                 first.push(Span::styled(
                     format!(
                         "  reading repo… {} objects, {}/{} files",
@@ -115,6 +102,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Paragraph::new(vec![Line::from(first), Line::from(second)]),
         area,
     );
+}
+
+/// `repo@branch commit`, as the header names what is compared against.
+fn push_commit(line: &mut Vec<Span<'static>>, repo: &str, branch: Option<&str>, short: &str) {
+    line.push(Span::styled("  ", dim()));
+    line.push(Span::raw(format!(
+        "{}@{}",
+        short_repo(repo),
+        sanitize(branch.unwrap_or("(detached)"))
+    )));
+    line.push(Span::styled(
+        format!(" {} ", sanitize(short)),
+        Style::new().fg(Color::Yellow),
+    ));
 }
 
 fn watch_summary(state: &State) -> Span<'static> {

@@ -179,14 +179,7 @@ fn filtering() {
             .any(|(r, _)| r.to_string() == "shop/Deployment/api")
     };
     assert!(api(&state), "in sync at first");
-    let mut drifted = state
-        .inv
-        .live()
-        .iter()
-        .find(|(k, _)| k.kind == "Deployment" && k.name == "api")
-        .map(|(_, l)| l.value())
-        .unwrap();
-    drifted["spec"]["replicas"] = 99.into();
+    let drifted = api_scaled_to_99(&state);
     let rows = state.inv.row_count();
     press_msg(&mut state, Msg::Kube(KubeEvent::Applied(drifted.clone())));
     assert_eq!(state.inv.row_count(), rows);

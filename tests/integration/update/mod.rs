@@ -39,3 +39,16 @@ fn keys(state: &mut State, seq: &[K]) -> Vec<Cmd> {
 }
 
 use K::{C, Code};
+
+/// The demo's `shop/Deployment/api` as live has it, with `spec.replicas` set to 99 (drift).
+fn api_scaled_to_99(state: &State) -> serde_json::Value {
+    let mut api = state
+        .inv
+        .live()
+        .iter()
+        .find(|(k, _)| k.kind == "Deployment" && k.name == "api")
+        .map(|(_, l)| l.value())
+        .unwrap();
+    api["spec"]["replicas"] = 99.into();
+    api
+}

@@ -230,14 +230,7 @@ fn a_filter_is_sorted_too() {
 #[test]
 fn a_status_change_sorts_again_only_when_the_order_uses_it() {
     let drift = |state: &mut State| {
-        let mut api = state
-            .inv
-            .live()
-            .iter()
-            .find(|(k, _)| k.kind == "Deployment" && k.name == "api")
-            .map(|(_, l)| l.value())
-            .unwrap();
-        api["spec"]["replicas"] = 99.into();
+        let api = api_scaled_to_99(state);
         press_msg(state, Msg::Kube(KubeEvent::Applied(api)));
     };
     let order = |state: &State| {
