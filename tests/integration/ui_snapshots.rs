@@ -643,6 +643,7 @@ fn the_first_read_in_parts_shows_its_rows_then_the_whole_repo() {
         branch: snap.branch.clone(),
         commit: snap.commit.clone(),
         desired: snap.desired[..half].to_vec(),
+        ignore: snap.ignore.clone(),
         files_read: 3,
         files: 7,
     };

@@ -48,6 +48,15 @@ impl Inventory {
         reading.objects += part.desired.len();
         reading.files_read = part.files_read;
         reading.files = part.files;
+        // the repo's rules from the first part on: its snapshot then changes none of them
+        let rules_changed = self.repo_rules != part.ignore;
+        self.repo_rules = part.ignore;
+        if rules_changed {
+            self.judge_everything_again();
+        }
+        let Some(reading) = self.reading.as_mut() else {
+            return;
+        };
         // per kind touched: whether its watch was asked for before this part
         let mut touched: BTreeMap<Gvk, bool> = BTreeMap::new();
         let mut keys = Vec::with_capacity(part.desired.len());

@@ -14,6 +14,7 @@ fn part(id: &str, objects: &[Value], files_read: usize) -> RepoEvent {
         branch: snap.branch,
         commit: snap.commit,
         desired: snap.desired,
+        ignore: snap.ignore,
         files_read,
         files: 4,
     }))
@@ -166,4 +167,29 @@ fn parts_of_a_cluster_scoped_kind_lose_the_default_namespace_as_they_come() {
     inv.on_repo(RepoEvent::Snapshot(Box::new(snapshot("a", &git))));
     assert!(inv.desired.keys().all(|k| k.namespace.is_none()));
     assert_eq!(inv.row_count(), 2);
+}
+
+#[test]
+fn the_repos_ignore_rules_judge_the_parts_already() {
+    use crate::drift::{IgnoreRules, RuleSource};
+    let rules = IgnoreRules::parse(
+        "[[ignore]]\nkind = \"ConfigMap\"\npaths = [\"/data/v\"]\n",
+        RuleSource::Repo,
+    )
+    .unwrap();
+    let mut inv = Inventory::default();
+    let RepoEvent::Reading(mut first) = part("a", &[configmap("a", "one", "1")], 1) else {
+        unreachable!()
+    };
+    first.ignore = rules.clone();
+    inv.on_repo(RepoEvent::Reading(first));
+    inv.on_kube(listed(&[configmap("a", "one", "2")]));
+    let row = inv.verdicts.values().next().unwrap();
+    assert_eq!((row.status, row.ignored.len()), (DriftStatus::InSync, 1));
+    // the snapshot brings the same rules: nothing to judge again, the same verdict
+    let mut snap = snapshot("a", &[configmap("a", "one", "1")]);
+    snap.ignore = rules;
+    inv.on_repo(RepoEvent::Snapshot(Box::new(snap)));
+    let row = inv.verdicts.values().next().unwrap();
+    assert_eq!((row.status, row.ignored.len()), (DriftStatus::InSync, 1));
 }

@@ -132,6 +132,8 @@ pub struct ReadPart {
     pub branch: Option<String>,
     pub commit: CommitInfo,
     pub desired: Vec<Desired>,
+    /// The ignore rules of the repo's `.kdrift.toml`, as the snapshot will have them.
+    pub ignore: IgnoreRules,
     /// Files parsed so far, of `files` to parse.
     pub files_read: usize,
     pub files: usize,
@@ -224,6 +226,8 @@ pub fn read_snapshot_streaming(
             }
         }
     }
+    // before the parts: each carries the repo's ignore rules, so what it shows is judged by them
+    let (ignore, by_hand) = repo_config(&repo, &index, &mut errors);
     let mut start = 0;
     let mut budget = FIRST_PART_BYTES;
     while start < misses.len() {
@@ -278,6 +282,7 @@ pub fn read_snapshot_streaming(
                 branch: branch.clone(),
                 commit: info.clone(),
                 desired,
+                ignore: ignore.clone(),
                 files_read: end,
                 files: misses.len(),
             });
@@ -286,7 +291,6 @@ pub fn read_snapshot_streaming(
         budget = (budget * 2).min(LAST_PART_BYTES);
     }
 
-    let (ignore, by_hand) = repo_config(&repo, &index, &mut errors);
     parsed.extend(render_all(&repo, &index, tree.id, &layout, options, cache)?);
     errors.extend(layout.errors.iter().cloned());
     let (apps, app_notes) = expand(
