@@ -6,7 +6,7 @@
 //! settled (no drift is news), and prunes are withheld. The snapshot then decides.
 
 use super::{Fact, Inventory};
-use crate::cluster::WatchRequest;
+use crate::cluster::{NAMESPACE_WATCHES, WatchRequest};
 use crate::drift::is_owned_by_kdrift;
 use crate::model::{Desired, Gvk, ResourceKey, WatchState};
 use crate::repo::{CommitInfo, ReadPart};
@@ -30,7 +30,8 @@ pub struct Reading {
 
 impl Inventory {
     /// Folds one part of the first read: its objects are judged and their kinds watched (a kind
-    /// seen in a namespace its watch was not asked for is watched again, over all of them).
+    /// seen in a namespace its watch was not asked for is watched again, over all of them, unless
+    /// it is read cluster-wide either way).
     pub(super) fn read_part(&mut self, part: ReadPart) {
         // only a first read is shown as it goes: a later commit is judged whole
         if self.repo.is_some() && self.reading.is_none() {
@@ -57,31 +58,41 @@ impl Inventory {
         let Some(reading) = self.reading.as_mut() else {
             return;
         };
-        // per kind touched: whether its watch was asked for before this part
-        let mut touched: BTreeMap<Gvk, bool> = BTreeMap::new();
+        // per kind touched: the namespaces its watch was asked for before this part (none: new)
+        let mut before: BTreeMap<Gvk, Option<BTreeSet<String>>> = BTreeMap::new();
         let mut keys = Vec::with_capacity(part.desired.len());
         for mut d in part.desired {
             let gvk = d.key.gvk();
             if self.cluster_kinds.contains(&gvk) {
                 unscope(&mut d);
             }
-            let known = reading.scopes.contains_key(&gvk);
-            let scopes = reading.scopes.entry(gvk.clone()).or_default();
-            let grew = match &d.key.namespace {
-                Some(ns) => !scopes.contains(ns) && scopes.insert(ns.clone()),
-                None => false,
-            };
-            if !known {
-                touched.insert(gvk, false);
-            } else if grew {
-                touched.entry(gvk).or_insert(true);
+            if !before.contains_key(&gvk) {
+                before.insert(gvk.clone(), reading.scopes.get(&gvk).cloned());
+            }
+            let scopes = reading.scopes.entry(gvk).or_default();
+            if let Some(ns) = &d.key.namespace
+                && !scopes.contains(ns)
+            {
+                scopes.insert(ns.clone());
             }
             keys.push(d.key.clone());
             self.desired.insert(d.key.clone(), d);
         }
+        let touched: Vec<(Gvk, Option<BTreeSet<String>>, BTreeSet<String>)> = before
+            .into_iter()
+            .filter_map(|(gvk, asked)| {
+                let now = reading.scopes[&gvk].clone();
+                (asked.as_ref() != Some(&now)).then_some((gvk, asked, now))
+            })
+            .collect();
         let mut requests = Vec::with_capacity(touched.len());
-        for (gvk, restart) in touched {
-            let namespaces = reading.scopes[&gvk].iter().cloned().collect();
+        for (gvk, asked, now) in touched {
+            let restart = match &asked {
+                None => false,
+                Some(asked) if self.reads_differently(&gvk, asked, &now) => true,
+                // read cluster-wide either way: the running watch sees the new namespace too
+                Some(_) => continue,
+            };
             if restart {
                 // its list starts again over the wider scope: rows say "listing" until it ends
                 self.watches.insert(gvk.clone(), WatchState::Connecting);
@@ -95,7 +106,7 @@ impl Inventory {
                 gvk,
                 selector: None,
                 restart,
-                namespaces,
+                namespaces: now.into_iter().collect(),
             });
         }
         self.judge_batch("read", keys);
@@ -124,9 +135,28 @@ impl Inventory {
         }
         kinds
             .iter()
-            .filter(|(gvk, ns)| reading.scopes.get(*gvk).is_some_and(|asked| asked != *ns))
+            .filter(|(gvk, ns)| {
+                reading
+                    .scopes
+                    .get(*gvk)
+                    .is_some_and(|asked| self.reads_differently(gvk, asked, ns))
+            })
             .map(|(gvk, _)| gvk.clone())
             .collect()
+    }
+
+    /// Whether a kind's watch asked for `asked` namespaces must start again to read `now`: not
+    /// when both are more than `NAMESPACE_WATCHES` and the kind may be read cluster-wide (one
+    /// cluster-wide read either way, `cluster::scope::prepare`), else whenever they differ.
+    fn reads_differently(
+        &self,
+        gvk: &Gvk,
+        asked: &BTreeSet<String>,
+        now: &BTreeSet<String>,
+    ) -> bool {
+        let wide = |n: &BTreeSet<String>| n.len() > NAMESPACE_WATCHES;
+        asked != now
+            && !(wide(asked) && wide(now) && !self.forbidden.contains(&(gvk.clone(), None)))
     }
 
     /// The read failed after some of its parts came: what they declared is not a desired state

@@ -193,3 +193,29 @@ fn the_repos_ignore_rules_judge_the_parts_already() {
     let row = inv.verdicts.values().next().unwrap();
     assert_eq!((row.status, row.ignored.len()), (DriftStatus::InSync, 1));
 }
+
+#[test]
+fn a_kind_read_cluster_wide_is_not_watched_again_for_one_more_namespace() {
+    let many = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| configmap(&format!("ns{i:02}"), "c", "1"))
+            .collect()
+    };
+    let mut inv = Inventory::default();
+    // nine namespaces: more than NAMESPACE_WATCHES, so one cluster-wide read
+    inv.on_repo(part("a", &many(9), 1));
+    let nine = many(9);
+    inv.on_kube(listed(&nine));
+    let facts = inv.on_repo(part("a", &[configmap("ns09", "c", "1")], 2));
+    assert!(watches(&facts).is_empty(), "{facts:?}");
+    assert_eq!(inv.watches.get(&gvk()), Some(&WatchState::Live));
+    // where cluster-wide reading is forbidden, each namespace is its own watch: again
+    inv.on_kube(KubeEvent::Forbidden {
+        gvk: gvk(),
+        namespace: None,
+    });
+    let facts = inv.on_repo(part("a", &[configmap("ns10", "c", "1")], 3));
+    let asked = watches(&facts);
+    assert!(asked.len() == 1 && asked[0].restart, "{asked:?}");
+    assert_eq!(asked[0].namespaces.len(), 11);
+}
