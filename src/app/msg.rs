@@ -20,6 +20,14 @@ pub enum Msg {
     Tick(u64),
     Repo(RepoEvent),
     Kube(KubeEvent),
+    /// An event from one kind's watch, folded only while that watch is the kind's current one:
+    /// a watch started again (wider namespaces, a new commit) may have sent events that are
+    /// still queued when it is replaced, and an old list starting late would keep the kind
+    /// "listing" for ever.
+    Watched {
+        current: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        event: KubeEvent,
+    },
     Logs(LogEvent),
     /// The selected object's Kubernetes events (the events pane).
     Events(EventFeed),

@@ -24,6 +24,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Repo(e) => update_engine::on_repo(state, e, &mut cmds),
         Msg::Kube(e) => update_engine::on_kube(state, e, &mut cmds),
+        Msg::Watched { current, event } => {
+            if current.load(std::sync::atomic::Ordering::Acquire) {
+                update_engine::on_kube(state, event, &mut cmds)
+            }
+        }
         Msg::Logs(e) => update_engine::on_logs(state, e),
         Msg::Events(e) => update_lower::on_events(state, e),
         Msg::Metrics(e) => update_lower::on_metrics(state, e),

@@ -16,6 +16,8 @@ use kdrift_engine::sync::{ask_owners, run_sync};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
@@ -42,7 +44,8 @@ struct RepoJobs {
 pub struct Executor {
     resolver: Resolver,
     tx: Sender<Msg>,
-    watches: HashMap<Gvk, JoinHandle<()>>,
+    /// Each kind's watch, and whether it is still the current one (see `Msg::Watched`).
+    watches: HashMap<Gvk, (JoinHandle<()>, Arc<AtomicBool>)>,
     logs: Option<JoinHandle<()>>,
     /// The events pane's feed, while it is shown.
     events: Option<JoinHandle<()>>,
@@ -192,13 +195,21 @@ impl Executor {
             Cmd::Watch(requests) => {
                 for req in requests {
                     if req.restart
-                        && let Some(old) = self.watches.remove(&req.gvk)
+                        && let Some((old, current)) = self.watches.remove(&req.gvk)
                     {
+                        // what it sent and is still queued is dropped when it arrives
+                        current.store(false, Ordering::Release);
                         old.abort();
                     }
                     let (resolver, out) = (&self.resolver, &self.tx);
                     self.watches.entry(req.gvk.clone()).or_insert_with(|| {
-                        spawn_watch(resolver.clone(), req, Outbox::new(out.clone()))
+                        let current = Arc::new(AtomicBool::new(true));
+                        let mark = current.clone();
+                        let outbox = Outbox::wrapping(out.clone(), move |event| Msg::Watched {
+                            current: mark.clone(),
+                            event,
+                        });
+                        (spawn_watch(resolver.clone(), req, outbox), current)
                     });
                 }
             }
@@ -298,7 +309,7 @@ impl Executor {
 
     pub fn shutdown(&mut self) {
         self.confirming.abort();
-        for (_, w) in self.watches.drain() {
+        for (_, (w, _)) in self.watches.drain() {
             w.abort();
         }
         for feed in [

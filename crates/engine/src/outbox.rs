@@ -33,6 +33,19 @@ impl<E: Send + 'static> Outbox<E> {
         }))
     }
 
+    /// Events go into `tx` as `wrap` makes them (a message that says more than the event:
+    /// which source sent it).
+    pub fn wrapping<M: Send + 'static>(
+        tx: mpsc::Sender<M>,
+        wrap: impl Fn(E) -> M + Send + Sync + 'static,
+    ) -> Self {
+        let wrap = Arc::new(wrap);
+        Self(Arc::new(move |event: E| {
+            let (tx, wrap) = (tx.clone(), wrap.clone());
+            Box::pin(async move { tx.send(wrap(event)).await.is_ok() })
+        }))
+    }
+
     /// Delivers one event; `false` once the reader is gone (the source should stop).
     pub async fn send(&self, event: E) -> bool {
         (self.0)(event).await

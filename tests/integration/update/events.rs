@@ -337,3 +337,36 @@ fn failed_jobs_say_so() {
     let shown = state.diff.text_for(key).unwrap().header();
     assert!(shown.contains("boom"), "{shown}");
 }
+
+/// Events of a watch that was replaced (a kind watched again over wider namespaces) are
+/// dropped, even those already queued: an old list starting late would keep the kind listing.
+#[test]
+fn events_of_a_replaced_watch_are_dropped() {
+    let mut state = demo_state();
+    let api = api_scaled_to_99(&state);
+    let flag = |current: bool| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(current));
+    let status = |state: &State| {
+        state
+            .inv
+            .verdicts
+            .iter()
+            .find(|(k, _)| k.kind == "Deployment" && k.name == "api")
+            .map(|(_, r)| r.status)
+    };
+    press_msg(
+        &mut state,
+        Msg::Watched {
+            current: flag(false),
+            event: KubeEvent::Applied(api.clone()),
+        },
+    );
+    assert_eq!(status(&state), Some(DriftStatus::InSync), "dropped");
+    press_msg(
+        &mut state,
+        Msg::Watched {
+            current: flag(true),
+            event: KubeEvent::Applied(api),
+        },
+    );
+    assert_eq!(status(&state), Some(DriftStatus::Modified), "folded");
+}
