@@ -332,3 +332,7 @@ fn replace(slot: &mut Option<JoinHandle<()>>, new: Option<JoinHandle<()>>) {
         old.abort();
     }
 }
+
+#[cfg(test)]
+#[path = "executor_tests.rs"]
+mod tests;
