@@ -330,11 +330,11 @@ fn key_of(o: &ObjectRef) -> Option<ResourceKey> {
         Some((g, v)) => (g.to_string(), v.to_string()),
         None => (String::new(), o.api_version.clone()),
     };
-    Some(ResourceKey {
+    Some(ResourceKey::from(kdrift_engine::model::KeyParts {
         namespace: o.namespace.clone(),
         kind: o.kind.clone(),
         name: o.name.clone(),
         group,
         version,
-    })
+    }))
 }

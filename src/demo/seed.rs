@@ -90,13 +90,13 @@ pub async fn seed_drift(resolver: &Resolver, snap: &Snapshot, controllers: bool)
 
 /// Waits (at most two seconds) until git's redis has created its four pods.
 async fn redis_rolled_out(resolver: &Resolver) {
-    let key = ResourceKey {
+    let key = ResourceKey::from(kdrift_engine::model::KeyParts {
         namespace: Some("shop".into()),
         kind: "StatefulSet".into(),
         name: "redis".into(),
         group: "apps".into(),
         version: "v1".into(),
-    };
+    });
     for _ in 0..100 {
         if let Ok(Some(obj)) = kdrift_engine::cluster::get_object(resolver, &key).await
             && obj.pointer("/status/replicas").and_then(Value::as_u64) >= Some(4)
@@ -116,13 +116,13 @@ pub async fn edit(
     manager: &str,
     patch: Value,
 ) -> Result<()> {
-    let key = ResourceKey {
+    let key = ResourceKey::from(kdrift_engine::model::KeyParts {
         namespace: Some("shop".into()),
         kind: kind.into(),
         name: name.into(),
         group: group.into(),
         version: "v1".into(),
-    };
+    });
     let api = resolver
         .api_for(&key.gvk(), key.namespace.as_deref())
         .await

@@ -427,11 +427,11 @@ pub fn apply_files(tb: &Testbed, dir: &Path, files: &[(String, String)]) {
 
 /// The key of the Deployment `name` in `ns`.
 pub fn deployment_key(ns: &str, name: &str) -> kdrift_engine::model::ResourceKey {
-    kdrift_engine::model::ResourceKey {
+    kdrift_engine::model::ResourceKey::from(kdrift_engine::model::KeyParts {
         namespace: Some(ns.to_string()),
         kind: "Deployment".into(),
         name: name.into(),
         group: "apps".into(),
         version: "v1".into(),
-    }
+    })
 }

@@ -105,13 +105,13 @@ async fn the_watch_follows_the_namespaces_git_uses_and_an_orphan_made_elsewhere_
     );
     // an orphan appears in another namespace while kdrift watches: the sweep's watch brings it
     let other = orphan_elsewhere(&tb, &repo);
-    let left = ResourceKey {
+    let left = ResourceKey::from(kdrift_engine::model::KeyParts {
         group: String::new(),
         kind: "ConfigMap".into(),
         namespace: Some(other.clone()),
         name: "left".into(),
         version: "v1".into(),
-    };
+    });
     e.pump_until(Duration::from_secs(10), |s| {
         s.inv.verdicts.get(&left).map(|r| r.status) == Some(DriftStatus::Orphan)
     })

@@ -24,6 +24,7 @@ pub mod model;
 pub mod outbox;
 pub mod paths;
 pub mod repo;
+pub mod resource_key;
 pub mod sync;
 pub mod text;
 pub mod traces;

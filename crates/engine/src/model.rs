@@ -30,15 +30,7 @@ pub const ORPHAN_KINDS: &[(&str, &str, &str)] = &[
     ("rbac.authorization.k8s.io", "v1", "RoleBinding"),
 ];
 
-/// Identity of one Kubernetes object, ordered for grouping by namespace, then kind, then name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ResourceKey {
-    pub namespace: Option<String>,
-    pub kind: String,
-    pub name: String,
-    pub group: String,
-    pub version: String,
-}
+pub use crate::resource_key::{KeyParts, ResourceKey};
 
 impl ResourceKey {
     pub fn api_version(&self) -> String {
@@ -63,13 +55,16 @@ impl ResourceKey {
             Some((g, v)) => (g.to_string(), v.to_string()),
             None => (String::new(), api_version.to_string()),
         };
-        Some(Self {
-            namespace,
-            kind,
-            name,
-            group,
-            version,
-        })
+        Some(
+            KeyParts {
+                namespace,
+                kind,
+                name,
+                group,
+                version,
+            }
+            .into(),
+        )
     }
 
     pub fn is_secret(&self) -> bool {

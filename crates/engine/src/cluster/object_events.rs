@@ -253,13 +253,13 @@ mod tests {
 
     fn target(kind: &str, name: &str) -> EventTarget {
         EventTarget {
-            key: ResourceKey {
+            key: ResourceKey::from(crate::model::KeyParts {
                 namespace: Some("shop".into()),
                 kind: kind.into(),
                 name: name.into(),
                 group: "apps".into(),
                 version: "v1".into(),
-            },
+            }),
         }
     }
 

@@ -201,13 +201,13 @@ mod tests {
     use super::*;
 
     fn key(kind: &str, ns: &str, name: &str) -> ResourceKey {
-        ResourceKey {
+        ResourceKey::from(crate::model::KeyParts {
             namespace: Some(ns.into()),
             kind: kind.into(),
             name: name.into(),
             group: "apps".into(),
             version: "v1".into(),
-        }
+        })
     }
 
     fn change(path: &str, manager: Option<&str>) -> FieldChange {

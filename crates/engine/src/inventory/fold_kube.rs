@@ -182,10 +182,13 @@ impl Inventory {
     /// Keeps a live object only when it matters: declared in git, or owned by kdrift (possible orphan).
     fn store_live(&mut self, mut obj: Value) -> Option<ResourceKey> {
         let key = ResourceKey::from_object(&obj)?;
-        // while the first read comes in parts, a later part may declare it
-        if self.reading.is_none() && !self.desired.contains_key(&key) && !is_owned_by_kdrift(&obj) {
-            return None;
-        }
+        // the desired object's copy of the key, so every map shares one (a re-list's keys too)
+        let key = match self.desired.get_key_value(&key) {
+            Some((shared, _)) => shared.clone(),
+            // while the first read comes in parts, a later part may declare it
+            None if self.reading.is_none() && !is_owned_by_kdrift(&obj) => return None,
+            None => key,
+        };
         // health reads `status`, which the cache drops: judged now, kept only when not healthy
         let health = health_of(&key.group, &key.kind, &obj);
         slim(&mut obj);

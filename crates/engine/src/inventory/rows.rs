@@ -135,13 +135,13 @@ pub(super) mod tests {
     use super::*;
 
     pub(in crate::inventory) fn key(ns: Option<&str>, kind: &str, name: &str) -> ResourceKey {
-        ResourceKey {
+        ResourceKey::from(crate::model::KeyParts {
             namespace: ns.map(str::to_string),
             kind: kind.into(),
             name: name.into(),
             group: String::new(),
             version: "v1".into(),
-        }
+        })
     }
 
     #[test]

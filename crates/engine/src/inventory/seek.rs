@@ -88,13 +88,13 @@ impl Inventory {
             Mark::Manifest(m) => {
                 // the first object after every manifest row: cluster-scoped, of a kind after
                 // theirs ("Manifest\0" is the least string after "Manifest")
-                let after = ResourceKey {
+                let after = ResourceKey::from(crate::model::KeyParts {
                     namespace: None,
                     kind: format!("{MANIFEST_KIND}\0"),
                     name: String::new(),
                     group: String::new(),
                     version: String::new(),
-                };
+                });
                 (self.verdicts.range(after..), self.manifests.range(m..))
             }
         };

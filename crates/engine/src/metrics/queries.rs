@@ -174,13 +174,13 @@ mod tests {
     use super::*;
 
     fn redis() -> MetricsTarget {
-        let key = ResourceKey {
+        let key = ResourceKey::from(crate::model::KeyParts {
             namespace: Some("shop".into()),
             kind: "StatefulSet".into(),
             name: "redis".into(),
             group: "apps".into(),
             version: "v1".into(),
-        };
+        });
         let obj = serde_json::json!({"metadata": {"labels": {"app": "cache"}}});
         MetricsTarget::of(&key, Some(&obj)).unwrap()
     }
@@ -231,13 +231,13 @@ series = [{ label = "depth", query = 'max(queue_depth{app="$app"})' }]
 
     #[test]
     fn only_workloads_have_metrics() {
-        let key = ResourceKey {
+        let key = ResourceKey::from(crate::model::KeyParts {
             namespace: Some("shop".into()),
             kind: "ConfigMap".into(),
             name: "c".into(),
             group: String::new(),
             version: "v1".into(),
-        };
+        });
         assert!(MetricsTarget::of(&key, None).is_none());
     }
 }

@@ -242,13 +242,13 @@ mod tests {
             ],
         )
         .unwrap();
-        let key = ResourceKey {
+        let key = ResourceKey::from(crate::model::KeyParts {
             namespace: Some("default".into()),
             kind: "ConfigMap".into(),
             name: "c".into(),
             group: String::new(),
             version: "v1".into(),
-        };
+        });
         let h = object_history(dir.path(), None, &key, "c.yaml", &ReadOptions::default()).unwrap();
         let subjects: Vec<_> = h
             .iter()

@@ -108,13 +108,13 @@ mod tests {
     use serde_json::json;
 
     fn key(group: &str, kind: &str) -> ResourceKey {
-        ResourceKey {
+        ResourceKey::from(crate::model::KeyParts {
             group: group.into(),
             version: "v1".into(),
             kind: kind.into(),
             namespace: None,
             name: "x".into(),
-        }
+        })
     }
 
     #[test]

@@ -41,13 +41,13 @@ pub fn owner_key(owner: &GitOpsOwner) -> Option<ResourceKey> {
         ("Argo CD", "Application") => ("argoproj.io", "v1alpha1", "argocd"),
         _ => return None,
     };
-    Some(ResourceKey {
+    Some(ResourceKey::from(crate::model::KeyParts {
         group: group.into(),
         version: version.into(),
         kind: owner.kind.into(),
         namespace: Some(owner.namespace.clone().unwrap_or_else(|| default_ns.into())),
         name,
-    })
+    }))
 }
 
 /// The patch that asks `owner` to reconcile, stamped with `now` (RFC 3339).

@@ -5,13 +5,13 @@ use serde_json::json;
 const SOURCE: &str = "https://git.example/shop";
 
 fn key(kind: &str, name: &str) -> ResourceKey {
-    ResourceKey {
+    ResourceKey::from(crate::model::KeyParts {
         namespace: (kind != "Namespace").then(|| "shop".into()),
         kind: kind.into(),
         name: name.into(),
         group: String::new(),
         version: "v1".into(),
-    }
+    })
 }
 
 struct World {

@@ -237,13 +237,13 @@ fn history_of_a_rendered_object_follows_its_inputs() {
     );
     commit_all(dir.path(), "unrelated");
     let opts = options(None, "shop");
-    let key = ResourceKey {
+    let key = ResourceKey::from(kdrift_engine::model::KeyParts {
         namespace: Some("shop".into()),
         kind: "Deployment".into(),
         name: "web".into(),
         group: "apps".into(),
         version: "v1".into(),
-    };
+    });
     let history =
         kdrift_engine::repo::object_history(dir.path(), None, &key, "charts/web/Chart.yaml", &opts)
             .unwrap();
