@@ -14,7 +14,8 @@ git repo (real git, a temp dir) declaring exactly those objects. Then it measure
   kdrift check: wall time and exit code;
   kubectl diff --server-side -f repo: wall time (sizes up to --kubectl-diff-max).
 
-Screens are read with `tmux capture-pane`, so every time includes drawing. The results are a
+Screens are read with `tmux capture-pane`, so every time includes drawing (and the polling loop:
+its own key -> screen time, measured against `cat`, is shown beside kdrift's). The results are a
 markdown table on stdout and JSON in --json. Usage (see README.md next to this file):
 
   harness.py --kubeconfig admin.kubeconfig --kdrift target/release/kdrift --k9s PATH \
@@ -226,6 +227,24 @@ class Tmux:
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True)
 
 
+def tmux_floor(home):
+    """The measuring loop's own key -> screen time: the same send-keys and capture-pane polling
+    against `cat`, whose echo the terminal draws at once. What a key costs kdrift is its time less
+    this."""
+    tmux = Tmux("floor", ["cat"], quiet_env(home))
+    try:
+        times, typed = [], ""
+        for ch in "cm-0001":
+            typed += ch
+            t = time.monotonic()
+            tmux.keys(ch)
+            seen = tmux.wait(lambda s, want=typed: want in s, 10, f"cat's echo of {typed!r}")
+            times.append(seen - t)
+        return times
+    finally:
+        tmux.kill()
+
+
 def status_kib(pid, field):
     """A memory line of /proc/PID/status (VmRSS, VmHWM), in KiB."""
     with open(f"/proc/{pid}/status") as f:
@@ -432,6 +451,8 @@ def measure_kdrift(args, kube, ns, n, repo, home):
         tmux.keys("Escape")
         out["key_ms_p50"] = pct(keys, 50) * 1000
         out["key_ms_max"] = max(keys) * 1000
+        floor = tmux_floor(home)
+        out["key_floor_ms_p50"] = pct(floor, 50) * 1000
 
         time.sleep(3)
         out["idle_cpu_ms"] = idle_cpu_ms(tmux.pid, args.idle)
@@ -553,7 +574,7 @@ def table(results):
         return "–" if v is None else fmt.format(v)
 
     rows = ["| objects | kdrift first rows | kdrift full view | k9s full list | kdrift RSS | k9s RSS | "
-            "KiB per object | event→screen p50 / p99 (events/s) | API server's own delivery p50 / p99 | key→screen p50 / max | idle CPU | "
+            "KiB per object | event→screen p50 / p99 (events/s) | API server's own delivery p50 / p99 | key→screen p50 / max (tmux loop alone) | idle CPU | "
             "kdrift check | kubectl diff --server-side |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -569,7 +590,8 @@ def table(results):
             f"{k['rss_kib'] / r['objects']:.1f} | "
             f"{k['event_ms_p50']:.0f} / {k['event_ms_p99']:.0f} ms ({k['events_per_s']:.0f}/s) | "
             f"{f(k['server_ms_p50'], '{:.0f}')} / {f(k['server_ms_p99'], '{:.0f}')} ms | "
-            f"{k['key_ms_p50']:.0f} / {k['key_ms_max']:.0f} ms | {k['idle_cpu_ms']:.1f} ms in {k['idle_s']:.0f} s | "
+            f"{k['key_ms_p50']:.0f} / {k['key_ms_max']:.0f} ms ({f(k.get('key_floor_ms_p50'), '{:.0f}')} ms) | "
+            f"{k['idle_cpu_ms']:.1f} ms in {k['idle_s']:.0f} s | "
             f"{f(r['check']['wall_s'])} s | {diff} |")
     return "\n".join(rows)
 
