@@ -35,6 +35,8 @@ pub struct Driver {
     fresh: Vec<kdrift_alerts::Envelope>,
     /// The repo as read before the driver started, for `follow` to start from.
     first_read: Option<FirstRead>,
+    /// A key or a resize was folded since `take_input` last asked (its frame is not paced).
+    input: bool,
 }
 
 impl Driver {
@@ -49,6 +51,7 @@ impl Driver {
             executor,
             sources: Vec::new(),
             first_read: None,
+            input: false,
             headless: false,
             outputs: None,
             bell: false,
@@ -147,12 +150,18 @@ impl Driver {
 
     /// Folds one message and runs the commands it gives.
     pub fn handle(&mut self, msg: Msg) {
+        self.input |= matches!(msg, Msg::Key(_) | Msg::Resize);
         for cmd in update(&mut self.state, msg) {
             if self.headless && cmd.for_view() {
                 continue;
             }
             self.executor.run(cmd);
         }
+    }
+
+    /// Whether a key or a resize was folded since the last call.
+    pub fn take_input(&mut self) -> bool {
+        std::mem::take(&mut self.input)
     }
 
     /// Waits for the next message, then folds it and whatever else is already queued (at most

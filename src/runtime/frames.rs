@@ -1,6 +1,6 @@
 //! Frame pacing: draw when something changed, at most once per `FRAME`, however fast messages
-//! arrive; and let a frame wait a moment for the selected row's diff text, so the pane does not
-//! flash empty between a key press and the text. Time is passed in, so the rules are tested
+//! arrive, except that a person's key is answered at once; and let a frame wait a moment for the
+//! selected row's diff text, so the pane does not flash empty between a key press and the text. Time is passed in, so the rules are tested
 //! without a clock.
 
 use std::time::{Duration, Instant};
@@ -17,6 +17,10 @@ pub struct FramePacer {
     last: Option<Instant>,
     /// Since when a frame has been held for a diff text.
     held_since: Option<Instant>,
+    /// A key (or a resize) came since the last frame: drawn without waiting out `FRAME`. Keys
+    /// come at most at a keyboard's repeat rate, and a key typed 5 ms after the last frame would
+    /// otherwise wait 12 ms for a frame owed only to watch events.
+    input: bool,
 }
 
 impl Default for FramePacer {
@@ -26,6 +30,7 @@ impl Default for FramePacer {
             dirty: true,
             last: None,
             held_since: None,
+            input: false,
         }
     }
 }
@@ -36,13 +41,19 @@ impl FramePacer {
         self.dirty = true;
     }
 
+    /// A person pressed a key or resized the terminal: the next frame is not paced.
+    pub fn mark_input(&mut self) {
+        self.dirty = true;
+        self.input = true;
+    }
+
     /// When the next frame may be drawn: `None` while nothing changed (idle costs nothing).
     /// `waiting`: the diff pane waits for its text.
     pub fn due(&self, waiting: bool) -> Option<Instant> {
         if !self.dirty {
             return None;
         }
-        let paced = self.last.map(|last| last + FRAME);
+        let paced = self.last.filter(|_| !self.input).map(|last| last + FRAME);
         let held = self.held_since.filter(|_| waiting).map(|t| t + DIFF_GRACE);
         Some(paced.max(held).unwrap_or_else(Instant::now))
     }
@@ -60,10 +71,11 @@ impl FramePacer {
         } else {
             self.held_since = None;
         }
-        if self.last.is_some_and(|last| now < last + FRAME) {
+        if !self.input && self.last.is_some_and(|last| now < last + FRAME) {
             return false;
         }
         self.dirty = false;
+        self.input = false;
         self.last = Some(now);
         true
     }
@@ -106,6 +118,26 @@ mod tests {
             pacer.draw_now(t0 + Duration::from_secs(1), false),
             "a late change is drawn at once"
         );
+    }
+
+    #[test]
+    fn a_key_is_drawn_at_once_even_right_after_a_frame() {
+        let mut pacer = FramePacer::default();
+        let t0 = Instant::now();
+        assert!(pacer.draw_now(t0, false));
+        let key = t0 + Duration::from_millis(5);
+        pacer.mark_input();
+        assert!(pacer.due(false).unwrap() <= key, "due at once");
+        assert!(pacer.draw_now(key, false), "not held to the frame rate");
+        // a watch event right after is paced again
+        pacer.mark();
+        assert!(!pacer.draw_now(key + Duration::from_millis(5), false));
+        assert_eq!(pacer.due(false), Some(key + FRAME));
+        // a key still waits briefly for the diff text it asked for
+        let key = key + Duration::from_secs(1);
+        pacer.mark_input();
+        assert!(!pacer.draw_now(key, true), "held for the text");
+        assert!(pacer.draw_now(key + DIFF_GRACE, true));
     }
 
     #[test]

@@ -142,7 +142,11 @@ where
                 if batch.is_none() {
                     break;
                 }
-                frames.mark();
+                if driver.take_input() {
+                    frames.mark_input();
+                } else {
+                    frames.mark();
+                }
             }
             // the frame owed for changes that came in faster than the frame rate
             _ = sleep_until(due), if due.is_some() => {}
